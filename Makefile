@@ -1,0 +1,33 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   builds .venv, runs the offline pipeline on bundled ShareGPT data, writes reports/demo.html
+#   make test   builds .venv (+ headless Chromium for browser tests) and runs the test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# torch is pinned to the CPU build first so sentence-transformers/bertopic do not pull a multi-GB CUDA build.
+TORCH  ?= torch==2.13.0
+DEMO_N ?= 2000
+
+.PHONY: demo test env browser clean
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped"
+
+demo: $(STAMP)
+	$(VENV)/bin/clio-kit demo --sample $(DEMO_N) --out runs/demo --report reports/demo.html
+
+test: $(STAMP) browser
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,117 @@
+"""Run configuration: every setting that changes a run's output, in one hashable object.
+
+Components (LLM backend, embedder, clusterer) are objects passed to :class:`clio_kit.Pipeline`; their parameters are
+fingerprinted separately. Everything else lives here and can be read from a TOML or JSON file.
+
+>>> cfg = PipelineConfig(min_users=3)
+>>> cfg.privacy.min_users
+3
+>>> PipelineConfig.from_dict({"n_levels": 2}).n_levels
+2
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["PipelineConfig", "PrivacyConfig", "load_config"]
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """Aggregation thresholds and audit settings applied to everything an analyst sees.
+
+    A cell (a cluster, a cross-tab cell, a time bucket) is shown only if it holds at least ``min_users`` distinct
+    users AND ``min_conversations`` conversations. Cluster text must score at least ``min_audit_score`` (Clio's 1-5
+    rubric) and offline key phrases must be used by at least ``min_phrase_users`` distinct users.
+    """
+
+    min_users: int = 5
+    min_conversations: int = 15
+    min_audit_score: int = 3
+    min_phrase_users: int = 5
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Settings of one run (see the README's configuration table)."""
+
+    facet: str = "request"  # the open-ended facet that is embedded and clustered
+    sample: int | None = None  # analyse a deterministic sample of this many conversations
+    seed: int = 0
+    max_message_chars: int = 20_000  # longer messages are truncated for the model (with a note), never dropped
+    n_clusters: int | None = None  # base clusters; None = default_n_clusters(n)
+    n_levels: int = 3  # levels of the hierarchy, the base included
+    n_top: int | None = None  # top-level clusters; None = default_n_top(n_base)
+    center_languages: bool = True  # remove per-language offsets so topics cluster across languages
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+
+    def __init__(self, **kwargs: Any) -> None:  # accept flat privacy keys too: PipelineConfig(min_users=3)
+        privacy_fields = {f.name for f in dataclasses.fields(PrivacyConfig)}
+        privacy_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in privacy_fields}
+        privacy = kwargs.pop("privacy", None) or PrivacyConfig()
+        if isinstance(privacy, dict):
+            privacy = PrivacyConfig(**privacy)
+        if privacy_kwargs:
+            privacy = dataclasses.replace(privacy, **privacy_kwargs)
+        defaults = {f.name: f.default for f in dataclasses.fields(type(self)) if f.name != "privacy"}
+        unknown = set(kwargs) - set(defaults)
+        if unknown:
+            raise ConfigError(f"unknown config setting(s): {', '.join(sorted(unknown))}")
+        for name, default in defaults.items():
+            object.__setattr__(self, name, kwargs.get(name, default))
+        object.__setattr__(self, "privacy", privacy)
+        self._validate()
+
+    def _validate(self) -> None:
+        if self.sample is not None and self.sample < 1:
+            raise ConfigError(f"sample must be a positive number, got {self.sample}")
+        if self.n_levels < 1:
+            raise ConfigError(f"n_levels must be at least 1, got {self.n_levels}")
+        if self.n_clusters is not None and self.n_clusters < 1:
+            raise ConfigError(f"n_clusters must be at least 1, got {self.n_clusters}")
+        p = self.privacy
+        if min(p.min_users, p.min_conversations, p.min_phrase_users) < 1:
+            raise ConfigError("privacy thresholds must be at least 1")
+        if not 1 <= p.min_audit_score <= 5:
+            raise ConfigError(f"min_audit_score must be 1-5, got {p.min_audit_score}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PipelineConfig":
+        return cls(**dict(data))
+
+    def replace(self, **changes: Any) -> "PipelineConfig":
+        merged = self.to_dict()
+        privacy = dict(merged.pop("privacy"))
+        merged.update(changes)
+        if "privacy" not in changes:
+            merged["privacy"] = privacy
+        return PipelineConfig(**merged)
+
+
+def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
+    """Read a TOML or JSON config file (flat keys, or a ``[privacy]`` table)."""
+    file = Path(path)
+    if not file.exists():
+        raise ConfigError(f"config file not found: {file}")
+    try:
+        if file.suffix.lower() == ".json":
+            data = json.loads(file.read_text(encoding="utf-8"))
+        else:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {file.name}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {file.name}: expected a table of settings")
+    return PipelineConfig.from_dict(data)
