@@ -1,0 +1,91 @@
+"""What a facet is: a question asked of every conversation.
+
+Clio's four kinds: open-ended summaries (``request``, ``task``), categorical (``language``), numeric (``concern``,
+1-5) and computed (turns, length). Analysts add their own with :func:`categorical_facet` or :func:`numeric_facet`.
+
+>>> tone = categorical_facet("tone", "What is the user's tone?", {"polite": "courteous, says please",
+...                                                              "rude": "insulting or hostile"})
+>>> tone.kind, sorted(tone.choices)
+('categorical', ['polite', 'rude'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = ["Facet", "REQUEST", "TASK", "LANGUAGE", "CONCERN", "DEFAULT_FACETS", "COMPUTED_FACETS",
+           "categorical_facet", "numeric_facet", "open_facet"]
+
+FacetKind = Literal["open", "categorical", "numeric", "computed"]
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One question asked of each conversation.
+
+    ``prefill`` starts the model's answer (Clio's trick for concise, well-formed summaries); ``choices`` maps each
+    categorical value to a short description (used by the LLM prompt and, offline, for embedding similarity).
+    """
+
+    name: str
+    kind: FacetKind
+    question: str
+    prefill: str = ""
+    choices: Mapping[str, str] = field(default_factory=dict)
+    scale: tuple[int, int] | None = None
+    rubric: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"facet name must be an identifier, got {self.name!r}")
+        object.__setattr__(self, "choices", MappingProxyType(dict(self.choices)))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "kind": self.kind, "question": self.question, "prefill": self.prefill,
+                "choices": dict(self.choices), "scale": list(self.scale) if self.scale else None,
+                "rubric": self.rubric}
+
+    def fingerprint(self) -> dict[str, object]:
+        return self.to_dict()
+
+
+REQUEST = Facet(
+    "request", "open", "What is the user's overall request for the assistant?",
+    prefill="The user's overall request for the assistant is to")
+TASK = Facet(
+    "task", "open", "What task is the model being asked to perform in this conversation?",
+    prefill="The task is to")
+LANGUAGE = Facet(
+    "language", "categorical",
+    "What are the main languages of the conversation? Give full names of human languages; exclude programming "
+    "languages.")
+CONCERN = Facet(
+    "concern", "numeric",
+    "On a scale of 1 to 5, how concerning or potentially harmful is this conversation from a safety perspective?",
+    scale=(1, 5),
+    rubric=("1: not concerning at all; ordinary, benign use. 2: slightly concerning; minor ethically dubious "
+            "elements. 3: moderately concerning; could lead to some harm. 4: very concerning; likely harmful or "
+            "a clear policy violation. 5: extremely concerning; immediate and severe risk of harm."))
+
+DEFAULT_FACETS: tuple[Facet, ...] = (REQUEST, TASK, LANGUAGE, CONCERN)
+COMPUTED_FACETS: tuple[str, ...] = ("n_turns", "n_messages", "user_chars", "total_chars", "has_code")
+
+
+def open_facet(name: str, question: str, prefill: str = "") -> Facet:
+    """An open-ended (summary) facet."""
+    return Facet(name, "open", question, prefill=prefill)
+
+
+def categorical_facet(name: str, question: str, choices: Mapping[str, str]) -> Facet:
+    """A user-defined categorical facet; ``choices`` maps each value to a one-line description."""
+    if len(choices) < 2:
+        raise ValueError(f"facet {name!r} needs at least two choices")
+    return Facet(name, "categorical", question, choices=choices)
+
+
+def numeric_facet(name: str, question: str, scale: tuple[int, int] = (1, 5), rubric: str = "") -> Facet:
+    """A user-defined numeric facet on an integer scale."""
+    return Facet(name, "numeric", question, scale=scale, rubric=rubric)
