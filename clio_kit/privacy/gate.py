@@ -1,0 +1,122 @@
+"""The privacy gate: decides which clusters an analyst may see.
+
+A cluster is *visible* only if (1) it holds at least ``min_users`` distinct users AND ``min_conversations``
+conversations, (2) its scrubbed name and description pass the audit (Clio's 1-5 rubric, ``>= min_audit_score``), and
+(3) its parent is visible. Hidden clusters' conversations still count in their parent (they roll up), and at the top
+they fall into an "other" bucket; the summary reports how much was hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import PrivacyConfig
+
+__all__ = ["apply_privacy_gate", "OPEN_TEXT_KINDS", "passes_thresholds"]
+
+#: facet columns that hold per-conversation free text: never copied into the gated tables
+OPEN_TEXT_KINDS = ("open",)
+_ASSIGNMENT_COLUMNS = ("language", "language_name", "timestamp", "n_turns", "n_messages", "user_chars",
+                       "total_chars", "has_code", "truncated_for_model")
+
+
+def passes_thresholds(n_users: Any, n_conversations: Any, privacy: PrivacyConfig) -> Any:
+    """Elementwise: does a cell hold enough users AND conversations to be shown?"""
+    return (n_users >= privacy.min_users) & (n_conversations >= privacy.min_conversations)
+
+
+def apply_privacy_gate(clusters: pd.DataFrame, ancestors: np.ndarray, facets: pd.DataFrame,
+                       privacy: PrivacyConfig,
+                       auditor: Callable[[Sequence[tuple[str, str]]], list[Any]],
+                       open_facets: Sequence[str] = ("request", "task"),
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Count, scrub, audit and threshold every cluster; build the per-conversation assignments table.
+
+    Returns ``(clusters, assignments, summary)``. ``clusters`` gains ``n_conversations``, ``n_users``, ``share``,
+    ``audit_score``, ``visible`` and ``hidden_reason``; its text columns are scrubbed.
+    """
+    from . import scrub
+
+    clusters = clusters.copy()
+    users = facets["user_id"].astype(str).to_numpy()
+    n_levels = ancestors.shape[1]
+    total = len(facets)
+
+    counts = []
+    for level in range(n_levels):
+        frame = pd.DataFrame({"cluster_id": ancestors[:, level], "user_id": users})
+        counts.append(frame.groupby("cluster_id").agg(n_conversations=("user_id", "size"),
+                                                      n_users=("user_id", "nunique")))
+    counted = pd.concat(counts)
+    clusters = clusters.join(counted, on="cluster_id")
+    clusters[["n_conversations", "n_users"]] = clusters[["n_conversations", "n_users"]].fillna(0).astype(int)
+    clusters["share"] = clusters["n_conversations"] / max(total, 1)
+
+    clusters["name"] = [scrub(str(t)) for t in clusters["name"]]
+    clusters["description"] = [scrub(str(t)) for t in clusters["description"]]
+    clusters["keywords"] = [[scrub(str(k)) for k in kws] for kws in clusters["keywords"]]
+    results = auditor(list(zip(clusters["name"], clusters["description"])))
+    clusters["audit_score"] = [int(r.score) for r in results]
+    audit_ok = np.array([bool(r.passed) and r.score >= privacy.min_audit_score for r in results])
+
+    enough = passes_thresholds(clusters["n_users"], clusters["n_conversations"], privacy).to_numpy()
+    reasons = np.where(clusters["n_users"] < privacy.min_users, f"fewer than {privacy.min_users} users",
+                       np.where(clusters["n_conversations"] < privacy.min_conversations,
+                                f"fewer than {privacy.min_conversations} conversations",
+                                np.where(~audit_ok, "failed privacy audit", "")))
+    visible = dict(zip(clusters["cluster_id"], enough & audit_ok))
+    reason = dict(zip(clusters["cluster_id"], reasons))
+    parent = dict(zip(clusters["cluster_id"], clusters["parent_id"]))
+    # top-down: a cluster under a hidden parent is hidden too
+    for cid in clusters.sort_values("level", ascending=False)["cluster_id"]:
+        p = parent[cid]
+        if p is not None and not pd.isna(p) and not visible[int(p)] and visible[cid]:
+            visible[cid], reason[cid] = False, "parent hidden"
+    clusters["visible"] = clusters["cluster_id"].map(visible).astype(bool)
+    clusters["hidden_reason"] = clusters["cluster_id"].map(reason).replace("", None)
+
+    assignments = pd.DataFrame({"conversation_id": facets["conversation_id"].astype(str),
+                                "user_id": users, "cluster_id": ancestors[:, 0]})
+    for level in range(1, n_levels):
+        assignments[f"cluster_id_l{level}"] = ancestors[:, level]
+    skip = set(open_facets) | {"conversation_id", "user_id", "facet_error", "language_score"}
+    for column in facets.columns:
+        if column in skip or column in assignments:
+            continue
+        if column in _ASSIGNMENT_COLUMNS or _is_categorical_or_numeric(facets[column]):
+            assignments[column] = facets[column].to_numpy()
+
+    summary = _summary(clusters, ancestors, privacy, total)
+    return clusters, assignments, summary
+
+
+def _is_categorical_or_numeric(series: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return True
+    values = series.dropna().astype(str)
+    return len(values) == 0 or (values.str.len().max() <= 64 and values.nunique() <= max(50, len(values) // 20))
+
+
+def _summary(clusters: pd.DataFrame, ancestors: np.ndarray, privacy: PrivacyConfig, total: int) -> dict[str, Any]:
+    visible_ids = set(clusters.loc[clusters["visible"], "cluster_id"].tolist())
+    levels = []
+    for level, group in clusters.groupby("level"):
+        in_hidden = ~np.isin(ancestors[:, int(level)], list(visible_ids))
+        levels.append({"level": int(level), "n_clusters": int(len(group)), "n_visible": int(group["visible"].sum()),
+                       "hidden_conversations": int(in_hidden.sum()),
+                       "hidden_conversation_share": float(in_hidden.mean()) if total else 0.0})
+    reasons = clusters.loc[~clusters["visible"], "hidden_reason"].value_counts().to_dict()
+    return {
+        "thresholds": {"min_users": privacy.min_users, "min_conversations": privacy.min_conversations,
+                       "min_audit_score": privacy.min_audit_score, "min_phrase_users": privacy.min_phrase_users},
+        "n_conversations": int(total),
+        "n_clusters": int(len(clusters)), "n_visible": int(clusters["visible"].sum()),
+        "hidden_conversation_share": levels[0]["hidden_conversation_share"] if levels else 0.0,
+        "levels": levels,
+        "hidden_reasons": {str(k): int(v) for k, v in reasons.items()},
+        "audit_scores": {str(k): int(v) for k, v in clusters["audit_score"].value_counts().sort_index().items()},
+    }
