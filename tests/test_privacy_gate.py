@@ -1,0 +1,94 @@
+"""The privacy gate on a labelled set with planted canaries, a one-user private matter and a two-account campaign."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clio_kit import Pipeline, PipelineConfig, PrivacyConfig, load
+from clio_kit.privacy.view import OTHER_LABEL
+
+from .canaries import canary_conversations, find_canaries
+from .conftest import HashingEmbedder
+
+THRESHOLDS = dict(min_users=5, min_conversations=10, min_phrase_users=5)
+
+
+@pytest.fixture(scope="module")
+def gated_run(tmp_path_factory: pytest.TempPathFactory, labelled_path: Path):  # noqa: ANN201
+    conversations = load(labelled_path, progress=False).conversations + canary_conversations()
+    out = tmp_path_factory.mktemp("gated") / "run"
+    return Pipeline(embedder=HashingEmbedder(), config=PipelineConfig(**THRESHOLDS), progress=False).run(
+        conversations, out)
+
+
+def _all_text(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=True)
+
+
+def test_thresholds_hold_in_every_table_the_view_shows(gated_run) -> None:  # noqa: ANN001
+    view = gated_run.view()
+    tables = view.tables()
+    assert {"clusters", "distribution:language"} <= set(tables)
+    for name, table in tables.items():
+        users = table.get("n_users")
+        convs = table.get("n_conversations")
+        if users is None or convs is None:
+            continue
+        shown = users.notna() & convs.notna()
+        assert (users[shown] >= 5).all(), name
+        assert (convs[shown] >= 10).all(), name
+    crosstab = view.crosstab("language", level=0)
+    values = crosstab.to_numpy(dtype=float)
+    assert np.all(np.isnan(values) | (values >= 10))
+
+
+def test_no_canary_reaches_any_gated_table(gated_run) -> None:  # noqa: ANN001
+    view = gated_run.view()
+    for name, table in view.tables().items():
+        assert find_canaries(_all_text(table)) == [], name
+    assert find_canaries(str(view.tree())) == []
+    assert find_canaries(view._repr_html_()) == []
+    assert find_canaries(gated_run._repr_html_()) == []
+
+
+def test_private_matter_and_campaign_are_not_visible_clusters(gated_run) -> None:  # noqa: ANN001
+    assignments = pd.read_parquet(gated_run.path / "assignments.parquet")
+    clusters = pd.read_parquet(gated_run.path / "clusters.parquet").set_index("cluster_id")
+    for prefix in ("private-", "campaign-"):
+        rows = assignments[assignments["conversation_id"].str.startswith(prefix)]
+        for cid in rows["cluster_id"].unique():
+            members = assignments[assignments["cluster_id"] == cid]
+            share = members["conversation_id"].str.startswith(prefix).mean()
+            if share > 0.5:  # a cluster dominated by the planted group must be hidden
+                assert not clusters.loc[cid, "visible"], (prefix, cid)
+
+
+def test_hidden_conversations_roll_up_and_are_reported(gated_run) -> None:  # noqa: ANN001
+    view = gated_run.view()
+    summary = view.privacy_summary()
+    assert summary["thresholds"]["min_users"] == 5
+    assert summary["n_clusters"] > summary["n_visible"] > 0
+    tree = view.tree()
+    assert sum(node["n_conversations"] for node in tree) == view.n_conversations
+    names = [child["name"] for node in tree for child in node["children"]]
+    assert OTHER_LABEL in names or any(node["name"] == OTHER_LABEL for node in tree)
+
+
+def test_view_refuses_looser_thresholds_but_allows_stricter(gated_run) -> None:  # noqa: ANN001
+    with pytest.raises(ValueError):
+        gated_run.view(PrivacyConfig(min_users=2, min_conversations=2))
+    strict = gated_run.view(PrivacyConfig(min_users=20, min_conversations=40))
+    assert (strict.clusters()["n_users"] >= 20).all()
+    assert len(strict.clusters()) <= len(gated_run.view().clusters())
+
+
+def test_base_rates_suppress_small_cells(gated_run) -> None:  # noqa: ANN001
+    rates = gated_run.view().base_rates("language", level=0)
+    shown = rates[~rates["suppressed"]]
+    assert (shown["n_users"] >= 5).all() and (shown["n_conversations"] >= 10).all()
+    assert rates.loc[rates["suppressed"], "lift"].isna().all()
+    assert {"lift_low", "lift_high", "q_value"} <= set(rates.columns)
