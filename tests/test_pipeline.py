@@ -62,7 +62,7 @@ def test_rerun_reuses_every_stage(tmp_path: Path, labelled_path: Path) -> None:
     events: list = []
     pipe = _pipeline(events)
     pipe.run(labelled_path, tmp_path / "run")
-    assert [e.status for e in events] == ["reused"] * 7
+    assert [e.status for e in events] == ["reused"] * 8
     assert pipe.embedder.calls == 0
 
 
@@ -71,7 +71,8 @@ def test_changed_setting_recomputes_only_downstream(tmp_path: Path, labelled_pat
     events: list = []
     _pipeline(events, min_conversations=4).run(labelled_path, tmp_path / "run")
     assert {e.stage: e.status for e in events} == {
-        "ingest": "reused", "facets": "reused", "embed": "reused", "cluster": "reused", "name": "reused",
+        "ingest": "reused", "facets": "reused", "embed": "reused", "classify": "reused", "cluster": "reused",
+        "name": "reused",
         "hierarchy": "reused", "privacy": "done"}
     events.clear()
     _pipeline(events, min_conversations=4, n_levels=2).run(labelled_path, tmp_path / "run")
