@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 from collections.abc import Mapping
@@ -54,7 +55,8 @@ def file_sha256(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
 def component_fingerprint(component: Any) -> dict[str, Any]:
     """Describe a pipeline component by its class and parameters (scikit-learn style ``get_params``).
 
-    Components may instead define ``fingerprint() -> dict``; ``name`` is used when neither exists.
+    Components may instead define ``fingerprint() -> dict``; otherwise the ``__init__`` parameters stored as
+    attributes (scikit-learn's convention) and ``name`` are used.
     """
     if component is None:
         return {"class": None}
@@ -64,6 +66,12 @@ def component_fingerprint(component: Any) -> dict[str, Any]:
         described["params"] = _canonical(component.fingerprint())
     elif hasattr(component, "get_params"):
         described["params"] = _canonical(component.get_params(deep=False))
-    elif hasattr(component, "name"):
-        described["params"] = {"name": str(component.name)}
+    else:  # scikit-learn's convention without BaseEstimator: __init__ parameters stored as attributes
+        params = {}
+        for name in inspect.signature(cls.__init__).parameters:
+            if name != "self" and hasattr(component, name):
+                params[name] = _canonical(getattr(component, name))
+        if hasattr(component, "name"):
+            params["name"] = str(component.name)
+        described["params"] = params
     return described
