@@ -1,0 +1,203 @@
+"""Offline hierarchy: base clusters grouped level by level with weighted k-means, parents named from children.
+
+Level sizes follow Clio's ratio rule ``n_l / n_(l-1) = (n_top / n_base) ** (1 / (L - 1))`` (``level_sizes``). Each
+level's nodes are the weighted k-means clusters (weights = conversations) of the L2-normalised centroids of the level
+below; a parent's centroid is the size-weighted mean of its children's. Parents are named from their children's
+keywords only (``name_parents``), so a phrase in a parent name was already used by >= k users of one child.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> centroids = np.vstack([rng.normal(c, 0.05, size=(10, 4)) for c in np.eye(4) * 3])
+>>> tree = CentroidHierarchy(n_levels=2, n_top=4).fit(centroids, [5] * 40)
+>>> [len(c) for c in tree.centroids_], len(set(tree.parents_[0][:10].tolist()))
+([40, 4], 1)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .naming import ClusterLabel, describe, format_name, select_keywords
+
+__all__ = ["level_sizes", "default_n_top", "CentroidHierarchy", "name_parents"]
+
+MAX_DEFAULT_TOP = 30
+
+
+def level_sizes(n_base: int, n_top: int, n_levels: int) -> list[int]:
+    """Nodes per level, base first, by Clio's ratio rule; strictly decreasing, so levels may collapse.
+
+    Level ``l`` has ``round(n_base * (n_top / n_base) ** (l / (L - 1)))`` nodes; rounded sizes that would not
+    shrink from the level below are dropped (3 base clusters and 2 top ones give 2 levels, not 3).
+
+    >>> level_sizes(1000, 10, 3)
+    [1000, 100, 10]
+    >>> level_sizes(3, 2, 3)
+    [3, 2]
+    >>> level_sizes(50, 50, 3)
+    [50]
+    """
+    if n_base < 1 or n_top < 1 or n_levels < 1:
+        raise ValueError("n_base, n_top and n_levels must be at least 1")
+    if n_top > n_base:
+        raise ValueError(f"n_top ({n_top}) cannot exceed n_base ({n_base})")
+    sizes = [n_base]
+    if n_levels == 1:
+        return sizes
+    ratio = (n_top / n_base) ** (1.0 / (n_levels - 1))
+    for level in range(1, n_levels):
+        size = n_top if level == n_levels - 1 else max(n_top, int(round(n_base * ratio ** level)))
+        if size < sizes[-1]:
+            sizes.append(size)
+    return sizes
+
+
+def default_n_top(n_base: int) -> int:
+    """Top-level size when none is given: about the square root of ``n_base``, at least 2, at most 30.
+
+    Fewer than 3 base clusters get no grouping (the top is the base).
+
+    >>> default_n_top(1000), default_n_top(100), default_n_top(3), default_n_top(2)
+    (30, 10, 2, 2)
+    """
+    if n_base <= 2:
+        return max(n_base, 1)
+    return int(min(MAX_DEFAULT_TOP, max(2, round(math.sqrt(n_base))), n_base - 1))
+
+
+class CentroidHierarchy:
+    """Group base clusters into ``n_levels`` levels (the base included) by weighted k-means of centroids.
+
+    Learned: ``parents_`` (``parents_[l][i]`` = index at level ``l + 1`` of the parent of node ``i`` at level
+    ``l``); ``centroids_`` and ``sizes_`` per level, base first; ``level_sizes_`` (nodes per level). Every parent
+    has at least one child (parents are re-indexed 0..n-1 in order of first child). With too few base clusters
+    the hierarchy has fewer levels (``len(centroids_)``), down to the base alone.
+
+    >>> tree = CentroidHierarchy(n_levels=3, n_top=2).fit(np.eye(6), [1, 2, 3, 4, 5, 6])
+    >>> tree.level_sizes_, int(tree.sizes_[-1].sum())
+    ([6, 3, 2], 21)
+    """
+
+    def __init__(self, n_levels: int = 3, n_top: int | None = None, random_state: int = 0):
+        self.n_levels = n_levels
+        self.n_top = n_top
+        self.random_state = random_state
+
+    def fit(self, centroids: np.ndarray, sizes: Sequence[int]) -> "CentroidHierarchy":
+        """Build the levels above ``centroids`` (one row per base cluster, ``sizes`` its conversations)."""
+        centroids = np.asarray(centroids, dtype=np.float64)
+        weights = np.asarray(sizes, dtype=np.float64)
+        if centroids.ndim != 2 or len(centroids) == 0:
+            raise ValueError("centroids must be a non-empty 2-D array (one row per base cluster)")
+        if len(weights) != len(centroids):
+            raise ValueError(f"sizes has {len(weights)} entries for {len(centroids)} centroids")
+        if (weights < 0).any() or not np.isfinite(weights).all():
+            raise ValueError("sizes must be finite and non-negative")
+        n_base = len(centroids)
+        n_top = default_n_top(n_base) if self.n_top is None else min(int(self.n_top), n_base)
+        targets = level_sizes(n_base, max(n_top, 1), max(int(self.n_levels), 1))
+
+        self.parents_: list[np.ndarray] = []
+        self.centroids_: list[np.ndarray] = [centroids]
+        self.sizes_: list[np.ndarray] = [weights.astype(np.int64) if np.all(weights == weights.round()) else weights]
+        current, current_weights = centroids, weights
+        for target in targets[1:]:
+            parent_of = self._group(_l2_normalise(current), current_weights, target)
+            n_parents = int(parent_of.max()) + 1
+            if n_parents >= len(current):  # no grouping happened (duplicate centroids): stop here
+                break
+            current, current_weights = _parent_centroids(current, current_weights, parent_of, n_parents)
+            self.parents_.append(parent_of)
+            self.centroids_.append(current)
+            self.sizes_.append(np.bincount(parent_of, weights=self.sizes_[-1], minlength=n_parents)
+                               .astype(self.sizes_[-1].dtype))
+        self.level_sizes_ = [len(c) for c in self.centroids_]
+        return self
+
+    def _group(self, points: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarray:
+        from sklearn.cluster import KMeans
+
+        sample_weight = weights if weights.sum() > 0 else None
+        if sample_weight is not None:  # a zero-size child still needs a parent: give it a tiny weight
+            sample_weight = np.maximum(sample_weight, sample_weight[sample_weight > 0].min() * 1e-6)
+        n_distinct = len(np.unique(points.round(10), axis=0))  # duplicates cannot fill more groups
+        model = KMeans(n_clusters=min(n_groups, n_distinct), n_init=4, random_state=self.random_state)
+        labels = model.fit_predict(points, sample_weight=sample_weight)
+        _, first_seen = np.unique(labels, return_index=True)
+        order = np.argsort(first_seen)  # old label ids by first child
+        remap = np.empty(labels.max() + 1, dtype=np.int64)
+        remap[np.unique(labels)[order]] = np.arange(len(order))
+        return remap[labels]
+
+    def ancestors(self, level: int) -> np.ndarray:
+        """For each base cluster, the index of its ancestor at ``level`` (0 = itself).
+
+        >>> CentroidHierarchy(n_levels=2, n_top=2).fit(np.eye(4), [1, 1, 1, 1]).ancestors(0).tolist()
+        [0, 1, 2, 3]
+        """
+        if not 0 <= level < len(self.centroids_):
+            raise ValueError(f"level must be in 0..{len(self.centroids_) - 1}")
+        node = np.arange(len(self.centroids_[0]))
+        for parent_of in self.parents_[:level]:
+            node = parent_of[node]
+        return node
+
+
+def _l2_normalise(points: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(points, axis=1, keepdims=True)
+    return points / np.where(norms > 0, norms, 1.0)
+
+
+def _parent_centroids(points: np.ndarray, weights: np.ndarray, parent_of: np.ndarray,
+                      n_parents: int) -> tuple[np.ndarray, np.ndarray]:
+    """Size-weighted mean of each parent's (normalised) children, and the parents' total sizes."""
+    normalised = _l2_normalise(points)
+    totals = np.bincount(parent_of, weights=weights, minlength=n_parents)
+    counts = np.bincount(parent_of, minlength=n_parents)
+    safe = np.where(totals[parent_of] > 0, weights, 1.0)  # all-zero parents: plain mean of children
+    denominators = np.where(totals > 0, totals, counts)
+    sums = np.zeros((n_parents, points.shape[1]))
+    np.add.at(sums, parent_of, normalised * safe[:, None])
+    return sums / denominators[:, None], totals
+
+
+def name_parents(child_labels: Mapping[int, ClusterLabel], child_sizes: Mapping[int, int],
+                 parent_of: Mapping[int, int], n_keywords: int = 6,
+                 max_name_words: int = 10) -> dict[int, ClusterLabel]:
+    """Name each parent from its children's keywords, weighted by child size and keyword rank.
+
+    A keyword at rank ``r`` (0 = best) of a child with ``s`` conversations scores ``s / (r + 1)``; a parent keeps
+    its best-scoring keywords (no new words: a phrase that passed the k-user rule in a child stays safe). Parents
+    whose children have no keywords get the generic name.
+
+    >>> kids = {0: ClusterLabel("Python, error", "", ("python", "error")),
+    ...         1: ClusterLabel("Python, pandas", "", ("python", "pandas"))}
+    >>> name_parents(kids, {0: 10, 1: 5}, {0: 0, 1: 0})[0].name
+    'Python, error, pandas'
+    """
+    scores: dict[int, dict[str, float]] = {}
+    children: dict[int, int] = {}
+    for child, parent in parent_of.items():
+        parent = int(parent)
+        children[parent] = children.get(parent, 0) + 1
+        bucket = scores.setdefault(parent, {})
+        label = child_labels.get(child)
+        if label is None:
+            continue
+        size = float(child_sizes.get(child, 1))
+        for rank, keyword in enumerate(label.keywords):
+            bucket[keyword] = bucket.get(keyword, 0.0) + size / (rank + 1)
+    named: dict[int, ClusterLabel] = {}
+    for parent in sorted(scores):
+        ranked = sorted(scores[parent], key=lambda k: (-scores[parent][k], k))
+        keywords = select_keywords(ranked, n_keywords, scores[parent])
+        source = f"key phrases of {children[parent]} sub-cluster{'s' if children[parent] != 1 else ''}"
+        if not keywords:
+            named[parent] = ClusterLabel(format_name([], max_name_words), describe([], None, source), ())
+            continue
+        named[parent] = ClusterLabel(format_name(keywords, max_name_words), describe(keywords, None, source),
+                                     tuple(keywords))
+    return named

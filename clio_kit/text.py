@@ -1,0 +1,354 @@
+"""Tokenisation for offline key phrases: lower-cased content words of many languages, without filler.
+
+What ``tokenize`` does, in order:
+
+1. removes privacy placeholders (``[EMAIL]``, ``<PERSON>``, ``{{PHONE}}``, ``[PERSON_1]``), then code blocks, inline
+   code, code identifiers (snake_case, dotted.names), code-looking lines, markup, URLs and e-mail addresses;
+2. splits the rest into runs: CJK runs are segmented with ``janome`` when the text has kana or is marked Japanese
+   (nouns and independent verbs, as base forms), otherwise with ``jieba`` (words of two or more characters); other
+   letters form words (numbers and anything with a digit are dropped, apostrophes and hyphens split words);
+3. drops stopwords -- English from scikit-learn's list (stopwords-iso's English list removes topic words such as
+   "computer", "website", "research"), es/fr/de/pt/it/zh/ja from ``stopwordsiso`` -- and chat filler in all of
+   these languages ("please", "help", "write", "ayuda", "bitte", "请", "教える": words that say nothing about a topic).
+
+The stopword list of the text's language is used with the English one; without ``language`` it is guessed from
+the script (kana, Hangul, Han) or, for Latin text, from which language's stopwords occur most. Korean has no
+segmenter: common particles are cut from the end of Hangul words. Only the first ``MAX_CHARS`` (2,000) characters
+of a text are read. ``tokenize_segments`` keeps the places where words were not adjacent, for building phrases.
+
+>>> tokenize("Please help me fix this pandas DataFrame error in Python, thanks!")
+['fix', 'pandas', 'dataframe', 'error', 'python']
+>>> phrases(["pandas", "dataframe"])
+['pandas', 'dataframe', 'pandas dataframe']
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["tokenize", "tokenize_segments", "phrases", "guess_language", "stopwords", "is_cjk", "SUPPORTED_LANGUAGES"]
+
+SUPPORTED_LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "zh", "ja", "ko")
+
+# Privacy placeholders left by scrubbers: [EMAIL], [PHONE_NUMBER], [PERSON_1], <PERSON>, {{EMAIL}}, [REDACTED].
+# Upper-case with spaces ([PHONE NUMBER]) or one word of any case ([email], <name_2>).
+_PLACEHOLDER = re.compile(r"(?:\[\[?|<|\{\{?)\s*(?:[A-Z][A-Z0-9_ -]*|[A-Za-z][A-Za-z0-9_-]*)\s*(?:\]\]?|>|\}\}?)")
+
+_CJK_CLASS = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u3005\u3006\u30fc"
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
+# A CJK run, or a word: letters (no digits, no underscore), joined by nothing else.
+_RUN = re.compile(f"([{_CJK_CLASS}]+)|([^\\W\\d_{_CJK_CLASS}]+)")
+_FENCED = re.compile(r"(```|~~~).*?(\1|\Z)", re.DOTALL)
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+_URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+# snake_case, dotted.names and file.ext, call(): code identifiers, not topic words (camelCase brands stay).
+_IDENTIFIER = re.compile(r"\b(?:\w*_\w+|[A-Za-z_]\w*(?:\.(?!(?:js|net)\b)[A-Za-z_]\w*)+|[A-Za-z_]\w*\(\))")
+_CODE_LINE_START = re.compile(
+    r"^\s*(?:def \w+\s*\(|class \w+\s*[:(]|import \w|from \S+ import |#include|#!|function\s*\w*\s*\(|"
+    r"(?:const|let|var)\s+\w+\s*=|(?:public|private|protected|static)\s+\w+.*[({;]|"
+    r"(?:if|for|while|switch)\s*\(|[{}]|//|/\*|<\?|>>> )")
+_CODE_SYMBOLS = re.compile(r"[{}\[\]()<>=;:+*/\\|&^%$#@_~`\"']")
+_SPACES = re.compile(r"\s")
+MAX_CHARS = 2000  # only the start of a text is tokenised: long pastes add noise and time, not topic
+_MAX_WORD_CHARS = 30  # longer "words" are hashes, base64 or glued text
+_BREAK = "\n"  # what removed text becomes
+# Words (letters only) separated by nothing but spaces; anything else between two words separates them.
+_CHUNK = re.compile(r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)*")
+
+# Korean has no segmenter here: strip the commonest particles from the end of a Hangul word instead.
+_KO_PARTICLES = ("하는", "하기", "하고", "해서", "에서는", "으로는", "에게서", "에서", "에게", "으로", "까지", "부터", "보다", "처럼",
+                 "은", "는", "이", "가", "을", "를", "에", "의", "로", "와", "과", "도", "만")
+
+# Topic words in scikit-learn's English stop list that a topic name needs.
+_ENGLISH_KEEP = {"system", "fire", "bill", "interest", "computer", "mill", "cry", "serious", "empty", "detail"}
+
+# Chat filler: requests and politeness, not topics. Applied for every language.
+_FILLER = {
+    "en": """please pls plz help helping helped want wants wanted need needs needed can could would like write
+        writing written give gives giving make makes making create creating tell explain explaining know thanks thank
+        hi hello hey ok okay sure yes just really get getting got use using used let lets show showing provide
+        following given something things thing way ways good best new user assistant question questions answer
+        answers ask asking asked try trying tried don doesn didn isn aren wasn won wouldn shouldn couldn ll ve
+        im ive id youre thats whats hows dont cant wont doesnt didnt isnt lot lots kind sort able better specific
+        example examples regarding related based include includes including one two also many much certain
+        different various type types look looking say says said think going come take""",
+    "es": """favor ayuda ayudar ayudame ayúdame ayudarme quiero quisiera necesito necesitas puedes podrías podrias
+        puede podría escribe escribir escríbeme dame darme hola gracias hacer haz hazme explica explicar explícame
+        dime decir gustaría quería sobre ejemplo""",
+    "fr": """plaît plait aide aider aidez aidez-moi veux voudrais voulez besoin peux pourrais pouvez pourriez écris
+        écrire écrivez donne donner donnez bonjour salut merci fais faire faites explique expliquer expliquez dis
+        dire exemple""",
+    "de": """bitte hilfe helfen hilf hilfst möchte möchtest will willst brauche brauchst kannst könntest können
+        schreibe schreib schreiben gib geben hallo danke erkläre erklären erklär mache mach machen sag sagen
+        beispiel""",
+    "pt": """favor ajuda ajudar ajude quero queria gostaria preciso precisa pode podes poderia escreva escrever
+        escreve dê dá olá ola obrigado obrigada explique explicar explica faça fazer diga dizer exemplo""",
+    "it": """favore aiuto aiutare aiutami aiutarmi voglio vorrei bisogno puoi potresti può scrivi scrivere scrivimi
+        dammi dare ciao grazie spiega spiegare spiegami fai fare dimmi dire esempio""",
+    "zh": """请 请问 帮 帮助 帮忙 帮我 想 想要 需要 可以 能否 能够 写 写一 给 给我 你好 谢谢 一下 一个 如何 怎么 怎样
+        什么 告诉 介绍 解释 说明 问题 回答 为什么 是否 例子 提供 进行 使用 关于""",
+    "ja": """お願い 願う 願い ください 下さい くださる 下さる 教える 教え 書く 書い 手伝う 手伝い 欲しい ほしい 作る
+        知る 思う 言う 出来る できる いただく 頂く もらう 貰う ある いる する なる おる 方法 こと もの 何 よう
+        ため 質問 回答 説明 使う 方 感じ 次 ところ 今 前 後 場合 そう これ それ あれ どれ""",
+    "ko": """주세요 해주세요 알려주세요 도와주세요 부탁 부탁해요 감사합니다 안녕하세요 어떻게 무엇 방법 좀 해줘
+        알려줘 써줘 만들어줘 있나요 있습니다 합니다 입니다""",
+}
+
+_JA_KEEP_POS = {"名詞", "動詞"}
+_JA_DROP_POS2 = {"非自立", "代名詞", "数", "接尾", "副詞可能", "特殊", "接続詞的", "動詞非自立的"}
+
+
+def _split_words(block: str) -> set[str]:
+    return set(block.split())
+
+
+@lru_cache(maxsize=None)
+def stopwords(language: str) -> frozenset[str]:
+    """Stopwords of one language (ISO 639-1 code), chat filler included; unknown codes get English's.
+
+    >>> "the" in stopwords("en"), "please" in stopwords("en"), "python" in stopwords("en")
+    (True, True, False)
+    >>> "receta" in stopwords("es"), "para" in stopwords("es")
+    (False, True)
+    """
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words = set(ENGLISH_STOP_WORDS) - _ENGLISH_KEEP
+    words |= _split_words(_FILLER["en"])
+    code = _normalise_language(language)
+    if code and code != "en" and code in _FILLER:
+        words |= _split_words(_FILLER[code])
+        if code != "ko":
+            words |= _iso_stopwords(code)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=None)
+def _dropped_words(language: str) -> frozenset[str]:
+    """Stopwords of ``language`` (with English's) and the chat filler of every language."""
+    words = set(stopwords(language))
+    for block in _FILLER.values():
+        words |= _split_words(block)
+    return frozenset(words)
+
+
+def _iso_stopwords(code: str) -> set[str]:
+    try:
+        import stopwordsiso
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError("clio_kit.text needs stopwordsiso: pip install stopwordsiso") from error
+    return {w.lower() for w in stopwordsiso.stopwords(code)}
+
+
+_LANGUAGE_NAMES = {"english": "en", "spanish": "es", "french": "fr", "german": "de", "portuguese": "pt",
+                   "italian": "it", "chinese": "zh", "japanese": "ja", "korean": "ko"}
+
+
+def _normalise_language(language: str | None) -> str | None:
+    if not language:
+        return None
+    value = language.strip().lower().replace("_", "-")
+    if value in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[value]
+    code = value.split("-")[0]
+    return code if code in SUPPORTED_LANGUAGES else None
+
+
+@lru_cache(maxsize=1)
+def _latin_stopword_votes() -> dict[str, tuple[str, ...]]:
+    """word -> languages whose (function-word) stop list holds it; used to guess the language of Latin text."""
+    votes: dict[str, list[str]] = {}
+    for code in ("en", "es", "fr", "de", "pt", "it"):
+        for word in stopwords(code) if code == "en" else _iso_stopwords(code):
+            votes.setdefault(word, []).append(code)
+    return {word: tuple(codes) for word, codes in votes.items()}
+
+
+def guess_language(text: str) -> str | None:
+    """Cheap language guess for stopword removal: script first, then the most frequent stopwords' language.
+
+    Returns an ISO 639-1 code among ``SUPPORTED_LANGUAGES`` or None when nothing decides it. Use
+    ``clio_kit.facets.language.detect_language`` for a real language facet.
+
+    >>> guess_language("¿Cómo puedo hacer una receta de paella para la cena?")
+    'es'
+    >>> guess_language("カレーの作り方"), guess_language("红烧肉的做法"), guess_language("안녕하세요")
+    ('ja', 'zh', 'ko')
+    """
+    if _KANA.search(text):
+        return "ja"
+    if _HANGUL.search(text):
+        return "ko"
+    if _HAN.search(text):
+        return "zh"
+    votes = _latin_stopword_votes()
+    counts: dict[str, int] = {}
+    for word in re.findall(r"[^\W\d_]+", text.lower()):
+        for code in votes.get(word, ()):
+            counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return None
+    return max(counts, key=lambda code: (counts[code], code == "en"))
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> Any:
+    try:
+        import jieba
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError("Chinese tokenisation needs jieba: pip install jieba") from error
+    jieba.setLogLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+@lru_cache(maxsize=1)
+def _janome() -> Any:
+    try:
+        from janome.tokenizer import Tokenizer
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError("Japanese tokenisation needs janome: pip install janome") from error
+    return Tokenizer()
+
+
+def _chinese_words(run: str) -> list[str | None]:
+    """jieba words of a Han run; None where a word was dropped (one character, no Han)."""
+    return [w if len(w) >= 2 and _CJK_CHAR.search(w) else None for w in _jieba().lcut(run, HMM=True)]
+
+
+def _japanese_words(run: str) -> list[str | None]:
+    """janome nouns and independent verbs (base forms) of a CJK run; None where a token was dropped."""
+    words: list[str | None] = []
+    for token in _janome().tokenize(run):
+        pos = token.part_of_speech.split(",")
+        word = token.base_form if token.base_form != "*" else token.surface
+        keep = pos[0] in _JA_KEEP_POS and pos[1] not in _JA_DROP_POS2 and (pos[0] != "動詞" or pos[1] == "自立")
+        words.append(word if keep and not (len(word) == 1 and _KANA.match(word)) else None)
+    return words
+
+
+def _korean_word(word: str) -> str:
+    for particle in _KO_PARTICLES:
+        if word.endswith(particle) and len(word) > len(particle) + 1:
+            return word[: -len(particle)]
+    return word
+
+
+def _is_code_line(line: str) -> bool:
+    visible = len(line) - len(_SPACES.findall(line))
+    if not visible:
+        return False
+    if _CODE_LINE_START.match(line):
+        return True
+    return len(_CODE_SYMBOLS.findall(line)) / visible > 0.25
+
+
+def _clean(text: str) -> str:
+    """Text without placeholders, code, markup, URLs and e-mail addresses (brand names like JavaScript stay).
+
+    What is removed becomes a separator, so that words on either side never form a phrase.
+    """
+    for pattern in (_PLACEHOLDER, _FENCED, _INLINE_CODE, _URL, _EMAIL, _TAG, _IDENTIFIER):
+        text = pattern.sub(_BREAK, text)
+    return "\n".join(line for line in text.splitlines() if not _is_code_line(line))
+
+
+def tokenize(text: str, language: str | None = None) -> list[str]:
+    """Lower-cased content words of ``text`` in order, without stopwords, filler, numbers, code or placeholders.
+
+    ``language`` (ISO 639-1 code or English name; None to guess) picks the stopword list; any text may mix
+    scripts: CJK runs are segmented (janome when the text has kana or ``language`` is Japanese, else jieba).
+
+    >>> tokenize("Email [EMAIL] about the 2024 budget: https://example.com")
+    ['email', 'budget']
+    >>> tokenize("请帮我写一个红烧肉的食谱")
+    ['红烧肉', '食谱']
+    >>> tokenize("カレーのレシピを教えてください")
+    ['カレー', 'レシピ']
+    """
+    return [token for segment in tokenize_segments(text, language) for token in segment]
+
+
+def tokenize_segments(text: str, language: str | None = None) -> list[list[str]]:
+    """``tokenize`` split where words were not adjacent (a dropped word, punctuation, a line break, removed code).
+
+    Phrases should be built within segments, so that "insurance and elderly care" gives no "insurance elderly".
+
+    >>> tokenize_segments("Tips for elderly care and health insurance. Thanks!")
+    [['tips'], ['elderly', 'care'], ['health', 'insurance']]
+    """
+    if not text:
+        return []
+    cleaned = _clean(text[:MAX_CHARS])
+    code = _normalise_language(language) or guess_language(cleaned)
+    japanese = code == "ja" or bool(_KANA.search(cleaned))
+    drop = _dropped_words(code or "en")
+    segments: list[list[str]] = []
+    for chunk in _CHUNK.findall(cleaned.lower()):  # words separated by nothing but spaces
+        if _CJK_CHAR.search(chunk):
+            words: list[str | None] = []
+            for match in _RUN.finditer(chunk):
+                cjk, word = match.group(1), match.group(2)
+                words.extend((_japanese_words(cjk) if japanese else _chinese_words(cjk)) if cjk else
+                             [_latin_word(word)])
+        elif _HANGUL.search(chunk):
+            words = [_latin_word(word) for word in chunk.split()]
+        else:
+            words = [word if 2 <= len(word) <= _MAX_WORD_CHARS else None for word in chunk.split()]
+        current: list[str] = []
+        for item in words:
+            if item is None or item in drop:
+                if current:
+                    segments.append(current)
+                    current = []
+            else:
+                current.append(item)
+        if current:
+            segments.append(current)
+    return segments
+
+
+def _latin_word(word: str) -> str | None:
+    if len(word) < 2 or len(word) > _MAX_WORD_CHARS:
+        return None
+    return _korean_word(word) if _HANGUL.match(word) else word
+
+
+def is_cjk(token: str) -> bool:
+    """True when ``token`` starts or ends with a CJK character (such tokens join without a space).
+
+    >>> is_cjk("レシピ"), is_cjk("recipe")
+    (True, False)
+    """
+    return bool(token) and bool(_CJK_CHAR.match(token[0]) or _CJK_CHAR.match(token[-1]))
+
+
+def phrases(tokens: Sequence[str], max_n: int = 2) -> list[str]:
+    """Unigrams, then adjacent n-grams up to ``max_n``; CJK neighbours join without a space.
+
+    Pass one segment of ``tokenize_segments`` at a time to keep phrases to words that were adjacent.
+
+    >>> phrases(["python", "error", "dataframe"])
+    ['python', 'error', 'dataframe', 'python error', 'error dataframe']
+    >>> phrases(["データ", "フレーム"])
+    ['データ', 'フレーム', 'データフレーム']
+    """
+    out = list(tokens)
+    for n in range(2, max_n + 1):
+        for start in range(len(tokens) - n + 1):
+            gram = tokens[start]
+            for token in tokens[start + 1: start + n]:
+                gram += "" if is_cjk(gram[-1]) and is_cjk(token[0]) else " "
+                gram += token
+            out.append(gram)
+    return out

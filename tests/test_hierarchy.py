@@ -1,0 +1,149 @@
+"""Offline hierarchy: Clio's level-size rule, weighted k-means of centroids, parents named from children."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clio_kit.hierarchy import CentroidHierarchy, default_n_top, level_sizes, name_parents
+from clio_kit.naming import GENERIC_NAME, ClusterLabel
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ((1000, 10, 3), [1000, 100, 10]),
+    ((1000, 10, 2), [1000, 10]),
+    ((10000, 10, 4), [10000, 1000, 100, 10]),
+    ((200, 8, 3), [200, 40, 8]),
+    ((100, 10, 1), [100]),
+    ((3, 2, 3), [3, 2]),  # collapses: rounding would repeat 2
+    ((5, 5, 3), [5]),
+])
+def test_level_sizes_follow_the_ratio_rule(args: tuple[int, int, int], expected: list[int]) -> None:
+    assert level_sizes(*args) == expected
+
+
+def test_level_sizes_ratio_is_constant() -> None:
+    sizes = level_sizes(4096, 16, 5)
+    ratios = [b / a for a, b in zip(sizes, sizes[1:])]
+    assert np.allclose(ratios, 0.25)
+
+
+def test_level_sizes_rejects_bad_input() -> None:
+    with pytest.raises(ValueError):
+        level_sizes(10, 20, 3)
+    with pytest.raises(ValueError):
+        level_sizes(0, 1, 3)
+
+
+def test_default_n_top() -> None:
+    assert default_n_top(100) == 10
+    assert default_n_top(10_000) == 30
+    assert default_n_top(3) == 2
+    assert default_n_top(1) == 1
+    assert all(2 <= default_n_top(n) < n for n in range(3, 2000, 37))
+
+
+def _groups(n_groups: int = 4, per_group: int = 25, dim: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_groups, dim)) * 5
+    points = np.vstack([c + rng.normal(scale=0.3, size=(per_group, dim)) for c in centres])
+    truth = np.repeat(np.arange(n_groups), per_group)
+    return points, truth
+
+
+def test_every_node_has_exactly_one_parent_and_no_parent_is_empty() -> None:
+    points, _ = _groups(n_groups=5, per_group=40)
+    sizes = np.random.default_rng(1).integers(1, 50, size=len(points))
+    tree = CentroidHierarchy(n_levels=3, n_top=5).fit(points, sizes)
+    assert tree.level_sizes_ == [200, 32, 5]
+    for level, parent_of in enumerate(tree.parents_):
+        assert parent_of.shape == (tree.level_sizes_[level],)  # one parent per node
+        assert parent_of.min() == 0 and parent_of.max() == tree.level_sizes_[level + 1] - 1
+        assert set(parent_of.tolist()) == set(range(tree.level_sizes_[level + 1]))  # no empty parent
+    for level in range(1, 3):
+        assert tree.sizes_[level].sum() == sizes.sum()
+        assert len(tree.centroids_[level]) == len(tree.sizes_[level])
+
+
+def test_well_separated_groups_are_recovered_at_the_top() -> None:
+    points, truth = _groups(n_groups=4, per_group=30)
+    tree = CentroidHierarchy(n_levels=3, n_top=4).fit(points, np.full(len(points), 10))
+    top = tree.ancestors(2)
+    assert len(set(top.tolist())) == 4
+    for group in range(4):  # each true group maps to one top node, and different groups to different nodes
+        assert len(set(top[truth == group].tolist())) == 1
+    assert len({int(top[truth == g][0]) for g in range(4)}) == 4
+
+
+def test_sizes_weight_the_grouping() -> None:
+    # one huge cluster between two small ones pulls the top-level centre to itself
+    points = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    tree = CentroidHierarchy(n_levels=2, n_top=2).fit(points, [1000, 1, 1, 1000])
+    parent_of = tree.parents_[0]
+    assert parent_of[0] == parent_of[1] and parent_of[2] == parent_of[3] and parent_of[0] != parent_of[2]
+    heavy = tree.centroids_[1][parent_of[0]]
+    assert heavy[0] > 0.95  # weighted towards [1, 0]
+
+
+def test_too_few_base_clusters_collapse_gracefully() -> None:
+    tree = CentroidHierarchy(n_levels=3).fit(np.eye(3), [4, 5, 6])
+    assert tree.level_sizes_ == [3, 2]
+    assert len(tree.parents_) == 1
+    single = CentroidHierarchy(n_levels=3).fit(np.ones((1, 4)), [7])
+    assert single.level_sizes_ == [1] and single.parents_ == []
+    assert single.ancestors(0).tolist() == [0]
+
+
+def test_duplicate_centroids_and_zero_sizes_are_handled() -> None:
+    points = np.vstack([np.tile([1.0, 0.0], (6, 1)), np.tile([0.0, 1.0], (6, 1))])
+    sizes = [0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0]
+    tree = CentroidHierarchy(n_levels=3, n_top=2).fit(points, sizes)
+    assert tree.level_sizes_[-1] == 2
+    for parent_of, n_parents in zip(tree.parents_, tree.level_sizes_[1:]):
+        assert set(parent_of.tolist()) == set(range(n_parents))
+
+
+def test_fit_is_deterministic_and_validates() -> None:
+    points, _ = _groups()
+    a = CentroidHierarchy(n_top=4, random_state=3).fit(points, np.ones(len(points)))
+    b = CentroidHierarchy(n_top=4, random_state=3).fit(points, np.ones(len(points)))
+    assert all(np.array_equal(x, y) for x, y in zip(a.parents_, b.parents_))
+    with pytest.raises(ValueError):
+        CentroidHierarchy().fit(points, [1, 2])
+    with pytest.raises(ValueError):
+        CentroidHierarchy().fit(points, -np.ones(len(points)))
+
+
+def test_parent_names_come_from_children_keywords() -> None:
+    children = {
+        0: ClusterLabel("Python, error", "", ("python", "error", "traceback")),
+        1: ClusterLabel("Python, pandas", "", ("python", "pandas", "dataframe")),
+        2: ClusterLabel("Cake, recipe", "", ("cake", "recipe")),
+        3: ClusterLabel("Recipe, dinner", "", ("recipe", "dinner")),
+        4: ClusterLabel(GENERIC_NAME, "", ()),
+    }
+    sizes = {0: 30, 1: 10, 2: 5, 3: 20, 4: 8}
+    parents = name_parents(children, sizes, {0: 0, 1: 0, 2: 1, 3: 1, 4: 2})
+    assert parents[0].name.startswith("Python")
+    assert parents[1].keywords[0] == "recipe"
+    child_words = {k for label in children.values() for k in label.keywords}
+    for label in parents.values():
+        assert set(label.keywords) <= child_words  # nothing new: the k rule still holds
+        assert len(label.name.split()) <= 10
+    assert "2 sub-clusters" in parents[0].description
+    assert parents[2].name == GENERIC_NAME and parents[2].keywords == ()
+
+
+def test_parent_keywords_are_weighted_by_child_size() -> None:
+    children = {0: ClusterLabel("A", "", ("alpha",)), 1: ClusterLabel("B", "", ("beta",))}
+    assert name_parents(children, {0: 1, 1: 100}, {0: 0, 1: 0})[0].keywords[0] == "beta"
+    assert name_parents(children, {0: 100, 1: 1}, {0: 0, 1: 0})[0].keywords[0] == "alpha"
+
+
+def test_hierarchy_and_naming_together() -> None:
+    points, truth = _groups(n_groups=3, per_group=12)
+    words = ["python", "recipe", "travel"]
+    labels = {i: ClusterLabel(words[g].title(), "", (words[g], f"{words[g]} tips")) for i, g in enumerate(truth)}
+    tree = CentroidHierarchy(n_levels=2, n_top=3).fit(points, np.full(len(points), 5))
+    named = name_parents(labels, {i: 5 for i in labels}, dict(enumerate(tree.parents_[0].tolist())))
+    assert sorted(label.keywords[0].split()[0] for label in named.values()) == sorted(words)
