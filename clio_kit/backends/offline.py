@@ -23,27 +23,30 @@ from ..facets.summary import ExtractiveSummarizer
 
 __all__ = ["OfflineBackend"]
 
-OFFLINE_VERSION = 1
+OFFLINE_VERSION = 2
 
 
 class OfflineBackend:
     """Offline facets, names and audit.
 
     Parameters: ``min_phrase_users`` is the k of k-anonymous names (a phrase appears in a name only if at least
-    this many distinct users used it in the cluster); ``summary_chars`` caps the extractive summaries.
+    this many distinct users used it in the cluster); ``summary_chars`` caps the extractive summaries;
+    ``taxonomy`` adds the nearest topic of a fixed taxonomy (:mod:`clio_kit.taxonomy`) to each name.
     """
 
     name = "offline"
     uses_llm = False
 
-    def __init__(self, min_phrase_users: int = 5, summary_chars: int = 400, min_audit_score: int = 3) -> None:
+    def __init__(self, min_phrase_users: int = 5, summary_chars: int = 400, min_audit_score: int = 3,
+                 taxonomy: bool = True) -> None:
         self.min_phrase_users = min_phrase_users
         self.summary_chars = summary_chars
         self.min_audit_score = min_audit_score
+        self.taxonomy = taxonomy
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"min_phrase_users": self.min_phrase_users, "summary_chars": self.summary_chars,
-                "min_audit_score": self.min_audit_score, "version": OFFLINE_VERSION}
+                "min_audit_score": self.min_audit_score, "taxonomy": self.taxonomy, "version": OFFLINE_VERSION}
 
     def fingerprint(self) -> dict[str, Any]:
         return self.get_params()
@@ -82,20 +85,53 @@ class OfflineBackend:
 
     # -- names --------------------------------------------------------------------------------------------------
     def label_clusters(self, texts: Sequence[str], labels: np.ndarray, user_ids: Sequence[str],
-                       languages: Sequence[str], embeddings: np.ndarray) -> dict[int, Any]:
+                       languages: Sequence[str], embeddings: np.ndarray, *, embedder: Any = None) -> dict[int, Any]:
+        """Key phrases that pass the k-user rule, plus (given the run's ``embedder``) the nearest taxonomy topic."""
         from ..naming import KeyphraseNamer
 
         namer = KeyphraseNamer(min_users=self.min_phrase_users)
-        return dict(namer.fit(list(texts), list(labels), list(user_ids), list(languages)).labels_)
+        named = dict(namer.fit(list(texts), list(labels), list(user_ids), list(languages)).labels_)
+        if embedder is None or not self.taxonomy:
+            return named
+        from ..taxonomy import TaxonomyLabeler
+
+        labels = np.asarray(labels)
+        clusters = sorted(named)
+        centroids = np.stack([np.asarray(embeddings[labels == c]).mean(axis=0) for c in clusters])
+        topics = TaxonomyLabeler(embedder).fit(centroids, corpus_mean=np.asarray(embeddings).mean(axis=0)).topics_
+        return {c: _with_topic(named[c], topic) for c, topic in zip(clusters, topics)}
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
                       parent_of: Mapping[int, int]) -> dict[int, Any]:
+        """Parents keep their children's k-anonymous phrases; their topic is the children's size-weighted majority."""
         from ..hierarchy import name_parents
 
-        return name_parents(child_labels, child_sizes, parent_of)
+        named = name_parents(child_labels, child_sizes, parent_of)
+        votes: dict[int, dict[str, float]] = {}
+        for child, parent in parent_of.items():
+            topic = getattr(child_labels.get(child), "topic", "")
+            if topic:
+                bucket = votes.setdefault(int(parent), {})
+                bucket[topic] = bucket.get(topic, 0.0) + float(child_sizes.get(child, 1))
+        return {p: _with_topic(label, max(votes[p], key=lambda t: (votes[p][t], t))) if p in votes else label
+                for p, label in named.items()}
 
     # -- audit --------------------------------------------------------------------------------------------------
     def audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:
         from ..privacy.audit import RuleBasedAuditor
 
         return RuleBasedAuditor(min_score=self.min_audit_score).audit_many(items)
+
+
+def _with_topic(label: Any, topic: str) -> Any:
+    """Prefix a label's name with its taxonomy topic; the description says how both were chosen."""
+    from ..naming import ClusterLabel
+
+    phrases = ", ".join(label.keywords[:2])
+    name = f"{topic}: {phrases}" if phrases else topic
+    words = name.split()
+    if len(words) > 10:
+        name = topic if len(topic.split()) <= 10 else " ".join(topic.split()[:10])
+    description = (f"Topic '{topic}' chosen offline from a fixed taxonomy by embedding similarity "
+                   f"(approximate). {label.description}")
+    return ClusterLabel(name, description, tuple(label.keywords), topic)

@@ -1,0 +1,108 @@
+"""A fixed taxonomy of AI-assistant use, for naming clusters offline by embedding similarity.
+
+Key phrases alone name small clusters poorly once k-anonymity removes rare words. Each cluster therefore also gets
+the taxonomy topic nearest to its centroid. The vocabulary is fixed and written here, never taken from
+conversations, so it cannot carry personal data; the choice is approximate and descriptions say so.
+Topics follow the Clio paper's published findings and common task categories.
+
+>>> import numpy as np
+>>> class Toy:
+...     name = "toy"
+...     def embed(self, texts, progress=False):
+...         return np.array([[1.0, 0.0] if "cook" in t.lower() else [0.0, 1.0] for t in texts])
+>>> labeler = TaxonomyLabeler(Toy(), topics=[("Cooking and recipes", "cook food"), ("Software", "code")])
+>>> labeler.fit(np.array([[0.9, 0.1], [0.0, 1.0]]), corpus_mean=np.array([0.5, 0.5])).topics_
+['Cooking and recipes', 'Software']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DEFAULT_TOPICS", "TaxonomyLabeler"]
+
+# (label, description): the description is what gets embedded, with the label
+DEFAULT_TOPICS: tuple[tuple[str, str], ...] = (
+    ("Web and mobile app development", "build websites, web apps, mobile apps, frontend, backend, React, JavaScript, HTML, CSS, APIs"),
+    ("Python programming and debugging", "write, fix and explain Python code, errors, exceptions, scripts, libraries"),
+    ("Data analysis and databases", "SQL queries, databases, spreadsheets, pandas dataframes, data cleaning, statistics, charts"),
+    ("Machine learning and AI", "train machine learning models, neural networks, deep learning, NLP, datasets, LLMs"),
+    ("DevOps, cloud and infrastructure", "servers, Docker, Kubernetes, cloud deployment, Linux, networking, CI pipelines"),
+    ("Software design and algorithms", "algorithms, data structures, software architecture, code review, complexity"),
+    ("Other programming languages", "Java, C++, C#, Go, Rust, shell scripts, programming questions"),
+    ("Game development", "make video games, Unity, game mechanics, game design"),
+    ("Cybersecurity", "security vulnerabilities, encryption, authentication, hacking, malware, privacy protection"),
+    ("Blockchain and cryptocurrency", "crypto, blockchain, smart contracts, tokens, NFTs, trading coins"),
+    ("Marketing and advertising", "marketing strategy, ads, social media posts, SEO, brand, campaigns, copywriting"),
+    ("Business strategy and operations", "business plans, startups, operations, management, strategy, products, customers"),
+    ("Sales and e-commerce", "selling products, online stores, sales emails, customer outreach, pricing"),
+    ("Professional emails and communication", "write emails, business letters, messages to colleagues or clients"),
+    ("Job applications and careers", "resumes, CVs, cover letters, job interviews, career advice"),
+    ("Academic writing and research", "essays, research papers, literature reviews, theses, citations, academic topics"),
+    ("Creative writing and storytelling", "write stories, fiction, characters, plots, scripts, screenplays"),
+    ("Poetry and song lyrics", "write poems, haiku, verses, rap, song lyrics"),
+    ("Editing and rewriting text", "proofread, rewrite, paraphrase, summarise, improve grammar and style of a text"),
+    ("Translation and languages", "translate text between languages, grammar, vocabulary, learning a foreign language"),
+    ("Education and tutoring", "explain concepts, lesson plans, teaching, students, quizzes, homework help"),
+    ("Mathematics", "solve math problems, equations, algebra, calculus, geometry, probability, proofs"),
+    ("Science and engineering", "physics, chemistry, biology, engineering, scientific explanations"),
+    ("History, politics and society", "history, politics, government, elections, economics, social issues"),
+    ("Philosophy and religion", "philosophy, ethics, religion, meaning of life, theology"),
+    ("Law and legal questions", "legal advice, contracts, tenant rights, regulations, lawsuits, laws"),
+    ("Personal finance and budgeting", "budgets, saving money, investing, debt, taxes, household finances"),
+    ("Finance and economics", "financial analysis, stock markets, accounting, economic theory"),
+    ("Health and medicine", "symptoms, diseases, medication, doctors, mental health, medical questions"),
+    ("Fitness and nutrition", "exercise, workout plans, running, strength training, diet, nutrition"),
+    ("Elder care and ageing", "caring for elderly parents, ageing, dementia, nursing homes, retirement care"),
+    ("Parenting and family", "children, parenting, family life, babies, pregnancy"),
+    ("Relationships and dating", "romantic relationships, dating advice, friendship, breakups"),
+    ("Psychology and self-improvement", "emotions, motivation, habits, productivity, self-help, anxiety"),
+    ("Cooking and recipes", "recipes, cooking, baking, meals, ingredients, dishes, food"),
+    ("Travel planning", "trips, itineraries, hotels, flights, tourism, visiting cities and countries"),
+    ("Home, garden and DIY", "home repair, gardening, cleaning, furniture, do-it-yourself projects"),
+    ("Anime, manga and fandom", "anime, manga, characters, fan fiction, series, otaku culture"),
+    ("Movies, TV, music and books", "films, TV shows, music, books, recommendations, reviews"),
+    ("Games and puzzles", "play games, riddles, trivia, puzzles, role-play games, chess"),
+    ("Role-play and personas", "act as a character or persona, pretend, role-play scenarios, simulate a person"),
+    ("Prompt engineering and AI assistants", "write prompts for ChatGPT or AI, jailbreaks, questions about the assistant itself"),
+    ("Casual conversation and jokes", "chit-chat, greetings, jokes, humor, small talk"),
+    ("Product and technology questions", "compare products, gadgets, software tools, apps, tech support"),
+    ("Art, design and images", "graphic design, drawing, image generation prompts, photography, UI design"),
+    ("Environment and sustainability", "climate change, sustainability, renewable energy, environment"),
+    ("Real estate and housing", "buying or renting homes, property, mortgages, real estate market"),
+    ("Social media content", "posts for Instagram, Twitter, YouTube video scripts, TikTok content"),
+    ("Presentations and documents", "slides, reports, documentation, outlines, templates, formatting"),
+)
+
+
+class TaxonomyLabeler:
+    """Give each cluster centroid the nearest topic of a fixed taxonomy (cosine similarity of embeddings).
+
+    Learned: ``topics_`` (one label per centroid), ``similarity_`` (its cosine similarity).
+    """
+
+    def __init__(self, embedder: Any, topics: Sequence[tuple[str, str]] = DEFAULT_TOPICS) -> None:
+        self.embedder = embedder
+        self.topics = topics
+
+    def fit(self, centroids: np.ndarray, corpus_mean: np.ndarray | None = None) -> "TaxonomyLabeler":
+        """Label each centroid. Sentence embeddings share a large common direction, so both sides are centred
+        first: centroids on ``corpus_mean`` (the mean embedding of all conversations; default: the centroids'
+        mean) and topic vectors on their own mean. Otherwise one generic topic wins every cluster."""
+        texts = [f"{label}: {description}" for label, description in self.topics]
+        topic_vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
+        topic_vectors = _unit(topic_vectors - topic_vectors.mean(axis=0))
+        centroids = np.asarray(centroids, dtype=np.float32)
+        mean = centroids.mean(axis=0) if corpus_mean is None else np.asarray(corpus_mean, dtype=np.float32)
+        similarity = _unit(centroids - mean) @ topic_vectors.T
+        best = similarity.argmax(axis=1)
+        self.topics_ = [self.topics[i][0] for i in best]
+        self.similarity_ = similarity[np.arange(len(best)), best]
+        return self
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
