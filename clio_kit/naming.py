@@ -41,11 +41,15 @@ _UNKNOWN_LANGUAGES = {"", "und", "unknown", "none", "nan", "zxx", "mul"}
 
 @dataclass(frozen=True)
 class ClusterLabel:
-    """A cluster's readable ``name`` (<= 10 words), one-line ``description`` and the ``keywords`` behind them."""
+    """A cluster's readable ``name`` (<= 10 words), one-line ``description`` and the ``keywords`` behind them.
+
+    ``topic`` is an optional label from a fixed taxonomy (offline naming), empty when none was assigned.
+    """
 
     name: str
     description: str
     keywords: tuple[str, ...]
+    topic: str = ""
 
 
 def _language_name(code: str) -> str:
