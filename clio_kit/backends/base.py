@@ -35,8 +35,8 @@ class Backend(Protocol):
         ...
 
     def label_clusters(self, texts: Sequence[str], labels: np.ndarray, user_ids: Sequence[str],
-                       languages: Sequence[str], embeddings: np.ndarray) -> dict[int, Any]:
-        """Name every base cluster: ``{cluster: ClusterLabel}``."""
+                       languages: Sequence[str], embeddings: np.ndarray, *, embedder: Any = None) -> dict[int, Any]:
+        """Name every base cluster: ``{cluster: ClusterLabel}``. ``embedder`` is the run's embedder (optional)."""
         ...
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
