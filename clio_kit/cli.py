@@ -4,6 +4,7 @@
     clio-kit report RUN_DIR --out FILE.html [--title T]
     clio-kit demo [--sample N] [--out RUN_DIR] [--report FILE.html]
     clio-kit inspect RUN_DIR
+    clio-kit eval [accuracy|privacy] [--data FILE] [--out RUN_DIR] [--json FILE]
 
 Errors are one line on stderr with exit status 2; never a traceback (set CLIO_KIT_DEBUG=1 to see one).
 """
@@ -94,6 +95,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    if args.mode == "privacy":
+        from .privacy.evaluation import evaluate_privacy
+
+        result = evaluate_privacy(args.data, args.out, progress=not args.quiet)
+    else:
+        from .labelled_eval import evaluate_labelled
+
+        result = evaluate_labelled(args.data or _bundled_labelled(), args.out)
+    print(result.summary())
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result.to_dict(), indent=2, default=float) + "\n")
+        _print(f"results written to {args.json}")
+    return 0
+
+
+def _bundled_labelled() -> Path:
+    path = Path(__file__).resolve().parent.parent / "tests" / "data" / "labelled" / "conversations.jsonl"
+    if not path.exists():
+        from .errors import InputError
+
+        raise InputError("no labelled dataset given and the repository's tests/data/labelled set is not present; "
+                         "pass --data FILE")
+    return path
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from .run import open_run
 
@@ -136,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--report", default="reports/demo.html")
     demo.set_defaults(func=cmd_demo)
+
+    evaluate = sub.add_parser("eval", help="accuracy on a labelled dataset, or the privacy evaluation")
+    evaluate.add_argument("mode", nargs="?", default="accuracy", choices=["accuracy", "privacy"])
+    evaluate.add_argument("--data", help="labelled conversations (default: the repository's labelled test set)")
+    evaluate.add_argument("--out", default="runs/eval", help="run directory")
+    evaluate.add_argument("--json", help="also write the results to this JSON file")
+    evaluate.set_defaults(func=cmd_eval)
 
     inspect = sub.add_parser("inspect", help="summarise a run directory")
     inspect.add_argument("run_dir")
