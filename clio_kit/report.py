@@ -1,0 +1,520 @@
+"""Self-contained HTML reports of a run: ``notebooks/report.ipynb`` run by papermill, exported by nbconvert.
+
+The report reads only the privacy-gated :class:`~clio_kit.privacy.view.PrivacyView` and the run's manifest, never
+conversations or per-conversation facets. The HTML hides all code, embeds plotly.js exactly once and loads nothing
+from the network, so it opens offline, from a file, in any browser.
+
+>>> from clio_kit.report import render_report, table_html
+>>> # render_report("runs/demo", "reports/demo.html", params={"top_n": 20})   # doctest: +SKIP
+>>> import pandas as pd
+>>> "&lt;b&gt;" in table_html(pd.DataFrame({"name": ["<b>"]})).data
+True
+
+The helpers below (``figure``, ``table_html``, ``sunburst_figure``, ...) are what the report notebook calls; they are
+pure functions of view tables, so they can be tested without running a kernel.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import ClioError, ConfigError, InputError
+
+__all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS", "OFFLINE_BANNER", "plotly_init_html", "figure",
+           "figure_html", "table_html", "banner_html", "run_metadata", "privacy_tables", "sunburst_figure",
+           "hierarchy_html", "value_label", "common_values", "strongest_overrepresentations", "lift_heatmap",
+           "distribution_figure", "trend_frequency", "trend_figure"]
+
+#: notebook parameters a caller may set through ``params`` (``run_dir`` and ``title`` have their own arguments)
+REPORT_PARAMETERS = ("facet", "compare_languages", "top_n", "level")
+OFFLINE_BANNER = "Names generated offline from key phrases, not by an LLM"
+KERNEL_NAME = "clio-kit-report"
+_PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#9D755D", "#EECA3B", "#FF9DA6",
+            "#BAB0AC", "#79706E", "#D67195")
+_OTHER_COLOUR = "#d9d9d9"
+#: what must never be in a report: a script, stylesheet, frame or image loaded from the network
+EXTERNAL_RESOURCE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//",
+                               re.IGNORECASE)
+
+# nbconvert's lab template minus everything it would fetch from a CDN (require.js, MathJax, mermaid, widgets)
+_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+REPORT_CSS = """<style>
+.clio-banner {border: 2px solid #b45309; background: #fef3c7; color: #422006; padding: 8px 12px; margin: 8px 0;
+              border-radius: 4px; font-size: 1.05em}
+.clio-note {color: #555; font-size: 0.95em}
+.jp-RenderedHTMLCommon table.clio-table {border-collapse: collapse; margin: 6px 0 14px 0; font-size: 0.92em}
+.jp-RenderedHTMLCommon table.clio-table th, .jp-RenderedHTMLCommon table.clio-table td {
+    padding: 3px 8px; border-bottom: 1px solid #e5e5e5; text-align: left !important; vertical-align: top}
+.jp-RenderedHTMLCommon ul.clio-tree {list-style: none !important; padding-left: 1.4em; margin: 2px 0}
+.jp-RenderedHTMLCommon > ul.clio-tree {padding-left: 0}
+.jp-RenderedHTMLCommon > ul.clio-tree > li {font-weight: 600; margin-top: 6px}
+.jp-RenderedHTMLCommon ul.clio-tree ul.clio-tree li {font-weight: normal}
+ul.clio-tree li {margin: 1px 0}
+ul.clio-tree .count {color: #666; font-size: 0.9em; font-weight: normal}
+ul.clio-tree .hidden {color: #888; font-style: italic}
+</style>"""
+
+
+# -- rendering --------------------------------------------------------------------------------------------------
+def notebook_path() -> Path:
+    """The report notebook: ``notebooks/report.ipynb`` in the repository that holds this package."""
+    path = Path(__file__).resolve().parent.parent / "notebooks" / "report.ipynb"
+    if not path.is_file():
+        raise ClioError(f"report notebook not found at {path}: reports need clio-kit's repository checkout "
+                        f"(pip install -e .), which ships notebooks/report.ipynb")
+    return path
+
+
+def render_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], *, title: str = "clio-kit report",
+                  params: Mapping[str, Any] | None = None, progress: bool = True) -> Path:
+    """Run the report notebook on ``run_dir`` and write one self-contained, offline HTML file to ``out``.
+
+    ``params`` sets the notebook's other parameters: ``facet`` (default ``"language"``), ``compare_languages``
+    (default: the most common), ``top_n`` (15) and ``level`` (``None``: the top level). Returns ``out``.
+
+    >>> # render_report("runs/demo", "reports/demo.html", title="Demo", params={"facet": "n_turns"})  # doctest: +SKIP
+    """
+    from .run import open_run
+
+    run_dir = Path(run_dir).expanduser().resolve()
+    out_path = Path(out).expanduser().resolve()
+    parameters = _check_parameters(run_dir, dict(params or {}))
+    notebook = notebook_path()
+    if not open_run(run_dir).complete:
+        raise InputError(f"run {run_dir} has not finished its privacy stage; re-run it before reporting")
+    executed = execute_notebook(notebook, {"run_dir": str(run_dir), "title": title, **parameters},
+                                progress=progress)
+    page = notebook_to_html(executed, title)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(f".{out_path.name}.partial")
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, out_path)
+    return out_path
+
+
+def execute_notebook(notebook: str | os.PathLike[str], parameters: Mapping[str, Any], *,
+                     progress: bool = True) -> Any:
+    """Run a notebook with papermill in a kernel of this interpreter (which can import this clio_kit).
+
+    Returns the executed notebook; a failing cell raises a one-line :class:`ClioError`.
+
+    >>> # nb = execute_notebook("notebooks/quickstart.ipynb", {"sample": 100})   # doctest: +SKIP
+    """
+    import nbformat
+    import papermill
+
+    from .progress import progress_enabled
+
+    with tempfile.TemporaryDirectory(prefix="clio-notebook-") as tmp:
+        kernel_dirs = Path(tmp) / "kernels"
+        _write_kernel_spec(kernel_dirs / KERNEL_NAME)
+        try:
+            executed = papermill.execute_notebook(
+                str(notebook), str(Path(tmp) / Path(notebook).name), parameters=dict(parameters),
+                kernel_name=KERNEL_NAME, kernel_manager_class=_kernel_manager_class(kernel_dirs),
+                progress_bar=progress_enabled(progress), request_save_on_cell_execute=False)
+        except papermill.PapermillExecutionError as exc:
+            message = str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ""
+            raise ClioError(f"{Path(notebook).name} failed in cell {exc.exec_count}: {exc.ename}: {message}") \
+                from None
+    executed = nbformat.from_dict(executed)
+    for cell in executed.cells:  # papermill gives its injected cell a random id; reports must be reproducible
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+    return executed
+
+
+def notebook_to_html(nb: Any, title: str) -> str:
+    """Export an executed notebook to HTML: no code, no prompts, no stderr, nothing loaded from the network."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":  # warnings and progress bars are not part of a report
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"clio_report.html.j2": _TEMPLATE})],
+                            template_file="clio_report.html.j2", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    page, _ = exporter.from_notebook_node(nb)
+    found = EXTERNAL_RESOURCE.search(page)
+    if found:
+        raise ClioError(f"the report would load a resource from the network ({found.group(0)[:80]}...); refusing")
+    return page
+
+
+def _check_parameters(run_dir: Path, params: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(params) - set(REPORT_PARAMETERS))
+    if unknown:
+        raise ConfigError(f"unknown report parameter(s): {', '.join(unknown)}; "
+                          f"choose from {', '.join(REPORT_PARAMETERS)}")
+    if "top_n" in params and (not isinstance(params["top_n"], int) or params["top_n"] < 1):
+        raise ConfigError(f"top_n must be a positive integer, got {params['top_n']!r}")
+    if isinstance(params.get("compare_languages"), str):
+        params["compare_languages"] = [params["compare_languages"]]
+    if "compare_languages" in params:
+        params["compare_languages"] = [str(v) for v in params["compare_languages"] or []]
+    if not (run_dir / "manifest.json").exists():
+        raise InputError(f"not a clio-kit run directory (no manifest.json): {run_dir}")
+    if params.get("facet") is not None or params.get("level") is not None:
+        from .run import open_run
+
+        view = open_run(run_dir).view()
+        if params.get("facet") is not None and params["facet"] not in view.facets:
+            raise ConfigError(f"facet {params['facet']!r} is not available; choose from {', '.join(view.facets)}")
+        if params.get("level") is not None and params["level"] not in view.levels:
+            raise ConfigError(f"level {params['level']!r} does not exist; levels are {view.levels}")
+    return params
+
+
+def _write_kernel_spec(directory: Path) -> None:
+    """A kernel spec that runs this very interpreter and can import this very clio_kit."""
+    directory.mkdir(parents=True, exist_ok=True)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    pythonpath = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     "--IPKernelApp.log_level=CRITICAL"],
+            "display_name": "clio-kit report (Python)", "language": "python",
+            "env": {"PYTHONPATH": pythonpath, "CLIO_KIT_NO_PROGRESS": "1", "PYTHONWARNINGS": "ignore"}}
+    (directory / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+
+
+def _kernel_manager_class(kernel_dirs: Path) -> type:
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class ReportKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self) -> KernelSpecManager:
+            return KernelSpecManager(kernel_dirs=[str(kernel_dirs)])
+
+    return ReportKernelManager
+
+
+# -- display helpers the notebook uses --------------------------------------------------------------------------
+def plotly_init_html() -> str:
+    """plotly.js inline, once per report (every figure after it reuses it), and the report's CSS."""
+    from plotly.offline import get_plotlyjs
+
+    return (f"{REPORT_CSS}<script type=\"text/javascript\">window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>"
+            f"<script type=\"text/javascript\">{get_plotlyjs()}</script>")
+
+
+def figure_html(fig: Any, key: str) -> str:
+    """A figure as an HTML fragment with a stable div id and no plotly.js (the report loads it once)."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
+                       div_id=f"clio-{re.sub(r'[^A-Za-z0-9_-]', '-', key)}",
+                       config={"displaylogo": False, "responsive": True})
+
+
+def figure(fig: Any, key: str) -> None:
+    """Show a figure: HTML for the exported report, plotly's own mime type for live JupyterLab."""
+    from IPython.display import display
+
+    display({"text/html": figure_html(fig, key), "application/vnd.plotly.v1+json": json.loads(fig.to_json())},
+            raw=True)
+
+
+def table_html(frame: pd.DataFrame, *, index: bool = False) -> Any:
+    """An escaped HTML table (cell text is never interpreted as markup); blank cells for missing values."""
+    from IPython.display import HTML
+
+    return HTML(frame.to_html(escape=True, index=index, na_rep="", border=0, classes="clio-table"))
+
+
+def banner_html(uses_llm: bool) -> str:
+    """The offline-names banner (empty for LLM-named runs)."""
+    if uses_llm:
+        return ""
+    return (f"<div class=\"clio-banner\"><b>{html.escape(OFFLINE_BANNER)}.</b> This run used clio-kit's offline "
+            f"backend: cluster names and descriptions are key phrases shared by many users, and summaries are "
+            f"extracted sentences. Read names as labels, not as an analyst's or a model's judgement.</div>")
+
+
+def run_metadata(manifest: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """Tables of run facts from the manifest: ``run``, ``config``, ``packages``, ``stages``."""
+    source = manifest.get("input", {})
+    input_hash = source.get("sha256") or source.get("conversations") or \
+        (f"{len(source['dir'])} files" if source.get("dir") else None)
+    source_name = source.get("source")
+    if source_name and source_name != "python":
+        source_name = Path(str(source_name)).name  # the file's name, not where it lives on someone's disk
+    backend = manifest.get("backend", {})
+    backend_text = f"{backend.get('name')} ({'names, facets and audit by an LLM' if backend.get('uses_llm') else 'no LLM'})"
+    if backend.get("model"):
+        backend_text += f", model {backend['model']}"
+    embedder = manifest.get("components", {}).get("embedder", {})
+    rows = [("Input", source_name), ("Input hash", input_hash), ("Config hash", manifest.get("config_hash")),
+            ("Backend", backend_text), ("Embedder", embedder.get("name") or embedder.get("class")),
+            ("clio-kit", manifest.get("clio_kit_version")), ("Python", manifest.get("python")),
+            ("Finished", manifest.get("finished")),
+            ("Total time", f"{manifest['total_seconds']:.1f} s" if manifest.get("total_seconds") else None)]
+    prompts = manifest.get("prompt_hashes") or {}
+    if prompts:
+        rows.append(("Prompt hashes", ", ".join(f"{k} {str(v)[:12]}" for k, v in sorted(prompts.items()))))
+    run = pd.DataFrame([(k, "" if v is None else str(v)) for k, v in rows], columns=["", "value"])
+    config = pd.DataFrame(sorted(_flatten(manifest.get("config", {})).items()), columns=["setting", "value"])
+    config["value"] = config["value"].map(lambda v: "default" if v is None else str(v))
+    packages = pd.DataFrame([(k, v or "not installed") for k, v in sorted(manifest.get("packages", {}).items())],
+                            columns=["package", "version"])
+    stages = pd.DataFrame([
+        {"stage": name, "status": rec.get("status"),
+         "seconds": None if rec.get("seconds") is None else round(float(rec["seconds"]), 2),
+         # per-value counts (e.g. languages) are left out: their small cells are below the privacy thresholds
+         "counts": ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+                             for k, v in rec.get("counts", {}).items() if not isinstance(v, (dict, list)))}
+        for name, rec in manifest.get("stages", {}).items()])
+    return {"run": run, "config": config, "packages": packages, "stages": stages}
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def privacy_tables(summary: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """Tables from ``PrivacyView.privacy_summary()``: ``thresholds``, ``levels``, ``reasons``, ``audit``."""
+    labels = {"min_users": "distinct users per shown cell (at least)",
+              "min_conversations": "conversations per shown cell (at least)",
+              "min_audit_score": "audit score of a shown cluster's name (1-5, at least)",
+              "min_phrase_users": "distinct users behind each key phrase of an offline name (at least)"}
+    thresholds = pd.DataFrame([(labels.get(k, k), v) for k, v in summary.get("thresholds", {}).items()],
+                              columns=["threshold", "value"])
+    levels = pd.DataFrame([{"level": lv["level"], "clusters": lv["n_clusters"], "visible": lv["n_visible"],
+                            "hidden": lv["n_clusters"] - lv["n_visible"],
+                            "conversations in hidden clusters": lv["hidden_conversations"],
+                            "share hidden": f"{lv['hidden_conversation_share']:.1%}"}
+                           for lv in sorted(summary.get("levels", []), key=lambda r: -r["level"])])
+    reasons = pd.DataFrame(sorted(summary.get("hidden_reasons", {}).items(), key=lambda kv: -kv[1]),
+                           columns=["why hidden", "clusters"])
+    audit = pd.DataFrame(sorted(summary.get("audit_scores", {}).items()), columns=["audit score", "clusters"])
+    return {"thresholds": thresholds, "levels": levels, "reasons": reasons, "audit": audit}
+
+
+# -- figures and tables from the view ---------------------------------------------------------------------------
+def _wrap(text: str, width: int = 60) -> str:
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(html.escape(str(text)), width)) if text else ""
+
+
+def sunburst_figure(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2) -> Any:
+    """A sunburst of the visible hierarchy from ``PrivacyView.tree()``, "Other (hidden...)" buckets in grey."""
+    import plotly.graph_objects as go
+
+    ids: list[str] = []
+    labels: list[str] = []
+    parents: list[str] = []
+    values: list[int] = []
+    colours: list[str] = []
+    hover: list[str] = []
+
+    def walk(node: Mapping[str, Any], parent: str, colour: str, index: int) -> None:
+        hidden = node.get("cluster_id") is None
+        node_id = f"{parent}/other" if hidden else f"c{node['cluster_id']}"
+        ids.append(node_id)
+        labels.append(_wrap(node["name"], 28))
+        parents.append(parent)
+        values.append(int(node["n_conversations"]))
+        colours.append(_OTHER_COLOUR if hidden else colour)
+        share = node["n_conversations"] / max(total, 1)
+        hover.append(f"<b>{html.escape(str(node['name']))}</b><br>{node['n_conversations']:,} conversations "
+                     f"({share:.1%})<br>{_wrap(node.get('description') or '')}")
+        for child in node.get("children", []):
+            walk(child, node_id, colour, index)
+
+    for i, root in enumerate(tree):
+        walk(root, "", _PALETTE[i % len(_PALETTE)], i)
+    fig = go.Figure(go.Sunburst(ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
+                                marker={"colors": colours, "line": {"color": "white", "width": 1}},
+                                hovertext=hover, hoverinfo="text", maxdepth=maxdepth,
+                                insidetextorientation="horizontal", sort=False))
+    fig.update_layout(height=620, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return fig
+
+
+def hierarchy_html(tree: Sequence[Mapping[str, Any]], total: int) -> str:
+    """The visible hierarchy as a nested, escaped list with conversation counts and shares."""
+
+    def items(nodes: Sequence[Mapping[str, Any]]) -> str:
+        parts = []
+        for node in nodes:
+            share = node["n_conversations"] / max(total, 1)
+            name = html.escape(str(node["name"]))
+            label = f"<span class=\"hidden\">{name}</span>" if node.get("cluster_id") is None else name
+            kids = node.get("children") or []
+            parts.append(f"<li>{label} <span class=\"count\">{node['n_conversations']:,} ({share:.1%})</span>"
+                         + (f"<ul class=\"clio-tree\">{items(kids)}</ul>" if kids else "") + "</li>")
+        return "".join(parts)
+
+    return f"<ul class=\"clio-tree\">{items(tree)}</ul>"
+
+
+def value_label(facet: str, value: Any) -> str:
+    """A readable label for a facet value: language codes get their English name (``"Spanish (es)"``)."""
+    if facet in {"language", "language_code"}:
+        from .facets.language import language_name
+
+        name = language_name(str(value))
+        if name != "Unknown" or str(value) == "und":
+            return f"{name} ({value})"
+    return str(value)
+
+
+def common_values(distribution: pd.DataFrame, n: int = 6, *, skip: Iterable[str] = ("und", "unknown")) -> list[str]:
+    """The ``n`` most common shown values of a ``facet_distribution`` (no suppressed pool, no unknowns)."""
+    from .privacy.view import SUPPRESSED_LABEL
+
+    skip = {*skip, SUPPRESSED_LABEL}
+    values = distribution.sort_values(["n_conversations", "value"], ascending=[False, True])["value"]
+    return [str(v) for v in values if str(v) not in skip][:n]
+
+
+def strongest_overrepresentations(rates: pd.DataFrame, n: int = 15, values: Sequence[str] | None = None,
+                                  facet: str = "language", alpha: float = 0.05) -> pd.DataFrame:
+    """The ``n`` largest significant lifts (above 1, q < ``alpha``) among shown cells, formatted for display."""
+    shown = rates[~rates["suppressed"].astype(bool) & (rates["lift"] > 1) & (rates["q_value"] < alpha)].copy()
+    if values:
+        shown = shown[shown["value"].astype(str).isin([str(v) for v in values])]
+    shown = shown.sort_values(["lift", "n_conversations", "name"], ascending=[False, False, True]).head(n)
+    out = pd.DataFrame({
+        "level": shown["level"].astype(int) if "level" in shown else None,
+        "cluster": shown["name"],
+        facet: [value_label(facet, v) for v in shown["value"]],
+        "conversations": shown["n_conversations"].astype(int),
+        "share in cluster": shown["share_in_cluster"].map("{:.1%}".format),
+        "share overall": shown["share_overall"].map("{:.1%}".format),
+        "lift": shown["lift"].map("{:.2f}".format),
+        "95% interval": [f"{lo:.2f} - {hi:.2f}" for lo, hi in zip(shown["lift_low"], shown["lift_high"])],
+        "q-value": shown["q_value"].map(_format_q),
+    })
+    if "level" not in shown:
+        out = out.drop(columns="level")
+    return out.reset_index(drop=True)
+
+
+def _format_q(q: float) -> str:
+    if pd.isna(q):
+        return ""
+    return f"{q:.1e}" if q < 0.001 else f"{q:.3f}"
+
+
+def _unique_labels(names: Sequence[str], width: int) -> list[str]:
+    """Wrapped axis labels, made unique (plotly merges rows whose category labels are equal)."""
+    seen: dict[str, int] = {}
+    labels = []
+    for name in names:
+        label = _wrap(name, width)
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return labels
+
+
+def lift_heatmap(rates: pd.DataFrame, clusters: pd.DataFrame, values: Sequence[str], *,
+                 facet: str = "language") -> Any:
+    """Lift of each value (columns) in each cluster (rows, in ``clusters`` order); suppressed cells stay blank.
+
+    ``rates`` is ``PrivacyView.base_rates(...)`` for one level; ``clusters`` has ``cluster_id`` and ``name``.
+    """
+    import plotly.graph_objects as go
+
+    shown = rates[~rates["suppressed"].astype(bool)]
+    cell = {(int(r.cluster_id), str(r.value)): r for r in shown.itertuples()}
+    z, text, hover = [], [], []
+    for cid, name in zip(clusters["cluster_id"], clusters["name"]):
+        z_row, text_row, hover_row = [], [], []
+        for value in values:
+            r = cell.get((int(cid), str(value)))
+            where = f"<b>{html.escape(str(name))}</b><br>{html.escape(value_label(facet, value))}"
+            if r is None or pd.isna(r.lift) or r.lift <= 0:
+                z_row.append(None)
+                text_row.append("")
+                hover_row.append(f"{where}: suppressed (below the privacy thresholds) or absent")
+                continue
+            z_row.append(math.log2(r.lift))
+            text_row.append(f"{r.lift:.2f}")
+            hover_row.append(f"{where}: lift {r.lift:.2f} (95% {r.lift_low:.2f}-{r.lift_high:.2f}), "
+                             f"q {_format_q(r.q_value)}<br>{int(r.n_conversations):,} conversations, "
+                             f"{r.share_in_cluster:.1%} of the cluster vs {r.share_overall:.1%} overall")
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
+    finite = [abs(v) for row in z for v in row if v is not None]
+    bound = min(max(finite + [1.0]), 4.0)
+    ticks = [t for t in range(-4, 5) if abs(t) <= bound]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[value_label(facet, v) for v in values], y=_unique_labels(list(clusters["name"]), 45), text=text,
+        texttemplate="%{text}", hovertext=hover, hoverinfo="text", colorscale="RdBu", reversescale=True,
+        zmid=0, zmin=-bound, zmax=bound, xgap=2, ygap=2,
+        colorbar={"title": {"text": "lift"}, "tickvals": ticks, "ticktext": [f"{2 ** t:g}x" for t in ticks]}))
+    fig.update_layout(height=max(320, 70 + 34 * len(clusters)), margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      yaxis={"autorange": "reversed"}, xaxis={"side": "top"}, plot_bgcolor="#f2f2f2")
+    return fig
+
+
+def distribution_figure(distribution: pd.DataFrame, facet: str, *, n: int = 20) -> Any:
+    """Horizontal bars of a ``facet_distribution`` (largest first, at most ``n`` values)."""
+    import plotly.graph_objects as go
+
+    top = distribution.head(n)
+    fig = go.Figure(go.Bar(x=top["share"], y=[value_label(facet, v) for v in top["value"]], orientation="h",
+                           text=[f"{s:.1%}" for s in top["share"]], textposition="auto",
+                           customdata=top["n_conversations"],
+                           hovertemplate="%{y}: %{customdata:,} conversations (%{x:.1%})<extra></extra>",
+                           marker={"color": _PALETTE[0]}))
+    fig.update_layout(height=max(170, 70 + 28 * len(top)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      yaxis={"autorange": "reversed"}, xaxis={"tickformat": ".0%", "title": "share of conversations"},
+                      plot_bgcolor="white")
+    return fig
+
+
+def trend_frequency(periods: pd.Series) -> str:
+    """A bucket size for a time span: days under 3 weeks, weeks under ~6 months, months beyond."""
+    periods = pd.to_datetime(periods).dropna()
+    if periods.empty:
+        return "W"
+    span = (periods.max() - periods.min()).days
+    return "D" if span < 21 else "W" if span < 183 else "M"
+
+
+def trend_figure(trend: pd.DataFrame, series: Sequence[tuple[Any, str]], *, key: str = "cluster_id") -> Any:
+    """Lines of conversations per period, one per ``(key value, label)`` in ``series``; suppressed periods are gaps.
+
+    ``trend`` is ``PrivacyView.trend(...)`` (``key="cluster_id"``) or a per-value table (``key="value"``).
+    """
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, (value, label) in enumerate(series):
+        rows = trend[trend[key] == value].sort_values("period")
+        fig.add_trace(go.Scatter(x=rows["period"], y=rows["n_conversations"], mode="lines+markers",
+                                 name=str(label)[:50], connectgaps=False,
+                                 line={"color": _PALETTE[i % len(_PALETTE)]}))
+    fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      yaxis={"title": "conversations", "rangemode": "tozero"}, plot_bgcolor="white",
+                      legend={"font": {"size": 10}})
+    return fig
