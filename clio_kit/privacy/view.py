@@ -200,10 +200,10 @@ class PrivacyView:
     def trend(self, freq: str = "W", level: int | None = None) -> pd.DataFrame:
         """Conversations per time bucket per visible cluster (long table); small cells suppressed."""
         level = self.top_level if level is None else level
-        stamps = pd.to_datetime(self._assignments.get("timestamp"), utc=True, errors="coerce")
-        if stamps is None or stamps.isna().all():
+        periods = self._periods(freq)
+        if periods is None:
             return pd.DataFrame(columns=["period", "cluster_id", "name", "n_conversations", "n_users"])
-        frame = pd.DataFrame({"period": stamps.dt.tz_localize(None).dt.to_period(freq).dt.start_time,
+        frame = pd.DataFrame({"period": periods,
                               "cluster_id": self._assignments[self._cluster_column(level)].to_numpy(),
                               "user_id": self._assignments["user_id"].to_numpy()}).dropna(subset=["period"])
         frame = frame[frame["cluster_id"].isin(self._visible["cluster_id"])]
@@ -213,6 +213,27 @@ class PrivacyView:
         counts.loc[~ok, ["n_conversations", "n_users"]] = np.nan
         counts.insert(2, "name", counts["cluster_id"].map(self._visible.set_index("cluster_id")["name"]))
         return counts
+
+    def facet_trend(self, facet: str, freq: str = "W") -> pd.DataFrame:
+        """Conversations per time bucket per facet value (long table); small cells suppressed."""
+        periods = self._periods(freq)
+        if periods is None:
+            return pd.DataFrame(columns=["period", "value", "n_conversations", "n_users"])
+        frame = pd.DataFrame({"period": periods, "value": self._facet_values(facet).to_numpy(),
+                              "user_id": self._assignments["user_id"].to_numpy()}).dropna(subset=["period"])
+        counts = frame.groupby(["period", "value"], observed=True).agg(
+            n_conversations=("user_id", "size"), n_users=("user_id", "nunique")).reset_index()
+        ok = passes_thresholds(counts["n_users"], counts["n_conversations"], self.privacy)
+        counts.loc[~ok, ["n_conversations", "n_users"]] = np.nan
+        return counts
+
+    def _periods(self, freq: str) -> pd.Series | None:
+        if "timestamp" not in self._assignments.columns:
+            return None
+        stamps = pd.to_datetime(self._assignments["timestamp"], utc=True, errors="coerce")
+        if stamps.isna().all():
+            return None
+        return stamps.dt.tz_localize(None).dt.to_period(freq).dt.start_time
 
     # -- privacy ------------------------------------------------------------------------------------------------
     def privacy_summary(self) -> dict[str, Any]:
@@ -229,6 +250,7 @@ class PrivacyView:
         for level in self.levels:
             out[f"base_rates:language:L{level}"] = self.base_rates("language", level=level)
             out[f"trend:L{level}"] = self.trend(level=level)
+        out["facet_trend:language"] = self.facet_trend("language")
         return out
 
     def _repr_html_(self) -> str:
