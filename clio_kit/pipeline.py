@@ -336,10 +336,16 @@ class Pipeline:
         parents: list[np.ndarray] = [np.asarray(p, dtype=np.int64) for p in builder.parents_]
         all_labels = [level_labels]
         level_sizes = [dict(enumerate(sizes.tolist()))]
+        vectors = np.asarray(store.read_array("embeddings.npy", mmap=False))
+        corpus_mean = vectors.mean(axis=0)
+        node = labels.copy()
         for parent_of in parents:
             child_sizes = level_sizes[-1]
             mapping = {i: int(p) for i, p in enumerate(parent_of)}
-            named = self._backend().label_parents(all_labels[-1], child_sizes, mapping)
+            node = parent_of[node]
+            parent_centroids = {int(p): vectors[node == p].mean(axis=0) for p in np.unique(node)}
+            named = self._backend().label_parents(all_labels[-1], child_sizes, mapping, centroids=parent_centroids,
+                                                  corpus_mean=corpus_mean, embedder=self._cached_embedder())
             parent_sizes: dict[int, int] = {}
             for child, parent in mapping.items():
                 parent_sizes[parent] = parent_sizes.get(parent, 0) + child_sizes[child]

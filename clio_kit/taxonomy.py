@@ -66,7 +66,7 @@ DEFAULT_TOPICS: tuple[tuple[str, str], ...] = (
     ("Anime, manga and fandom", "anime, manga, characters, fan fiction, series, otaku culture"),
     ("Movies, TV, music and books", "films, TV shows, music, books, recommendations, reviews"),
     ("Games and puzzles", "play games, riddles, trivia, puzzles, role-play games, chess"),
-    ("Role-play and personas", "act as a character or persona, pretend, role-play scenarios, simulate a person"),
+    ("Role-play and personas", "I want you to act as a character, interviewer, expert or persona; pretend, role-play scenarios, simulate a person"),
     ("Prompt engineering and AI assistants", "write prompts for ChatGPT or AI, jailbreaks, questions about the assistant itself"),
     ("Casual conversation and jokes", "chit-chat, greetings, jokes, humor, small talk"),
     ("Product and technology questions", "compare products, gadgets, software tools, apps, tech support"),

@@ -40,8 +40,10 @@ class Backend(Protocol):
         ...
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
-                      parent_of: Mapping[int, int]) -> dict[int, Any]:
-        """Name every parent from its children: ``{parent: ClusterLabel}``."""
+                      parent_of: Mapping[int, int], **context: Any) -> dict[int, Any]:
+        """Name every parent from its children: ``{parent: ClusterLabel}``.
+
+        ``context`` may hold ``centroids`` (``{parent: mean embedding}``), ``corpus_mean`` and ``embedder``."""
         ...
 
     def audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:

@@ -643,8 +643,10 @@ class LLMBackend:
         return self._names("names", clusters, make)
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
-                      parent_of: Mapping[int, int]) -> dict[int, Any]:
-        """Rename each parent from its children's names and descriptions (Clio's last hierarchy step)."""
+                      parent_of: Mapping[int, int], **context: Any) -> dict[int, Any]:
+        """Rename each parent from its children's names and descriptions (Clio's last hierarchy step).
+
+        ``context`` (parent centroids, the embedder) is accepted for interface parity and not used."""
         children: dict[int, list[tuple[str, str, int]]] = {}
         for child, parent in parent_of.items():
             label = child_labels.get(child)

@@ -23,7 +23,7 @@ from ..facets.summary import ExtractiveSummarizer
 
 __all__ = ["OfflineBackend"]
 
-OFFLINE_VERSION = 2
+OFFLINE_VERSION = 3
 
 
 class OfflineBackend:
@@ -102,11 +102,20 @@ class OfflineBackend:
         return {c: _with_topic(named[c], topic) for c, topic in zip(clusters, topics)}
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
-                      parent_of: Mapping[int, int]) -> dict[int, Any]:
-        """Parents keep their children's k-anonymous phrases; their topic is the children's size-weighted majority."""
+                      parent_of: Mapping[int, int], **context: Any) -> dict[int, Any]:
+        """Parents keep their children's k-anonymous phrases; their topic is the taxonomy topic nearest to their
+        own centroid (given ``centroids``, ``corpus_mean`` and ``embedder``), else the children's majority."""
         from ..hierarchy import name_parents
 
         named = name_parents(child_labels, child_sizes, parent_of)
+        centroids, embedder = context.get("centroids"), context.get("embedder")
+        if self.taxonomy and centroids is not None and embedder is not None:
+            from ..taxonomy import TaxonomyLabeler
+
+            parents = sorted(named)
+            labeler = TaxonomyLabeler(embedder).fit(np.stack([centroids[p] for p in parents]),
+                                                    corpus_mean=context.get("corpus_mean"))
+            return {p: _with_topic(named[p], topic) for p, topic in zip(parents, labeler.topics_)}
         votes: dict[int, dict[str, float]] = {}
         for child, parent in parent_of.items():
             topic = getattr(child_labels.get(child), "topic", "")
