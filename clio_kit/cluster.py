@@ -1,0 +1,347 @@
+"""Group embeddings into base clusters: k-means (Clio's choice) or BERTopic-style UMAP + HDBSCAN.
+
+Multilingual embeddings carry a strong language direction: k-means on raw multilingual-e5 vectors of user text
+puts each language in its own clusters. :class:`LanguageCentering` removes each language's offset first so that
+topics cluster across languages. The offset is estimated *within topics* (by default), so a language that is
+over-represented in one topic keeps that skew instead of having it subtracted with its mean.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> X = rng.normal(size=(200, 16)).astype(np.float32)
+>>> languages = np.array(["en", "fr"] * 100)
+>>> Z = LanguageCentering(min_count=10).fit_transform(X, languages)
+>>> labels = KMeansClusterer(n_clusters=4).fit(Z).labels_
+>>> sorted(set(labels.tolist()))
+[0, 1, 2, 3]
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+
+__all__ = ["LanguageCentering", "default_n_clusters", "KMeansClusterer", "BertopicClusterer", "class_tfidf_words",
+           "UNKNOWN_LANGUAGES"]
+
+UNKNOWN_LANGUAGES = frozenset({"", "und", "unknown", "Unknown", "nan", "None"})
+
+
+def _normalise(X: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return (X / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
+
+
+def default_n_clusters(n_conversations: int, *, min_clusters: int = 2) -> int:
+    """Base-cluster count for ``n_conversations``: round(sqrt(n)), at least ``min_clusters``, at most ``n``.
+
+    The square-root rule makes the number of clusters and their average size grow together, and reproduces
+    Clio's example of about 1,000 base clusters for a million conversations (100 clusters of ~100 for 10,000;
+    19 for 360).
+
+    >>> [default_n_clusters(n) for n in (1, 50, 360, 10_000, 1_000_000)]
+    [1, 7, 19, 100, 1000]
+    """
+    if n_conversations < 0:
+        raise ValueError("n_conversations must be >= 0")
+    if n_conversations == 0:
+        return 0
+    return int(min(n_conversations, max(min_clusters, round(math.sqrt(n_conversations)))))
+
+
+def _provisional_topics(X: np.ndarray, k: int, random_state: int) -> np.ndarray:
+    """A quick k-means labelling (one init; few mini-batch epochs on large inputs), numbered 0..k'-1."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    X = X.astype(np.float64)
+    if len(X) > 5_000:
+        model = MiniBatchKMeans(n_clusters=k, n_init=1, batch_size=4096, max_iter=10, random_state=random_state)
+    else:
+        model = KMeans(n_clusters=k, n_init=1, random_state=random_state)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*distinct clusters.*")
+        return _relabel(model.fit(X).labels_)
+
+
+class LanguageCentering(TransformerMixin, BaseEstimator):
+    """Subtract each language's offset from the embeddings, then re-normalise rows.
+
+    ``languages`` holds one code per row; unknown codes (``"und"``, empty) and languages with fewer than
+    ``min_count`` rows are left as they are. ``strength`` scales the correction (0 = none, 1 = full).
+
+    ``estimator`` decides how a language's offset from the others is measured:
+
+    - ``"within_topic"`` (default): cluster the plainly centred data into provisional topics (k-means, k from
+      :func:`default_n_clusters`), then fit ``embedding = topic centre + language offset`` by alternating means,
+      twice. A language's offset is measured against the same topics in other languages, so its topic mix does
+      not enter the estimate and genuine skews (a language over-represented in a topic) survive.
+    - ``"centroids"``: mean of k-means centroids fitted within the language (each sub-topic weighs the same).
+    - ``"median"``: coordinate-wise median. ``"mean"``: plain mean (also subtracts the language's topic mix).
+
+    Learned: ``offsets_`` (language -> vector), ``counts_``, ``reference_`` (the shared centre).
+
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.1], [1.0, -0.1], [0.1, 1.0], [-0.1, 1.0]])
+    >>> centred = LanguageCentering(min_count=1, estimator="mean").fit_transform(X, ["a", "a", "b", "b"])
+    >>> bool(abs(centred[0] @ centred[2]) > abs(X[0] @ X[2]))
+    True
+    """
+
+    ESTIMATORS = ("within_topic", "centroids", "median", "mean")
+
+    def __init__(self, min_count: int = 20, strength: float = 1.0, estimator: str = "within_topic",
+                 random_state: int = 0) -> None:
+        self.min_count = min_count
+        self.strength = strength
+        self.estimator = estimator
+        self.random_state = random_state
+
+    def _plain_centres(self, X: np.ndarray, languages: np.ndarray, known: list[str]) -> dict[str, np.ndarray]:
+        centres = {}
+        for language in known:
+            rows = X[languages == language]
+            if self.estimator == "median":
+                centres[language] = np.median(rows, axis=0)
+            elif self.estimator == "centroids":
+                k = int(min(len(rows), max(2, round(math.sqrt(len(rows) / 2)))))
+                centres[language] = _centres(rows, _provisional_topics(rows, k, self.random_state)).mean(axis=0)
+            else:
+                centres[language] = rows.mean(axis=0)
+        return centres
+
+    def _within_topic_offsets(self, X: np.ndarray, languages: np.ndarray, known: list[str],
+                              offsets: dict[str, np.ndarray], rounds: int = 2, sweeps: int = 10,
+                              ) -> dict[str, np.ndarray]:
+        """Fit ``x ~ topic centre + language offset`` (an additive two-way model) on provisional topics.
+
+        Topics come from k-means on the data with the current offsets removed; the model is fitted by alternating
+        means, so a language's offset is measured against the same topics in other languages, and a topic that
+        only one language has says nothing about that language's offset.
+        """
+        from scipy import sparse
+
+        mask = np.isin(languages, known)
+        rows, row_languages = X[mask].astype(np.float64), languages[mask]
+        language_index = {lang: i for i, lang in enumerate(known)}
+        lang_ids = np.array([language_index[lang] for lang in row_languages])
+        n = len(rows)
+        by_language = sparse.csr_matrix((np.ones(n), (lang_ids, np.arange(n))), shape=(len(known), n))
+        language_sizes = np.asarray(by_language.sum(axis=1)).ravel()
+        offset_matrix = np.stack([offsets[lang] for lang in known]).astype(np.float64)
+        k = default_n_clusters(n)
+        for round_number in range(rounds):
+            shifted = _normalise(rows - offset_matrix[lang_ids])
+            topics = _provisional_topics(shifted, k, self.random_state + round_number)
+            by_topic = sparse.csr_matrix((np.ones(n), (topics, np.arange(n))), shape=(topics.max() + 1, n))
+            topic_sizes = np.maximum(np.asarray(by_topic.sum(axis=1)).ravel(), 1)
+            topic_sums = by_topic @ rows
+            language_sums = by_language @ rows
+            for _ in range(sweeps):  # alternating means: topic centres given offsets, offsets given centres
+                topic_means = (topic_sums - by_topic @ offset_matrix[lang_ids]) / topic_sizes[:, None]
+                offset_matrix = (language_sums - by_language @ topic_means[topics]) / language_sizes[:, None]
+            offset_matrix -= np.average(offset_matrix, axis=0, weights=language_sizes)
+        return {lang: offset_matrix[i] for i, lang in enumerate(known)}
+
+    def fit(self, X: Any, languages: Sequence[str]) -> LanguageCentering:
+        """Learn one offset per language with at least ``min_count`` rows."""
+        if self.estimator not in self.ESTIMATORS:
+            raise ValueError(f"estimator must be one of {self.ESTIMATORS}, got {self.estimator!r}")
+        X = np.asarray(X, dtype=np.float32)
+        languages = np.asarray([str(lang) for lang in languages])
+        if len(languages) != len(X):
+            raise ValueError(f"{len(X)} rows but {len(languages)} languages")
+        values, counts = np.unique(languages, return_counts=True)
+        self.counts_ = {str(v): int(c) for v, c in zip(values, counts)}
+        known = [str(v) for v, c in zip(values, counts) if c >= self.min_count and str(v) not in UNKNOWN_LANGUAGES]
+        self.offsets_: dict[str, np.ndarray] = {}
+        self.reference_ = X.mean(axis=0) if len(X) else np.zeros(X.shape[1], dtype=np.float32)
+        if len(known) < 2:  # nothing to align one language with
+            return self
+        centres = self._plain_centres(X, languages, known)
+        weights = np.array([self.counts_[lang] for lang in known], dtype=np.float64)
+        self.reference_ = np.average(np.stack([centres[lang] for lang in known]), axis=0, weights=weights)
+        offsets = {lang: centres[lang] - self.reference_ for lang in known}
+        if self.estimator == "within_topic":
+            offsets = self._within_topic_offsets(X, languages, known, offsets)
+        self.offsets_ = {lang: offset.astype(np.float32) for lang, offset in offsets.items()}
+        return self
+
+    def transform(self, X: Any, languages: Sequence[str]) -> np.ndarray:
+        """Rows minus ``strength`` times their language's offset, re-normalised to unit length."""
+        X = np.asarray(X, dtype=np.float32)
+        languages = np.asarray([str(lang) for lang in languages])
+        if len(languages) != len(X):
+            raise ValueError(f"{len(X)} rows but {len(languages)} languages")
+        shifted = X.copy()
+        for language, offset in self.offsets_.items():
+            shifted[languages == language] -= self.strength * offset
+        return _normalise(shifted)
+
+    def fit_transform(self, X: Any, languages: Sequence[str]) -> np.ndarray:  # type: ignore[override]
+        """:meth:`fit` then :meth:`transform` on the same rows."""
+        return self.fit(X, languages).transform(X, languages)
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0..k-1 by first appearance order of sorted unique values."""
+    _, inverse = np.unique(labels, return_inverse=True)
+    return inverse.astype(np.int64)
+
+
+def _centres(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Mean row of each label 0..max(labels)."""
+    from scipy import sparse
+
+    k = int(labels.max()) + 1 if len(labels) else 0
+    members = sparse.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels)))
+    sizes = np.maximum(np.asarray(members.sum(axis=1)).ravel(), 1)
+    return (np.asarray(members @ X.astype(np.float64)) / sizes[:, None]).astype(np.float32)
+
+
+class KMeansClusterer(ClusterMixin, BaseEstimator):
+    """k-means on (unit-length) embeddings, Clio's base clustering; MiniBatchKMeans above ``minibatch_above`` rows.
+
+    ``n_clusters=None`` uses :func:`default_n_clusters`. k never exceeds the number of distinct rows (duplicate
+    texts such as "continue" would otherwise leave empty clusters). Learned: ``labels_`` (0..k-1),
+    ``cluster_centers_``, ``n_clusters_``, ``inertia_``.
+
+    >>> import numpy as np
+    >>> X = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
+    >>> KMeansClusterer(n_clusters=2).fit(X).labels_.tolist()
+    [1, 1, 0, 0]
+    """
+
+    def __init__(self, n_clusters: int | None = None, random_state: int = 0, n_init: int = 3,
+                 minibatch_above: int = 10_000) -> None:
+        self.n_clusters = n_clusters
+        self.random_state = random_state
+        self.n_init = n_init
+        self.minibatch_above = minibatch_above
+
+    def fit(self, X: Any, y: Any = None) -> KMeansClusterer:
+        X = np.asarray(X, dtype=np.float32)
+        n = len(X)
+        if n == 0:
+            raise ValueError("cannot cluster zero rows")
+        k = self.n_clusters if self.n_clusters is not None else default_n_clusters(n)
+        if k < 1:
+            raise ValueError(f"n_clusters must be >= 1, got {k}")
+        k = min(k, len(np.unique(X, axis=0)))
+        if n > self.minibatch_above:
+            from sklearn.cluster import MiniBatchKMeans
+
+            model = MiniBatchKMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state,
+                                    batch_size=4096, max_no_improvement=20)
+        else:
+            from sklearn.cluster import KMeans
+
+            model = KMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*distinct clusters.*")
+            model.fit(X.astype(np.float64))  # scikit-learn's k-means++ is several times slower on float32
+        self.labels_ = _relabel(model.labels_)
+        self.cluster_centers_ = _centres(X, self.labels_)
+        self.n_clusters_ = int(self.labels_.max()) + 1
+        self.inertia_ = float(model.inertia_)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Index of the nearest learned centre for each row."""
+        X = np.asarray(X, dtype=np.float32)
+        centres = self.cluster_centers_
+        return (X @ centres.T - 0.5 * (centres**2).sum(axis=1)).argmax(axis=1)
+
+
+class BertopicClusterer(ClusterMixin, BaseEstimator):
+    """BERTopic's recipe, UMAP to ``n_components`` dimensions then HDBSCAN, without BERTopic's outlier bucket.
+
+    Points HDBSCAN calls noise are reassigned to the cluster whose centre (in the original embedding space) is
+    most cosine-similar, as BERTopic's ``reduce_outliers(strategy="embeddings")`` does; ``outlier_share_`` keeps
+    how many were. When HDBSCAN finds no cluster, everything becomes one cluster (with a warning). ``docs`` is
+    optional: when given, ``topic_words_`` holds each cluster's top words by class-based TF-IDF.
+    Needs ``umap-learn``; HDBSCAN is scikit-learn's. Learned: ``labels_``, ``cluster_centers_``,
+    ``n_clusters_``, ``raw_labels_`` (with -1), ``outlier_share_``.
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(c, 0.05, size=(40, 8)) for c in (0.0, 1.0, 2.0)])
+    >>> model = BertopicClusterer(min_cluster_size=10).fit(X)  # doctest: +SKIP
+    >>> model.n_clusters_, int((model.labels_ == -1).sum())  # doctest: +SKIP
+    (3, 0)
+    """
+
+    def __init__(self, min_cluster_size: int = 10, n_components: int = 5, random_state: int = 0,
+                 n_neighbors: int = 15) -> None:
+        self.min_cluster_size = min_cluster_size
+        self.n_components = n_components
+        self.random_state = random_state
+        self.n_neighbors = n_neighbors
+
+    def _reduce(self, X: np.ndarray) -> np.ndarray:
+        try:
+            import umap
+        except ImportError as error:
+            raise ImportError("BertopicClusterer needs umap-learn: pip install 'umap-learn>=0.5'") from error
+        n_components = min(self.n_components, len(X) - 2)
+        reducer = umap.UMAP(n_neighbors=min(self.n_neighbors, len(X) - 1), n_components=n_components,
+                            min_dist=0.0, metric="cosine", random_state=self.random_state)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*n_jobs value.*")
+            return reducer.fit_transform(X)
+
+    def fit(self, X: Any, docs: Sequence[str] | None = None) -> BertopicClusterer:
+        from sklearn.cluster import HDBSCAN
+
+        X = np.asarray(X, dtype=np.float32)
+        if len(X) == 0:
+            raise ValueError("cannot cluster zero rows")
+        raw = np.full(len(X), -1, dtype=np.int64)
+        if len(X) >= max(2 * self.min_cluster_size, self.n_components + 3):
+            reduced = self._reduce(X)
+            raw = HDBSCAN(min_cluster_size=self.min_cluster_size, cluster_selection_method="eom", copy=True).fit(reduced).labels_
+        self.raw_labels_ = np.asarray(raw, dtype=np.int64)
+        found = self.raw_labels_ >= 0
+        self.outlier_share_ = float(1.0 - found.mean())
+        if not found.any():
+            warnings.warn("HDBSCAN found no cluster; all points form one cluster", stacklevel=2)
+            labels = np.zeros(len(X), dtype=np.int64)
+        else:
+            labels = self.raw_labels_.copy()
+            labels[found] = _relabel(labels[found])
+            centres = _normalise(_centres(_normalise(X[found]), labels[found]))
+            if (~found).any():
+                labels[~found] = (_normalise(X[~found]) @ centres.T).argmax(axis=1)
+        self.labels_ = labels
+        self.cluster_centers_ = _centres(X, labels)
+        self.n_clusters_ = int(labels.max()) + 1
+        if docs is not None:
+            self.topic_words_ = class_tfidf_words(docs, labels)
+        return self
+
+
+def class_tfidf_words(docs: Sequence[str], labels: Sequence[int], top_n: int = 10) -> dict[int, list[str]]:
+    """Each cluster's most distinctive words by BERTopic's class-based TF-IDF.
+
+    >>> class_tfidf_words(["red apple", "green apple", "fast car", "red car"], [0, 0, 1, 1], top_n=1)
+    {0: ['apple'], 1: ['car']}
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    labels = np.asarray(labels)
+    clusters = sorted(set(labels.tolist()))
+    joined = [" ".join(str(doc) for doc, label in zip(docs, labels) if label == cluster) for cluster in clusters]
+    try:
+        counts = CountVectorizer().fit(joined)
+    except ValueError:  # no words at all
+        return {int(cluster): [] for cluster in clusters}
+    tf = counts.transform(joined).toarray().astype(np.float64)
+    words = counts.get_feature_names_out()
+    average = tf.sum() / len(clusters)
+    idf = np.log(1 + average / np.maximum(tf.sum(axis=0), 1))
+    scores = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1) * idf
+    return {int(cluster): [str(words[j]) for j in np.argsort(-scores[i])[:top_n] if scores[i, j] > 0]
+            for i, cluster in enumerate(clusters)}
