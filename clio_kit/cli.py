@@ -4,6 +4,7 @@
     clio-kit report RUN_DIR --out FILE.html [--title T]
     clio-kit demo [--sample N] [--out RUN_DIR] [--report FILE.html]
     clio-kit inspect RUN_DIR
+    clio-kit estimate INPUT [--backend anthropic] [--batch]
     clio-kit eval [accuracy|privacy] [--data FILE] [--out RUN_DIR] [--json FILE]
 
 Errors are one line on stderr with exit status 2; never a traceback (set CLIO_KIT_DEBUG=1 to see one).
@@ -95,6 +96,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from .backends import get_backend
+    from .facets.definitions import DEFAULT_FACETS
+    from .io import load
+
+    conversations = load(args.input, format=args.format, progress=not args.quiet).conversations
+    if args.sample:
+        conversations = conversations[: args.sample]
+    options = {"model": args.model, "base_url": args.base_url} if args.backend == "openai" else \
+        ({"model_facets": args.model} if args.model else {})
+    if args.batch and args.backend == "anthropic":
+        options["batch"] = True
+    backend = get_backend(args.backend, **{k: v for k, v in options.items() if v is not None})
+    estimate = backend.estimate_cost(conversations, DEFAULT_FACETS)
+    print(f"{len(conversations):,} conversations, backend {args.backend}:")
+    for stage, value in estimate.items():
+        if isinstance(value, dict) and "requests" in value:
+            tokens = value.get("input_tokens", 0)
+            print(f"  {stage:<8} {value['requests']:>8,} requests {tokens:>12,} input tokens "
+                  f"{value.get('output_tokens', 0):>10,} output tokens  ${value.get('dollars', 0.0):,.2f}"
+                  f"  ({value.get('model')})")
+    print(f"  total    ${estimate['total_dollars']:,.2f}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     import json
 
@@ -166,6 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--report", default="reports/demo.html")
     demo.set_defaults(func=cmd_demo)
+
+    estimate = sub.add_parser("estimate", help="predict LLM tokens and cost before a run")
+    estimate.add_argument("input")
+    estimate.add_argument("--backend", default="anthropic", choices=["anthropic", "openai"])
+    estimate.add_argument("--format")
+    estimate.add_argument("--sample", type=int)
+    estimate.add_argument("--model")
+    estimate.add_argument("--base-url")
+    estimate.add_argument("--batch", action="store_true", help="price with the Message Batches discount")
+    estimate.set_defaults(func=cmd_estimate)
 
     evaluate = sub.add_parser("eval", help="accuracy on a labelled dataset, or the privacy evaluation")
     evaluate.add_argument("mode", nargs="?", default="accuracy", choices=["accuracy", "privacy"])

@@ -78,3 +78,13 @@ def test_demo_writes_a_report_from_real_sharegpt_conversations(tmp_path: Path) -
     page = (tmp_path / "demo.html").read_text()
     assert "Names generated offline" in page and "Privacy summary" in page
     assert "<script src=\"http" not in page
+
+
+def test_estimate_prices_a_claude_run_without_any_request(labelled_path: Path) -> None:
+    done = clio("-q", "estimate", str(labelled_path))
+    assert done.returncode == 0, done.stderr
+    assert "386 conversations" in done.stdout and "total    $" in done.stdout
+    batch = clio("-q", "estimate", str(labelled_path), "--batch")
+    full = float(done.stdout.rsplit("$", 1)[1].replace(",", ""))
+    half = float(batch.stdout.rsplit("$", 1)[1].replace(",", ""))
+    assert half < full
