@@ -50,6 +50,7 @@ def case_sharegpt(n: int | None) -> dict:
         render_report(run.path, Path(tmp) / "report.html", progress=False)
         report_seconds = time.perf_counter() - report_started
         stages = {name: rec["seconds"] for name, rec in run.manifest["stages"].items()}
+        levels = run.manifest["stages"]["hierarchy"]["counts"]["levels"]
         texts = run.raw(i_understand_this_shows_raw_data=True).facets()["request"].tolist()
     # the embedding model's own throughput on the same texts (a sample, no cache, no pipeline)
     sample = texts[: min(len(texts), 300)]
@@ -64,7 +65,7 @@ def case_sharegpt(n: int | None) -> dict:
             "total_seconds": total, "conversations_per_second": len(texts) / total,
             "embedding_model_texts_per_second": model_rate, "embedding_reference_seconds": reference_seconds,
             "total_over_embedding": total / reference_seconds,
-            "levels": run.manifest["stages"]["hierarchy"]["counts"]["levels"]}
+            "levels": levels}
 
 
 def case_synthetic(n: int, dim: int = 384, n_topics: int = 200) -> dict:
