@@ -1,0 +1,276 @@
+"""The exploration notebook in a real browser: JupyterLab (and Voila) served on 127.0.0.1, driven by Debian's
+headless Chromium through Playwright. Offline: every request to anything but the local server is aborted and
+recorded, so the widget and plotly lab extensions must load from the pip packages.
+
+Screenshots go to ``test-artifacts/`` (gitignored). Needs ``/usr/bin/chromium`` (``apt-get install -y chromium``);
+skipped without it. Never runs ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from widgets.demo import make_demo_run
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path(os.environ.get("CLIO_KIT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+TOKEN = "clio-kit-browser-test"
+_ROOT_FLAG = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # CI containers run as root
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)", allow_module_level=True)
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer in {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def _wait_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text(errors='replace')[-3000:]}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.3)
+    raise TimeoutError(f"port {port} did not open in {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A server root with a copy of the notebook pointed at a small run directory next to it."""
+    root = tmp_path_factory.mktemp("lab")
+    make_demo_run(root / "run", n_conversations=2000, seed=5)
+    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    params = next(c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    params["source"] = 'run_dir = "run"\nsource = "synthetic"\nexport_html = None\n'
+    (root / "explore.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    return root
+
+
+def _server_env(root: Path) -> dict[str, str]:
+    """Isolated Jupyter config/runtime dirs (never the user's), the checkout on PYTHONPATH, no news prompt."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR"):
+        env[name] = str(root.parent / f"{root.name}-{name.lower()}")
+    labconfig = Path(env["JUPYTER_CONFIG_DIR"]) / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}), encoding="utf-8")
+    env["CLIO_KIT_NO_PROGRESS"] = "1"
+    return env
+
+
+@pytest.fixture(scope="module")
+def lab_url(workspace: Path) -> Iterator[str]:
+    port = _free_port()
+    log = workspace.parent / "jupyterlab.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+             f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={workspace}",
+             "--LabApp.expose_app_in_browser=True",
+             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             "--LabApp.extension_manager=readonly", *_ROOT_FLAG],
+            cwd=workspace, env=_server_env(workspace), stdout=handle, stderr=subprocess.STDOUT)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/api/status?token={TOKEN}", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _offline_page(browser: object, origin: str) -> tuple[object, list[str]]:
+    """A page that may talk only to ``origin``; anything else is aborted and recorded."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})  # type: ignore[attr-defined]
+    blocked: list[str] = []
+
+    def route(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith((origin, "data:", "blob:")):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            blocked.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", route)
+    return context.new_page(), blocked
+
+
+def _text(page: object, selector: str) -> str:
+    return page.locator(selector).first.inner_text()  # type: ignore[attr-defined]
+
+
+def _pick_other_option(page: object, select_selector: str, predicate: str = "true") -> str:
+    """Choose a different option of an ipywidgets <select> (as a user's click does); return its text."""
+    select = page.locator(select_selector).first  # type: ignore[attr-defined]
+    index = select.evaluate(f"""(el) => {{
+        const opts = Array.from(el.options);
+        return opts.findIndex((o, i) => i !== el.selectedIndex && ({predicate}));
+    }}""")
+    assert index >= 0, f"no other option in {select_selector}"
+    text = select.evaluate(f"(el) => el.options[{index}].text.replace(/\\u00a0/g, ' ')")  # labels use nbsp
+    select.select_option(index=index)
+    return text
+
+
+def _click_tree_row(page: object, marker: str) -> str:
+    """Select a tree row whose label carries ``marker``; wait for the detail panel to show it; return its name."""
+    chosen = _pick_other_option(page, ".clio-tree select", f"o.text.includes('{marker}')")
+    name = chosen.split(marker, 1)[1].split(" — ", 1)[0].strip().rstrip("…")
+    page.wait_for_function("(name) => document.querySelector('.clio-detail h3')"  # type: ignore[attr-defined]
+                           " && document.querySelector('.clio-detail h3').innerText.includes(name)", arg=name,
+                           timeout=60_000)
+    # ... and the linked trend figure is redrawn for it (its title names the cluster)
+    page.wait_for_function("(name) => Array.from(document.querySelectorAll('.clio-explore .gtitle'))"  # type: ignore
+                           ".some(t => t.textContent.includes('per week: ' + name))", arg=name[:30],
+                           timeout=60_000)
+    return name
+
+
+def test_notebook_runs_in_jupyterlab_and_widgets_react(lab_url: str, browser: object) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, blocked = _offline_page(browser, lab_url)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # type: ignore[attr-defined]
+    page.goto(f"{lab_url}/lab/tree/explore.ipynb?token={TOKEN}")  # type: ignore[attr-defined]
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "  # type: ignore
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
+    page.wait_for_function("() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;"  # type: ignore
+                           " return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }",
+                           timeout=60_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")  # type: ignore
+    tree = page.locator(".clio-tree select").first  # type: ignore[attr-defined]
+    tree.wait_for(state="visible", timeout=120_000)
+    page.locator(".clio-detail .clio-detail-body").first.wait_for(timeout=60_000)  # type: ignore
+    # the plotly extension (inside the plotly wheel) drew the sunburst's slices and the trend's line
+    page.locator(".clio-explore .sunburstlayer path.surface").first.wait_for(timeout=60_000)  # type: ignore
+    page.locator(".clio-explore .scatterlayer .trace path.js-line").first.wait_for(timeout=60_000)  # type: ignore
+    page.locator(".clio-explore").first.evaluate("(el) => el.scrollIntoView()")  # type: ignore[attr-defined]
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "lab-1-hierarchy.png"))  # type: ignore[attr-defined]
+
+    # click a collapsed tree node ("▸"): it expands, and the detail panel shows it; then a base cluster ("•")
+    rows_before = tree.evaluate("(el) => el.options.length")
+    for marker in ("▸", "•"):
+        before = _text(page, ".clio-detail")
+        name = _click_tree_row(page, marker)
+        after = _text(page, ".clio-detail")
+        assert after != before and name in after and "By language" in after
+    assert tree.evaluate("(el) => el.options.length") > rows_before  # the "▸" node expanded
+    page.locator(".clio-explore").first.evaluate("(el) => el.scrollIntoView()")  # type: ignore[attr-defined]
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "lab-2-detail.png"))  # type: ignore[attr-defined]
+
+    # base rates: pick another language, the ranking changes
+    page.locator(".clio-explore .lm-TabBar-tab", has_text="Base rates").first.click()  # type: ignore
+    ranking = page.locator(".clio-ranking").first  # type: ignore[attr-defined]
+    ranking.wait_for(state="visible", timeout=60_000)
+    first_ranking = ranking.inner_text()
+    value = _pick_other_option(page, ".clio-br-value select")
+    page.wait_for_function("(v) => document.querySelector('.clio-ranking').innerText.includes('= ' + v + ' at')",
+                           arg=value, timeout=60_000)  # type: ignore[attr-defined]
+    second_ranking = ranking.inner_text()
+    assert second_ranking != first_ranking
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "lab-3-base-rates.png"))  # type: ignore[attr-defined]
+
+    page.locator(".clio-explore .lm-TabBar-tab", has_text="Facets").first.click()  # type: ignore
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "lab-4-facets.png"))  # type: ignore[attr-defined]
+    page.locator(".clio-explore .lm-TabBar-tab", has_text="Cluster map").first.click()  # type: ignore
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "lab-5-map.png"))  # type: ignore[attr-defined]
+    assert not blocked, f"JupyterLab tried to reach other hosts: {blocked[:5]}"
+    assert not [e for e in errors if "widget" in e.lower() or "plotly" in e.lower()], errors
+
+
+@pytest.mark.skipif(shutil.which("voila", path=str(Path(sys.executable).parent)) is None,
+                    reason="voila is not installed (pip install voila)")
+def test_notebook_renders_in_voila(workspace: Path, browser: object) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = _free_port()
+    log = workspace.parent / "voila.log"
+    voila = str(Path(sys.executable).parent / "voila")
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [voila, "explore.ipynb", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+             "--show_tracebacks=True"],
+            cwd=workspace, env=_server_env(workspace), stdout=handle, stderr=subprocess.STDOUT)
+    try:
+        origin = f"http://127.0.0.1:{port}"
+        _wait_port(port, process, log)
+        page, blocked = _offline_page(browser, origin)
+        page.goto(origin, timeout=120_000)  # type: ignore[attr-defined]
+        tree = page.locator(".clio-tree select").first  # type: ignore[attr-defined]
+        tree.wait_for(state="visible", timeout=120_000)
+        page.locator(".clio-explore .sunburstlayer path.surface").first.wait_for(timeout=60_000)  # type: ignore
+        # Voila shows widget state as it was when the notebook finished: the trend drawn then must be there
+        page.locator(".clio-explore .scatterlayer .trace path.js-line").first.wait_for(timeout=60_000)  # type: ignore
+        before = _text(page, ".clio-detail")
+        _click_tree_row(page, "▸")
+        assert _text(page, ".clio-detail") != before
+        page.wait_for_timeout(800)  # type: ignore[attr-defined]
+        page.locator(".clio-explore").first.evaluate("(el) => el.scrollIntoView()")  # type: ignore[attr-defined]
+        page.wait_for_timeout(500)  # type: ignore[attr-defined]
+        page.screenshot(path=str(ARTIFACTS / "voila-1-hierarchy.png"))  # type: ignore[attr-defined]
+        page_text = page.locator("body").inner_text()  # type: ignore[attr-defined]
+        assert "not JSON compliant" not in page_text and "Traceback" not in page_text
+        # Voila's page template links Font Awesome's CSS from a CDN (icons only); nothing else may leave the host
+        assert not [u for u in blocked if "fontawesome" not in u], f"Voila tried to reach other hosts: {blocked[:5]}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,0 +1,131 @@
+"""What every explorer shares: its gated data, how it displays itself, and its static HTML export.
+
+>>> # explorer = HierarchyExplorer(run)        # any subclass
+>>> # explorer                                 # live ipywidgets in JupyterLab / Voila
+>>> # Path("h.html").write_text(explorer.to_html())   # self-contained, no kernel needed
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from copy import deepcopy
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .data import GatedData
+from .static import esc, page
+
+__all__ = ["Explorer", "json_safe", "privacy_note", "replace_figure", "sync_state"]
+
+
+class Explorer:
+    """Base class: ``self.data`` (:class:`GatedData`), ``self.widget`` (the live UI) and :meth:`to_html`."""
+
+    title = "Explorer"
+
+    def __init__(self, source: Any) -> None:
+        self.data = GatedData.of(source)
+        self._busy = False
+        self.widget: W.Widget = W.VBox()
+
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Suppress observers while the explorer itself changes widget values."""
+        busy, self._busy = self._busy, True
+        try:
+            yield
+        finally:
+            self._busy = busy
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def static_body(self) -> str:
+        """The explorer's current state as HTML sections (figures need plotly.js on the page)."""
+        raise NotImplementedError
+
+    def to_html(self, *, include_plotlyjs: bool = True, full_html: bool = True) -> str:
+        """A self-contained static HTML version (no kernel needed).
+
+        ``include_plotlyjs=True`` embeds plotly.js (~5 MB) so the file renders offline; ``False`` leaves loading
+        plotly.js to the caller (e.g. a report that embeds it once). A CDN is refused.
+        """
+        body = f"<h2>{esc(self.title)}</h2>{privacy_note(self.data)}{self.static_body()}"
+        return page(f"clio-kit: {self.title}", body, include_plotlyjs=include_plotlyjs, full_html=full_html)
+
+
+def privacy_note(data: GatedData) -> str:
+    """One line on what the gate let through."""
+    summary = data.view.privacy_summary()
+    users, convs = data.thresholds
+    hidden = summary.get("hidden_conversation_share")
+    hidden_text = f"; {hidden:.1%} of conversations are in hidden base clusters" if hidden is not None else ""
+    names = "" if data.view.uses_llm else " Cluster names were generated offline from key phrases (no LLM)."
+    return (f"<p class='clio-note'>Privacy-gated view of {data.n_conversations:,} conversations: every cluster and "
+            f"cell shown has at least {users} users and {convs} conversations; "
+            f"{summary.get('n_visible', '?')} of {summary.get('n_clusters', '?')} clusters are visible{hidden_text}."
+            f"{names}</p>")
+
+
+def json_safe(figure: go.Figure) -> go.Figure:
+    """A copy of ``figure`` in which every NaN (a suppressed cell, a gap in a trend) is None.
+
+    Widget state travels as JSON, and NaN is not JSON: Jupyter warns "Out of range float values are not JSON
+    compliant" on every update (Voila prints it on the page). Plotly's binary arrays carry NaN fine, but plotly.js
+    reads NaN differently from null: a NaN segment in a stacked bar makes the segments after it start at zero.
+    """
+    return go.Figure(_clean(figure.to_plotly_json()))
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:  # plotly's base64 typed array
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if array.dtype.kind != "f" or not np.isnan(array).any():
+            return value
+        if "shape" in value:
+            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return _clean(array.tolist())
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_clean(v) for v in value.tolist()]
+    if isinstance(value, pd.Series | pd.Index):
+        return [_clean(v) for v in value.tolist()]
+    if isinstance(value, float | np.floating) and not math.isfinite(float(value)):
+        return None
+    if value is pd.NaT:
+        return None
+    return value
+
+
+def replace_figure(widget: go.FigureWidget, figure: go.Figure) -> None:
+    """Swap a FigureWidget's traces and layout for ``figure``'s.
+
+    The browser merges a new layout into its copy, so a key the new layout lacks (an annotation, a shape) would
+    linger: the figures here keep such things in traces (see :func:`widgets.figures.empty`).
+    """
+    figure = json_safe(figure)
+    with widget.batch_update():
+        widget.data = []
+        widget.add_traces(list(figure.data))
+        widget.layout = figure.layout
+    sync_state(widget)
+
+
+def sync_state(widget: go.FigureWidget) -> None:
+    """Copy the figure into the widget's synced state, as plotly does when a FigureWidget is displayed on its own.
+
+    Plotly sends later edits as one-off messages; a front end that connects after them (Voila renders only once
+    the notebook has run) sees the state, so inside a container the state must be brought up to date.
+    """
+    widget._widget_layout = deepcopy(widget._layout_obj._props)
+    widget._widget_data = deepcopy(widget._data)

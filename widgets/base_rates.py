@@ -1,0 +1,162 @@
+"""BaseRateExplorer: which clusters over-represent a facet value (e.g. language = Spanish), with 95% intervals.
+
+Clusters are ranked by lift (share of the value inside the cluster / its share overall) with Wilson-based 95%
+intervals as error bars, counts and Benjamini-Hochberg q-values. A visible cluster whose cell is below the
+privacy thresholds (or empty: the two are not told apart) is listed as "suppressed", never with a number. Only
+values that pass the thresholds overall are offered. A heatmap shows lift for facet values x the largest clusters.
+
+>>> # explorer = BaseRateExplorer(run)            # language, its 2nd most common value, default_level
+>>> # explorer.value.value = "es"; explorer.ranking.head()
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import figures
+from .base import Explorer, replace_figure
+from .static import (
+    SUPPRESSED,
+    esc,
+    figure_html,
+    fmt_count,
+    fmt_lift,
+    fmt_q,
+    fmt_share,
+    table_html,
+)
+
+__all__ = ["BaseRateExplorer", "default_level", "default_value"]
+
+
+def default_value(values: list[str]) -> str | None:
+    """The second most common value when there is one (the most common one has lift ~1 everywhere).
+
+    >>> default_value(["en", "es", "fr"]), default_value(["en"]), default_value([])
+    ('es', 'en', None)
+    """
+    return values[1] if len(values) > 1 else (values[0] if values else None)
+
+
+def default_level(data: Any, max_clusters: int = 200) -> int:
+    """The lowest level with at most ``max_clusters`` visible clusters (base rates with q-values cost about a
+    millisecond per cell, so a 1,000-cluster base level takes seconds on first use; it is cached after)."""
+    for level in data.levels:
+        if len(data.clusters(level)) <= max_clusters:
+            return level
+    return data.top_level
+
+
+class BaseRateExplorer(Explorer):
+    """Choose a facet, a value and a level; see clusters ranked by lift, a table and a heatmap."""
+
+    title = "Base rates"
+
+    def __init__(self, source: Any, *, facet: str | None = None, value: str | None = None,
+                 level: int | None = None, top_n: int = 20) -> None:
+        super().__init__(source)
+        data = self.data
+        self.top_n = top_n
+        facets = data.facets
+        facet = facet or ("language" if "language" in facets else (facets[0] if facets else None))
+        self.facet = W.Dropdown(options=facets, value=facet, description="Facet")
+        self.facet.add_class("clio-br-facet")
+        values = data.facet_values(facet) if facet else []
+        self.value = W.Dropdown(options=values, value=value if value in values else default_value(values),
+                                description="Value")
+        self.value.add_class("clio-br-value")
+        self.level = W.Dropdown(options=[(f"level {lv} ({len(data.clusters(lv))} visible clusters)", lv)
+                                         for lv in data.levels],
+                                value=default_level(data) if level is None else level, description="Level")
+        self.level.add_class("clio-br-level")
+        self.table = W.HTML()
+        self.table.add_class("clio-ranking")
+        self.bars = go.FigureWidget()
+        self.heatmap = go.FigureWidget()
+
+        self.facet.observe(self._on_facet, names="value")
+        self.value.observe(lambda _: self._update(), names="value")
+        self.level.observe(lambda _: self._update(heatmap=True), names="value")
+        controls = W.HBox([self.facet, self.value, self.level])
+        # stacked, not side by side: a figure drawn in a hidden tab gets plotly's default width (700 px)
+        self.widget = W.VBox([controls, self.bars, self.table, self.heatmap])
+        self._update(heatmap=True)
+
+    # -- data -------------------------------------------------------------------------------------------------
+    @property
+    def ranking(self) -> pd.DataFrame:
+        """Shown (not suppressed) clusters for the current facet/value/level, highest lift first (top_n)."""
+        if self.facet.value is None or self.value.value is None:
+            return pd.DataFrame(columns=["cluster_id", "name", "lift"])
+        rates = self.data.base_rates(self.facet.value, self.level.value)
+        rows = rates[(rates["value"] == self.value.value) & ~rates["suppressed"]]
+        return rows.sort_values(["lift", "n_conversations"], ascending=[False, False]).head(self.top_n) \
+            .reset_index(drop=True)
+
+    @property
+    def suppressed_clusters(self) -> pd.DataFrame:
+        """Visible clusters at this level with no shown cell for the value (suppressed or empty: not told apart)."""
+        clusters = self.data.clusters(self.level.value)
+        if self.facet.value is None or self.value.value is None:
+            return clusters[["cluster_id", "name", "n_conversations"]]
+        rates = self.data.base_rates(self.facet.value, self.level.value)
+        shown = rates[(rates["value"] == self.value.value) & ~rates["suppressed"]]["cluster_id"]
+        return clusters[~clusters["cluster_id"].isin(shown)][["cluster_id", "name", "n_conversations"]]
+
+    # -- events -----------------------------------------------------------------------------------------------
+    def _on_facet(self, change: dict[str, Any]) -> None:
+        values = self.data.facet_values(change["new"])
+        with self._quiet():
+            self.value.options = values
+            self.value.value = default_value(values)
+        self._update(heatmap=True)
+
+    def _update(self, heatmap: bool = False) -> None:
+        if self._busy:
+            return
+        ranking = self.ranking
+        facet, value = self.facet.value, self.value.value
+        if value is None:
+            replace_figure(self.bars, figures.empty(f"No {facet} value passes the privacy thresholds."))
+        else:
+            replace_figure(self.bars, figures.lift_bars(ranking, facet, value))
+        self.table.value = self.table_html()
+        if heatmap:
+            replace_figure(self.heatmap, figures.lift_heatmap(self.data, facet, self.level.value, highlight=value))
+
+    # -- rendering --------------------------------------------------------------------------------------------
+    def table_html(self, max_suppressed: int = 15) -> str:
+        """The ranking as a table; suppressed rows say "suppressed" in every count/statistic column."""
+        ranking = self.ranking
+        sizes = self.data.clusters(self.level.value).set_index("cluster_id")["n_conversations"]
+        rows: list[list[Any]] = []
+        attrs: list[str] = []
+        for rank, r in enumerate(ranking.itertuples(), 1):
+            rows.append([rank, r.name, fmt_count(sizes.get(r.cluster_id)), fmt_count(r.n_conversations),
+                         fmt_count(r.n_users), fmt_share(r.share_in_cluster), fmt_lift(r.lift, r.lift_low, r.lift_high),
+                         fmt_q(r.q_value)])
+            attrs.append(f"data-cluster='{int(r.cluster_id)}' data-suppressed='0'")
+        hidden = self.suppressed_clusters
+        for r in hidden.head(max_suppressed).itertuples():
+            rows.append(["–", r.name, fmt_count(r.n_conversations)] + [SUPPRESSED] * 5)
+            attrs.append(f"data-cluster='{int(r.cluster_id)}' data-suppressed='1'")
+        facet, value = esc(self.facet.value), esc(self.value.value)
+        users, convs = self.data.thresholds
+        more = len(hidden) - max_suppressed
+        note = (f"<p class='clio-note'>{facet} = {value} at level {self.level.value}: {len(ranking)} cluster(s) "
+                f"ranked by lift; cells with fewer than {users} users or {convs} conversations are shown as "
+                f"“suppressed”{f' ({more} more not listed)' if more > 0 else ''}.</p>")
+        return note + table_html(["#", "Cluster", "Cluster size", f"With {self.value.value}", "Users",
+                                  "Share in cluster", "Lift [95% CI]", "q-value"], rows,
+                                 numeric=(2, 3, 4, 5, 6, 7), row_attrs=attrs)
+
+    def static_body(self) -> str:
+        facet, value, level = self.facet.value, self.value.value, self.level.value
+        bars = figures.lift_bars(self.ranking, facet, value) if value is not None else \
+            figures.empty(f"No {facet} value passes the privacy thresholds.")
+        return (f"<h3>{esc(facet)} = {esc(value)} (level {level})</h3>" + figure_html(bars) + self.table_html() +
+                figure_html(figures.lift_heatmap(self.data, facet, level, highlight=value)))

@@ -1,0 +1,197 @@
+"""A synthetic, already-gated run directory for demos, tests and timing the widgets at scale.
+
+It writes exactly the files the privacy stage leaves behind (``clusters.parquet``, ``assignments.parquet``,
+``privacy.json``, ``manifest.json`` with ``stages.privacy.status == "done"``) from random numbers: there are no
+conversations in it, and ``manifest.json`` says ``"synthetic": true``. Use a real :class:`clio_kit.Pipeline` run for
+anything but demos and tests.
+
+>>> import tempfile, clio_kit
+>>> path = make_demo_run(tempfile.mkdtemp() + "/run", n_conversations=600, seed=1)
+>>> view = clio_kit.open_run(path).view()
+>>> view.n_conversations
+600
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["THEMES", "make_demo_run"]
+
+THEMES = ("Software development", "Writing and editing", "Education and tutoring", "Business and marketing",
+          "Data analysis", "Creative fiction", "Language and translation", "Health and wellbeing")
+_SUBTOPICS = ("debugging", "web pages", "databases", "cover letters", "essays", "homework help", "slogans",
+              "spreadsheets", "short stories", "poems", "grammar checks", "meal plans", "interview prep", "APIs",
+              "emails", "statistics", "travel plans", "game design", "legal questions", "recipes")
+_LANGUAGES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "ja": "Japanese", "zh": "Chinese",
+              "ko": "Korean", "pt": "Portuguese"}
+_TASKS = ("coding", "writing", "learning", "advice", "other")
+
+
+def make_demo_run(path: str | os.PathLike[str], n_conversations: int = 3000, *, seed: int = 0,
+                  n_base: int | None = None, min_users: int = 5, min_conversations: int = 15,
+                  hidden_names: Sequence[str] = (), timestamps: bool = True) -> Path:
+    """Write a synthetic gated run of ``n_conversations`` into ``path`` and return the path.
+
+    Three levels (base, middle, top). Some base clusters fall below the thresholds, one belongs to a single user
+    and one fails the audit: all of these are hidden (``visible=False``). ``hidden_names`` (e.g. planted canaries)
+    become the names and descriptions of hidden clusters, so tests can check they never reach any output.
+    """
+    rng = np.random.default_rng(seed)
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    n = int(n_conversations)
+    n_base = n_base or int(min(1000, max(24, n // 60)))
+    n_top = min(len(THEMES), max(3, n_base // 8))
+    n_mid = max(n_top, min(n_base // 3, n_top * 4))
+
+    # hierarchy: base -> middle -> top, contiguous global ids (level 0 first, as the pipeline writes them)
+    mid_of_base = np.sort(np.arange(n_base) % n_mid)
+    top_of_mid = np.sort(np.arange(n_mid) % n_top)
+
+    # sizes: a long tail, with a few deliberately tiny clusters that the thresholds must hide
+    weights = rng.lognormal(0.0, 1.0, n_base)
+    tiny = rng.choice(n_base, size=max(2, n_base // 10), replace=False)
+    weights[tiny] = 0.02
+    labels = rng.choice(n_base, size=n, p=weights / weights.sum())
+    labels[: n_base] = np.arange(n_base)  # every base cluster holds at least one conversation
+
+    users = rng.integers(0, max(10, n // 3), size=n).astype(str)
+    single_user = int(np.argsort(-weights)[n_base // 2])  # a mid-sized cluster owned by one account
+    users[labels == single_user] = "one-account"
+    users = np.char.add("user-", users)
+
+    langs = list(_LANGUAGES)
+    base_p = np.array([0.70, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02, 0.02])
+    cluster_p = rng.dirichlet(base_p * 40, size=n_base)
+    for special in rng.choice(n_base, size=max(2, n_base // 12), replace=False):  # language-heavy clusters
+        cluster_p[special] = np.roll(base_p, rng.integers(1, len(langs)))
+    language = _vectorised_choice(rng, cluster_p, labels, np.array(langs))
+    code_p = rng.beta(1.0, 3.0, n_base)
+    has_code = rng.random(n) < code_p[labels]
+    task = np.array(_TASKS)[(labels + rng.integers(0, 2, n)) % len(_TASKS)]
+    n_turns = 1 + rng.geometric(0.45, n)
+
+    frame = pd.DataFrame({"conversation_id": [f"conv-{i}" for i in range(n)], "user_id": users,
+                          "cluster_id": labels, "cluster_id_l1": n_base + mid_of_base[labels],
+                          "cluster_id_l2": n_base + n_mid + top_of_mid[mid_of_base[labels]]})
+    frame["language"] = language
+    frame["language_name"] = [_LANGUAGES[code] for code in language]
+    if timestamps:
+        growth = rng.random(n_base) < 0.2  # some clusters grow over the 16 weeks
+        offsets = np.where(growth[labels], np.sqrt(rng.random(n)), rng.random(n)) * 16 * 7 * 86400
+        frame["timestamp"] = pd.Timestamp("2025-01-06", tz="UTC") + pd.to_timedelta(offsets.astype(int), unit="s")
+    else:  # the pipeline always writes the column, NaT where a conversation had no time
+        frame["timestamp"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    frame["n_turns"] = n_turns
+    frame["has_code"] = has_code
+    frame["task"] = task
+
+    clusters = _cluster_table(frame, n_base, n_mid, n_top, mid_of_base, top_of_mid, rng)
+    audit_fail = int(np.argsort(-weights)[n_base // 3])
+    clusters.loc[clusters["cluster_id"] == audit_fail, "audit_score"] = 2
+    clusters = _gate(clusters, min_users, min_conversations)
+    hidden = clusters.index[~clusters["visible"]].tolist()
+    for name, row in zip(hidden_names, hidden):
+        clusters.loc[row, ["name", "description"]] = [name, f"Requests about {name}"]
+        clusters.at[row, "keywords"] = [name]
+
+    clusters.to_parquet(out / "clusters.parquet", index=False)
+    frame.to_parquet(out / "assignments.parquet", index=False)
+    privacy = {"min_users": min_users, "min_conversations": min_conversations, "min_audit_score": 3,
+               "min_phrase_users": min_users}
+    (out / "privacy.json").write_text(json.dumps(_summary(clusters, frame, privacy), indent=2) + "\n")
+    levels = [n_base, n_mid, n_top]
+    manifest: dict[str, Any] = {
+        "synthetic": True, "clio_kit_version": "demo",
+        "config": {"privacy": privacy, "n_levels": 3},
+        "backend": {"name": "synthetic-demo", "uses_llm": False},
+        "stages": {"ingest": {"status": "done", "counts": {"n_conversations": n, "n_users": len(set(users))}},
+                   "hierarchy": {"status": "done", "counts": {"levels": levels}},
+                   "privacy": {"status": "done", "counts": {"n_clusters": len(clusters),
+                                                            "n_visible": int(clusters["visible"].sum())}}},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return out
+
+
+def _vectorised_choice(rng: np.random.Generator, probs: np.ndarray, rows: np.ndarray, values: np.ndarray
+                       ) -> np.ndarray:
+    cumulative = np.cumsum(probs, axis=1)[rows]
+    picks = (rng.random(len(rows))[:, None] > cumulative).sum(axis=1)
+    return values[np.minimum(picks, len(values) - 1)]
+
+
+def _cluster_table(frame: pd.DataFrame, n_base: int, n_mid: int, n_top: int, mid_of_base: np.ndarray,
+                   top_of_mid: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for t in range(n_top):
+        theme = THEMES[t % len(THEMES)]
+        rows.append({"cluster_id": n_base + n_mid + t, "level": 2, "parent_id": None, "name": theme,
+                     "description": f"Conversations about {theme.lower()}."})
+    for m in range(n_mid):
+        theme = THEMES[int(top_of_mid[m]) % len(THEMES)]
+        name = f"{theme}: {_SUBTOPICS[m % len(_SUBTOPICS)]}"
+        rows.append({"cluster_id": n_base + m, "level": 1, "parent_id": n_base + n_mid + int(top_of_mid[m]),
+                     "name": name, "description": f"Help with {_SUBTOPICS[m % len(_SUBTOPICS)]} ({theme.lower()})."})
+    for b in range(n_base):
+        m = int(mid_of_base[b])
+        sub = _SUBTOPICS[(m + b) % len(_SUBTOPICS)]
+        rows.append({"cluster_id": b, "level": 0, "parent_id": n_base + m,
+                     "name": f"{sub.capitalize()} requests, group {b}",
+                     "description": f"Users ask the assistant for {sub}; synthetic group {b}."})
+    clusters = pd.DataFrame(rows)
+    clusters["parent_id"] = clusters["parent_id"].astype("Int64")
+    clusters["keywords"] = [name.lower().split()[:3] for name in clusters["name"]]
+    counts = []
+    for level, column in enumerate(["cluster_id", "cluster_id_l1", "cluster_id_l2"]):
+        counts.append(frame.groupby(column).agg(n_conversations=("user_id", "size"), n_users=("user_id", "nunique")))
+    clusters = clusters.join(pd.concat(counts), on="cluster_id")
+    clusters[["n_conversations", "n_users"]] = clusters[["n_conversations", "n_users"]].fillna(0).astype(int)
+    clusters["share"] = clusters["n_conversations"] / len(frame)
+    clusters["audit_score"] = rng.choice([4, 5], size=len(clusters))
+    return clusters
+
+
+def _gate(clusters: pd.DataFrame, min_users: int, min_conversations: int) -> pd.DataFrame:
+    """The privacy gate's rule: thresholds AND audit AND a visible parent (top-down)."""
+    clusters = clusters.copy()
+    few_users = clusters["n_users"] < min_users
+    few_convs = clusters["n_conversations"] < min_conversations
+    audit = clusters["audit_score"] < 3
+    reason = np.where(few_users, f"fewer than {min_users} users",
+                      np.where(few_convs, f"fewer than {min_conversations} conversations",
+                               np.where(audit, "failed privacy audit", "")))
+    visible = dict(zip(clusters["cluster_id"], ~(few_users | few_convs | audit)))
+    reasons = dict(zip(clusters["cluster_id"], reason))
+    parent = dict(zip(clusters["cluster_id"], clusters["parent_id"]))
+    for cid in clusters.sort_values("level", ascending=False)["cluster_id"]:
+        p = parent[cid]
+        if p is not None and not pd.isna(p) and not visible[int(p)] and visible[cid]:
+            visible[cid], reasons[cid] = False, "parent hidden"
+    clusters["visible"] = clusters["cluster_id"].map(visible).astype(bool)
+    clusters["hidden_reason"] = clusters["cluster_id"].map(reasons).replace("", None)
+    return clusters
+
+
+def _summary(clusters: pd.DataFrame, frame: pd.DataFrame, privacy: dict[str, int]) -> dict[str, Any]:
+    visible_ids = set(clusters.loc[clusters["visible"], "cluster_id"].tolist())
+    levels = []
+    for level, column in enumerate(["cluster_id", "cluster_id_l1", "cluster_id_l2"]):
+        group = clusters[clusters["level"] == level]
+        hidden = ~frame[column].isin(visible_ids)
+        levels.append({"level": level, "n_clusters": len(group), "n_visible": int(group["visible"].sum()),
+                       "hidden_conversations": int(hidden.sum()), "hidden_conversation_share": float(hidden.mean())})
+    reasons = clusters.loc[~clusters["visible"], "hidden_reason"].value_counts().to_dict()
+    return {"thresholds": privacy, "n_conversations": len(frame), "n_clusters": len(clusters),
+            "n_visible": int(clusters["visible"].sum()),
+            "hidden_conversation_share": levels[0]["hidden_conversation_share"], "levels": levels,
+            "hidden_reasons": {str(k): int(v) for k, v in reasons.items()},
+            "audit_scores": {str(k): int(v) for k, v in clusters["audit_score"].value_counts().sort_index().items()}}
