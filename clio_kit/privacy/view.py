@@ -74,7 +74,8 @@ class PrivacyView:
     def facets(self) -> list[str]:
         """Facets available for breakdowns (categorical, numeric and computed; never free text)."""
         skip = {"conversation_id", "user_id", "cluster_id", "timestamp"}
-        return [c for c in self._assignments.columns if c not in skip and not c.startswith("cluster_id_l")]
+        return [c for c in self._assignments.columns if c not in skip and not c.startswith("cluster_id_l")
+                and not c.endswith(("_similarity", "_approximate"))]  # scores and flags, not facets
 
     # -- clusters -----------------------------------------------------------------------------------------------
     def clusters(self, level: int | None = None) -> pd.DataFrame:
