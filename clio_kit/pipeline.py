@@ -168,7 +168,8 @@ class Pipeline:
                                                              "hierarchy": component_fingerprint(self._hierarchy())},
                                         lambda: self._build_hierarchy(store))
         keys["privacy"] = self._stage(store, "privacy", {"up": keys["hierarchy"], "privacy": cfg.privacy,
-                                                         "backend": component_fingerprint(backend)},
+                                                         "backend": component_fingerprint(backend),
+                                                         "projection": _projection_version()},
                                       lambda: self._privacy(store))
         usage = getattr(backend, "usage", None)
         store.update_manifest(finished=_now(), total_seconds=round(time.perf_counter() - started, 3),
@@ -386,11 +387,25 @@ class Pipeline:
         clusters, assignments, summary = apply_privacy_gate(
             clusters, ancestors, facets, self.config.privacy, auditor=self._audit,
             open_facets=[f.name for f in self.facets if f.kind == "open"])
+        clusters = self._with_coordinates(store, clusters)
         outputs = [store.write_table("clusters.parquet", clusters),
                    store.write_table("assignments.parquet", assignments),
                    store.write_json("privacy.json", summary)]
         return outputs, {k: summary[k] for k in ("n_clusters", "n_visible", "hidden_conversation_share")}
 
+    def _with_coordinates(self, store: RunStore, clusters: pd.DataFrame) -> pd.DataFrame:
+        """Add ``x``, ``y`` (the 2-D map) to every cluster: UMAP/PCA of base centroids, parents at weighted means.
+
+        Stored for all clusters; the :class:`~clio_kit.privacy.view.PrivacyView` shows visible ones only.
+        """
+        from .projection import hierarchy_coordinates, project_clusters
+
+        labels = store.read_array("base_labels.npy", mmap=False)
+        centroids = np.asarray(store.read_array("centroids.npy", mmap=False))
+        sizes = np.bincount(labels, minlength=len(centroids))
+        base_xy = project_clusters(centroids, sizes, random_state=self.config.seed)
+        return pd.concat([clusters.drop(columns=["x", "y"], errors="ignore"),
+                          hierarchy_coordinates(clusters, base_xy, sizes)], axis=1)
 
     def _audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:
         """The backend's auditor; for LLM backends, also the rule-based one, keeping the stricter verdict."""
@@ -405,6 +420,12 @@ class Pipeline:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
+def _projection_version() -> int:
+    from .projection import PROJECTION_VERSION
+
+    return PROJECTION_VERSION
+
+
 def _version(package: str) -> str | None:
     try:
         return metadata.version(package)

@@ -18,6 +18,7 @@ import pytest
 
 import clio_kit
 import widgets
+from widgets.cluster_map import trace_ids
 from widgets.data import GatedData
 from widgets.demo import make_demo_run
 from widgets.layout import cluster_layout, squarify
@@ -379,3 +380,48 @@ def test_static_base_rate_table_never_prints_suppressed_numbers(view: clio_kit.P
         line = re.search(r"language: (.*?)</div>", match.group(1))
         values = set(re.findall(r"(?:^| · )(\S+) \d+%", line.group(1))) if line else set()
         assert values <= set(shown[shown["cluster_id"] == cid]["value"])
+
+
+def test_cluster_map_uses_coordinates_when_present(view: clio_kit.PrivacyView, data: GatedData,
+                                                   hidden_names: list[str]) -> None:
+    explorer = widgets.ClusterMap(data)
+    if view.cluster_map().empty:  # a run without map coordinates: the treemap fallback, said so on screen
+        assert not explorer.uses_coordinates and "treemap" in explorer.note.value
+        return
+    assert explorer.uses_coordinates and "UMAP" in explorer.note.value
+    coords = view.cluster_map(0).set_index("cluster_id")
+    for mode in ("parent", "size", "share", "lift"):
+        explorer.color_by.value = mode
+        for trace in explorer.figure.data:
+            assert trace.hovertemplate == "%{text}<extra></extra>"  # names only
+            for cid, x, y in zip(trace_ids(trace), _array(trace.x), _array(trace.y)):
+                assert (coords.loc[cid, "x"], coords.loc[cid, "y"]) == pytest.approx((x, y))
+    shown = {t for trace in explorer.figure.data for t in trace.text}
+    assert shown == set(coords["name"]) and not set(hidden_names) & shown
+    explorer.level.value = view.top_level
+    assert {t for trace in explorer.figure.data for t in trace.text} == set(view.cluster_map(view.top_level)["name"])
+    # selecting two clusters (as a lasso would) shows their totals and top facet values
+    explorer.level.value = 0
+    picked = view.cluster_map(0)["cluster_id"].head(2).tolist()
+    explorer.color_by.value = "size"
+    trace = explorer.figure.data[0]
+    inds = [i for i, cid in enumerate(trace_ids(trace)) if cid in picked]
+
+    class Points:
+        point_inds = inds
+
+    explorer._on_points(trace, Points())
+    summary = explorer.selection_summary()
+    assert sorted(explorer.selected) == sorted(picked)
+    assert summary["n_conversations"] == int(coords.loc[picked, "n_conversations"].sum())
+    assert f"{summary['n_conversations']:,} conversations" in explorer.breakdown.value
+    cells = data.cells(explorer.facet.value, 0)
+    assert all(value in set(cells["value"]) for value, _ in summary["top_values"])
+    assert find_canaries(explorer.to_html(include_plotlyjs=False)) == []
+    explorer.select([int(c) for c in hidden_ids(view)])
+    assert explorer.selected == []  # hidden clusters cannot be selected
+
+
+def hidden_ids(view: clio_kit.PrivacyView) -> list[int]:
+    shown = set(view.clusters()["cluster_id"])
+    return [c for c in range(int(max(shown)) + 50) if c not in shown][:5]

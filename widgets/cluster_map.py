@@ -1,18 +1,23 @@
-"""ClusterMap: a zoomable 2-D map of visible base CLUSTERS (never conversations).
+"""ClusterMap: a zoomable 2-D map of visible CLUSTERS (never conversations), Clio's UMAP map.
 
-The gated view has no embeddings or centroids, so positions come from :func:`widgets.layout.cluster_layout`, a
-deterministic nested treemap: clusters sit inside their parents' regions, with marker area proportional to size.
-Colour by top-level parent, by size, or by the lift of a facet value (Clio's "facet overlay", e.g. language =
-Spanish; suppressed clusters are grey). Hover shows cluster names only.
+Positions come from :meth:`clio_kit.PrivacyView.cluster_map`: UMAP of base-cluster centroids (parents at their
+children's size-weighted mean), computed by the pipeline and shown for visible clusters only. Marker area ~
+conversations; colour by top-level parent, size, share, or the lift of a facet value (Clio's "facet overlay";
+suppressed clusters are grey). Hover shows cluster names only. Selecting points (box/lasso) or clicking one shows
+the selection's totals and top facet values from the suppressed tables. Runs made before the map existed fall
+back to a deterministic treemap layout (:func:`widgets.layout.cluster_layout`).
 
->>> # ClusterMap(run, color_by="lift", facet="language", value="es")
+>>> # ClusterMap(run, color_by="lift", facet="language", value="es").select([3, 7])
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import Any
 
 import ipywidgets as W
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -20,51 +25,119 @@ from . import figures
 from .base import Explorer, replace_figure
 from .base_rates import default_value
 from .layout import cluster_layout
-from .static import figure_html
+from .static import esc, figure_html
 
 __all__ = ["ClusterMap"]
 
-_COLOURS = [("top-level parent", "parent"), ("size", "size"), ("lift of a facet value", "lift")]
+_COLOURS = [("top-level parent", "parent"), ("size", "size"), ("share", "share"), ("lift of a facet value", "lift")]
+_HOVER = "%{text}<extra></extra>"
+_MAP_NOTE = ("Positions are a UMAP projection of cluster centroids (aggregates; parents sit at their children's "
+             "weighted mean); only visible clusters are drawn; marker area ~ conversations. Box- or lasso-select "
+             "(or click) clusters to see their totals. Scroll to zoom.")
+_TREEMAP_NOTE = ("This run has no map coordinates (made before the map existed): positions are a treemap layout of "
+                 "the visible hierarchy; marker area ~ conversations. Re-run the pipeline for the UMAP map.")
 
 
 class ClusterMap(Explorer):
-    """Map of visible base clusters; ``color_by`` is ``"parent"``, ``"size"`` or ``"lift"``."""
+    """Map of visible clusters; ``color_by`` is ``"parent"``, ``"size"``, ``"share"`` or ``"lift"``."""
 
     title = "Cluster map"
 
     def __init__(self, source: Any, *, color_by: str = "parent", facet: str | None = None,
-                 value: str | None = None) -> None:
+                 value: str | None = None, level: int = 0) -> None:
         super().__init__(source)
         data = self.data
-        self.layout = cluster_layout(data)
+        self.uses_coordinates = data.has_coordinates
+        self.layout = None if self.uses_coordinates else cluster_layout(data)
         facets = data.facets
         facet = facet or ("language" if "language" in facets else (facets[0] if facets else None))
         self.color_by = W.Dropdown(options=_COLOURS, value=color_by, description="Colour by")
+        self.level = W.Dropdown(options=data.levels, value=level if level in data.levels else 0, description="Level")
+        self.level.layout.display = None if self.uses_coordinates else "none"
         self.facet = W.Dropdown(options=facets, value=facet, description="Facet")
         values = data.facet_values(facet) if facet else []
         self.value = W.Dropdown(options=values, value=value if value in values else default_value(values),
                                 description="Value")
+        self.selected: list[int] = []
         self.figure = go.FigureWidget()
-        self.color_by.observe(lambda _: self._update(), names="value")
+        self.breakdown = W.HTML(self._breakdown_html())
+        for control in (self.color_by, self.level, self.value):
+            control.observe(lambda _: self._update(), names="value")
         self.facet.observe(self._on_facet, names="value")
-        self.value.observe(lambda _: self._update(), names="value")
-        self.note = W.HTML("<span class='clio-note'>Positions are a treemap layout of the visible hierarchy "
-                           "(no embeddings pass the privacy gate); marker area ~ conversations. Scroll to zoom.</span>")
-        self.widget = W.VBox([W.HBox([self.color_by, self.facet, self.value]), self.figure, self.note])
+        self.note = W.HTML(f"<span class='clio-note'>{_MAP_NOTE if self.uses_coordinates else _TREEMAP_NOTE}</span>")
+        self.widget = W.VBox([W.HBox([self.color_by, self.level, self.facet, self.value]), self.figure,
+                              self.breakdown, self.note])
         self._update()
 
+    # -- data ---------------------------------------------------------------------------------------------------
+    @property
+    def map_level(self) -> int:
+        return int(self.level.value) if self.uses_coordinates else 0
+
+    def points(self) -> pd.DataFrame:
+        """The clusters drawn: ``cluster_id, name, n_conversations, n_users, share, x, y, top_name``."""
+        if not self.uses_coordinates:
+            return self.layout  # type: ignore[return-value]
+        frame = self.data.cluster_map(self.map_level).copy()
+        frame["top_name"] = [self.data.nodes[f"c{self.data.top_parent(int(c))}"].name for c in frame["cluster_id"]]
+        return frame.reset_index(drop=True)
+
     def lift(self) -> pd.Series:
-        """Lift of the chosen facet value per base cluster (shown cells only), indexed by cluster_id."""
+        """Lift of the chosen facet value per cluster of the map's level (shown cells only), by cluster_id."""
         if self.facet.value is None or self.value.value is None:
             return pd.Series(dtype=float)
-        cells = self.data.cells(self.facet.value, 0)
+        cells = self.data.cells(self.facet.value, self.map_level)
         return cells[cells["value"] == self.value.value].set_index("cluster_id")["lift"]
 
+    # -- selection ----------------------------------------------------------------------------------------------
+    def select(self, cluster_ids: Iterable[int]) -> None:
+        """Show the totals of these clusters (visible ones on the map only; others are ignored)."""
+        drawn = set(self.points()["cluster_id"].astype(int))
+        self.selected = [int(c) for c in dict.fromkeys(cluster_ids) if int(c) in drawn]
+        self.breakdown.value = self._breakdown_html()
+
+    def selection_summary(self) -> dict[str, Any]:
+        """Totals of the selection: clusters, conversations, users (summed per cluster) and top facet values.
+
+        Facet values come from the suppressed cross-tab: cells below the thresholds are left out, never shown.
+        """
+        frame = self.points()
+        chosen = frame[frame["cluster_id"].isin(self.selected)]
+        top: list[tuple[str, int]] = []
+        if self.facet.value is not None and len(chosen):
+            cells = self.data.cells(self.facet.value, self.map_level)
+            cells = cells[cells["cluster_id"].isin(self.selected)]
+            sums = cells.groupby("value")["n_conversations"].sum().sort_values(ascending=False).head(5)
+            top = [(str(v), int(n)) for v, n in sums.items()]
+        return {"n_clusters": int(len(chosen)), "n_conversations": int(chosen["n_conversations"].sum()),
+                "n_users": int(chosen["n_users"].fillna(0).sum()), "facet": self.facet.value, "top_values": top,
+                "names": chosen["name"].astype(str).tolist()}
+
+    def _breakdown_html(self) -> str:
+        if not self.selected:
+            return "<p class='clio-note'>Select clusters on the map (box, lasso or click) to see their totals.</p>"
+        s = self.selection_summary()
+        values = "".join(f"<li>{esc(v)}: {n:,}</li>" for v, n in s["top_values"]) or "<li>(none above thresholds)</li>"
+        names = ", ".join(esc(figures.short(n, 40)) for n in s["names"][:8]) + (" ..." if len(s["names"]) > 8 else "")
+        return (f"<div class='clio-selection'><b>{s['n_clusters']} selected clusters</b>: {names}<br>"
+                f"{s['n_conversations']:,} conversations; up to {s['n_users']:,} users (summed over clusters)."
+                f"<br>Top {esc(s['facet'])} values (cells above the thresholds):<ul>{values}</ul></div>")
+
+    def _on_points(self, trace: Any, points: Any, selector: Any = None) -> None:
+        ids = trace_ids(trace)
+        ids = [ids[i] for i in points.point_inds if i < len(ids)]
+        if ids:
+            self.select(ids)
+
+    # -- figure -------------------------------------------------------------------------------------------------
     def make_figure(self) -> go.Figure:
         mode = self.color_by.value
         label = f"lift of {self.facet.value} = {self.value.value}" if mode == "lift" else ""
-        return figures.cluster_map(self.layout, mode, lift=self.lift() if mode == "lift" else None,
-                                   color_label=label)
+        lift = self.lift() if mode == "lift" else None
+        if not self.uses_coordinates and mode != "share":
+            return figures.cluster_map(self.layout, mode, lift=lift, color_label=label)  # type: ignore[arg-type]
+        return scatter_map(self.points(), mode, lift=lift, color_label=label,
+                           title=f"Cluster map (visible level-{self.map_level} clusters)")
 
     def _on_facet(self, change: dict[str, Any]) -> None:
         values = self.data.facet_values(change["new"])
@@ -80,6 +153,82 @@ class ClusterMap(Explorer):
         self.facet.layout.display = None if lift else "none"
         self.value.layout.display = None if lift else "none"
         replace_figure(self.figure, self.make_figure())
+        for trace in self.figure.data:
+            if getattr(trace, "customdata", None) is not None:
+                trace.on_selection(self._on_points)
+                trace.on_click(self._on_points)
+        self.select(self.selected)
 
     def static_body(self) -> str:
-        return figure_html(self.make_figure()) + f"<p>{self.note.value}</p>"
+        return figure_html(self.make_figure()) + self.breakdown.value + f"<p>{self.note.value}</p>"
+
+
+def trace_ids(trace: Any) -> list[int]:
+    """The cluster ids a map trace carries in ``customdata`` (a list, or plotly's base64 typed array).
+
+    >>> trace_ids(go.Scatter(customdata=[4, 7]))
+    [4, 7]
+    """
+    data = getattr(trace, "customdata", None)
+    if data is None:
+        return []
+    if isinstance(data, dict) and "bdata" in data:
+        import base64
+
+        return [int(v) for v in np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))]
+    return [int(np.ravel(v)[0]) for v in data]
+
+
+def scatter_map(points: pd.DataFrame, color_by: str = "parent", lift: pd.Series | None = None,
+                color_label: str = "", title: str = "Cluster map", height: int = 560) -> go.Figure:
+    """Clusters at their ``x``, ``y``; marker area ~ conversations; hover shows names only; ``customdata`` holds
+    cluster ids (for selections).
+
+    >>> frame = pd.DataFrame({"cluster_id": [1], "name": ["a"], "n_conversations": [10], "share": [1.0],
+    ...                       "x": [0.0], "y": [0.0], "top_name": ["a"]})
+    >>> scatter_map(frame, "size").data[0].hovertemplate
+    '%{text}<extra></extra>'
+    """
+    if points.empty:
+        return figures.empty("No visible clusters.", height)
+    points = points.reset_index(drop=True)
+    biggest = max(float(points["n_conversations"].max()), 1.0)
+    sizes = 8 + 34 * np.sqrt(points["n_conversations"].to_numpy(dtype=float) / biggest)
+    fig = go.Figure()
+
+    def add(mask: np.ndarray, marker: dict[str, Any], **kwargs: Any) -> None:
+        part = points[mask]
+        fig.add_trace(go.Scatter(x=part["x"], y=part["y"], text=part["name"].astype(str), mode="markers",
+                                 customdata=[int(c) for c in part["cluster_id"]], hovertemplate=_HOVER,
+                                 marker={"size": sizes[mask], "opacity": 0.85, "line": {"width": 0.5, "color": "#fff"},
+                                         **marker}, **kwargs))
+
+    everything = np.ones(len(points), dtype=bool)
+    if color_by == "parent":
+        for i, top in enumerate(dict.fromkeys(points["top_name"])):
+            add((points["top_name"] == top).to_numpy(), {"color": figures._PALETTE[i % len(figures._PALETTE)]},
+                name=figures.short(str(top), 30))
+    elif color_by == "size":
+        logs = np.log10(np.maximum(points["n_conversations"].to_numpy(dtype=float), 1.0))
+        ticks = [10 ** k for k in range(math.ceil(float(logs.max())) + 1)]
+        add(everything, {"color": logs, "colorscale": "Viridis",
+                         "colorbar": {"title": "conversations", "tickvals": np.log10(ticks),
+                                      "ticktext": [f"{t:,}" for t in ticks]}}, showlegend=False)
+    elif color_by == "share":
+        add(everything, {"color": points["share"].to_numpy(dtype=float) * 100, "colorscale": "Viridis",
+                         "colorbar": {"title": "share (%)"}}, showlegend=False)
+    elif color_by == "lift":
+        values = (lift if lift is not None else pd.Series(dtype=float)).reindex(points["cluster_id"]).to_numpy()
+        shown = ~np.isnan(values.astype(float))
+        add(~shown, {"color": "#cccccc"}, name="suppressed or none")
+        ticks = [0.25, 0.5, 1, 2, 4, 8]
+        add(shown, {"color": np.log2(values[shown].astype(float)), "colorscale": "RdBu_r", "cmid": 0,
+                    "colorbar": {"title": color_label or "lift", "tickvals": np.log2(ticks),
+                                 "ticktext": [f"{t:g}×" for t in ticks]}}, name="lift", showlegend=False)
+    else:
+        raise ValueError(f"color_by must be 'parent', 'size', 'share' or 'lift', not {color_by!r}")
+    fig.update_layout(**figures._base_layout(title, height), legend={"orientation": "h", "y": -0.02},
+                      dragmode="lasso", clickmode="event+select")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    return fig

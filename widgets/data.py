@@ -90,6 +90,19 @@ class GatedData:
     def clusters(self, level: int | None = None) -> pd.DataFrame:
         return self._cached(("clusters", level), lambda: self.view.clusters(level))
 
+    def cluster_map(self, level: int | None = None) -> pd.DataFrame:
+        """Visible clusters' map coordinates (``PrivacyView.cluster_map``); empty for runs without them."""
+        method = getattr(self.view, "cluster_map", None)
+        if method is None:
+            return pd.DataFrame(columns=["cluster_id", "level", "parent_id", "name", "n_conversations", "n_users",
+                                         "share", "x", "y"])
+        return self._cached(("cluster_map", level), lambda: method(level))
+
+    @property
+    def has_coordinates(self) -> bool:
+        """Does the gated view carry 2-D map coordinates (runs made since the map was added)?"""
+        return not self.cluster_map(0).empty
+
     def cluster(self, cluster_id: int) -> dict[str, Any]:
         return self.view.cluster(cluster_id)
 

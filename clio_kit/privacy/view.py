@@ -27,6 +27,7 @@ OTHER_LABEL = "Other (hidden by privacy thresholds)"
 SUPPRESSED_LABEL = "(suppressed: below privacy thresholds)"
 _PUBLIC_CLUSTER_COLUMNS = ["cluster_id", "level", "parent_id", "name", "description", "n_conversations", "n_users",
                            "share"]
+_MAP_COLUMNS = ["cluster_id", "level", "parent_id", "name", "n_conversations", "n_users", "share", "x", "y"]
 
 
 class PrivacyView:
@@ -94,6 +95,22 @@ class PrivacyView:
         if match.empty:
             raise KeyError(f"cluster {cluster_id} is not visible in the privacy-gated view")
         return {k: _plain(v) for k, v in match.iloc[0][_PUBLIC_CLUSTER_COLUMNS].items()}
+
+    def cluster_map(self, level: int | None = None) -> pd.DataFrame:
+        """2-D map coordinates (``x``, ``y``) of VISIBLE clusters (all levels, or one), largest first.
+
+        Coordinates are aggregates (UMAP of cluster centroids; parents at their children's weighted mean); hidden
+        clusters never appear. Runs made before the map existed give an empty frame with the same columns.
+
+        >>> # view.cluster_map(0)[["name", "x", "y"]].head()     # doctest: +SKIP
+        """
+        if not {"x", "y"} <= set(self._visible.columns):
+            return pd.DataFrame({c: pd.Series(dtype=float if c in ("share", "x", "y") else object)
+                                 for c in _MAP_COLUMNS})
+        frame = self._visible if level is None else self._visible[self._visible["level"] == level]
+        frame = frame[frame[["x", "y"]].notna().all(axis=1)]
+        return frame[_MAP_COLUMNS].sort_values(["level", "n_conversations"],
+                                               ascending=[False, False]).reset_index(drop=True)
 
     def tree(self) -> list[dict[str, Any]]:
         """Visible hierarchy as nested dicts; each parent gets an "Other" child for its hidden conversations."""
@@ -245,7 +262,7 @@ class PrivacyView:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table this view can show (used by tests that check thresholds hold everywhere)."""
-        out = {"clusters": self.clusters()}
+        out = {"clusters": self.clusters(), "cluster_map": self.cluster_map()}
         for facet in self.facets:
             out[f"distribution:{facet}"] = self.facet_distribution(facet)
         for level in self.levels:
