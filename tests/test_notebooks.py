@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import clio_kit
+import pandas as pd
 from clio_kit.privacy.view import SUPPRESSED_LABEL
 from clio_kit.report import execute_notebook
 
@@ -138,7 +139,10 @@ def _check_facet_investigation(nb: Any, parameters: dict[str, Any]) -> None:
     choices = _default(ROOT / "notebooks" / "facet_investigation.ipynb", "choices")
     facet = _default(ROOT / "notebooks" / "facet_investigation.ipynb", "facet_name")
     view = clio_kit.open_run(parameters["run_dir"]).view()
-    assert {facet, f"{facet}_approximate"} <= set(view.facets)
+    assert facet in view.facets  # the answer is a facet; its similarity score and approximate flag are not
+    assert not {f"{facet}_approximate", f"{facet}_similarity"} & set(view.facets)
+    assignments = pd.read_parquet(Path(parameters["run_dir"]) / "assignments.parquet")
+    assert assignments[f"{facet}_approximate"].all()
     distribution = view.facet_distribution(facet)
     shown = [v for v in distribution["value"] if v != SUPPRESSED_LABEL]
     assert set(shown) <= set(choices) and len(shown) >= 2  # the table lists the facet's choices ...
