@@ -143,6 +143,7 @@ class Pipeline:
             packages={name: _version(name) for name in _VERSIONED_PACKAGES},
             python=sys.version.split()[0], platform=platform.platform(),
         )
+        source = _in_memory(source)  # in-memory sources become a LoadResult once; paths load lazily in ingest
         keys: dict[str, str] = {}
         keys["ingest"] = self._stage(store, "ingest", {"input": self._input_fingerprint(source, format),
                                                        "sample": cfg.sample, "seed": cfg.seed},
@@ -207,27 +208,16 @@ class Pipeline:
                 files = sorted(p for p in path.rglob("*") if p.is_file())
                 return {"dir": [file_sha256(p) for p in files], "format": format}
             return {"sha256": file_sha256(path), "format": format}
-        conversations = _conversations_of(source)
-        return {"conversations": stable_hash([c.content_hash() for c in conversations], length=32)}
+        return {"conversations": stable_hash([c.content_hash() for c in source.conversations], length=32)}
 
     def _ingest(self, store: RunStore, source: Any, format: str | None) -> tuple[list[str], dict[str, Any]]:
-        from .io import LoadResult, conversations_to_frame, load
+        from .io import conversations_to_frame, load
 
-        if isinstance(source, (str, os.PathLike)):
-            result = load(source, format=format, progress=self.progress)
-        elif isinstance(source, LoadResult):
-            result = source
-        else:
-            result = load(list(_records_of(source)), format="jsonl", progress=False) \
-                if not _is_conversation_list(source) else None
-        if result is not None:
-            conversations = result.conversations
-            rejects = [r.to_dict() for r in result.rejects]
-            stats = {"format": result.format, "n_records": result.n_records, "n_duplicates": result.n_duplicates}
-        else:
-            conversations = _dedupe(list(source))
-            rejects = []
-            stats = {"format": "python", "n_records": len(source), "n_duplicates": len(source) - len(conversations)}
+        result = load(source, format=format, progress=self.progress) if isinstance(source, (str, os.PathLike)) \
+            else source
+        conversations = result.conversations
+        rejects = [r.to_dict() for r in result.rejects]
+        stats = {"format": result.format, "n_records": result.n_records, "n_duplicates": result.n_duplicates}
         n_loaded = len(conversations)
         if self.config.sample is not None and self.config.sample < len(conversations):
             rng = np.random.default_rng(self.config.seed)
@@ -243,7 +233,8 @@ class Pipeline:
         outputs = [store.write_table("conversations.parquet", frame), store.write_jsonl("rejects.jsonl", rejects)]
         counts = {**stats, "n_loaded": n_loaded, "n_conversations": len(frame), "n_rejects": len(rejects),
                   "n_missing_user_id": int(missing.sum()), "n_users": int(frame["user_id"].nunique())}
-        store.update_manifest(input={"source": str(source) if isinstance(source, (str, os.PathLike)) else "python",
+        store.update_manifest(input={"source": Path(source).name if isinstance(source, (str, os.PathLike))
+                                     else "python",
                                      **self._input_fingerprint(source, format)})
         return outputs, counts
 
@@ -443,42 +434,25 @@ def _embedder_fingerprint(embedder: Any) -> dict[str, Any]:
             **({"params": component_fingerprint(inner).get("params")} if hasattr(inner, "get_params") else {})}
 
 
-def _is_conversation_list(source: Any) -> bool:
-    return isinstance(source, (list, tuple)) and all(isinstance(c, Conversation) for c in source)
+def _in_memory(source: Any) -> Any:
+    """Paths stay paths; a ``LoadResult``, a list of conversations or an iterable of dict records become a
+    ``LoadResult`` (lists are deduplicated like files are)."""
+    from .io import LoadResult, load
 
-
-def _conversations_of(source: Any) -> list[Conversation]:
-    from .io import LoadResult
-
-    if isinstance(source, LoadResult):
-        return source.conversations
-    if _is_conversation_list(source):
-        return list(source)
-    return [c for c in _records_as_conversations(source)]
-
-
-def _records_of(source: Iterable[Any]) -> Iterable[dict[str, Any]]:
-    for record in source:
-        if not isinstance(record, dict):
-            raise InputError(f"expected conversations or dict records, got {type(record).__name__}")
-        yield record
-
-
-def _records_as_conversations(source: Any) -> list[Conversation]:
-    from .io import load
-
-    return load(list(_records_of(source)), format="jsonl", progress=False).conversations
-
-
-def _dedupe(conversations: list[Conversation]) -> list[Conversation]:
-    seen: set[str] = set()
-    unique = []
-    for conv in conversations:
-        key = conv.content_hash()
-        if key not in seen:
-            seen.add(key)
-            unique.append(conv)
-    return unique
+    if isinstance(source, (str, os.PathLike, LoadResult)):
+        return source
+    items = list(source)
+    if items and all(isinstance(c, Conversation) for c in items):
+        by_hash: dict[str, Conversation] = {}
+        for conversation in items:
+            by_hash.setdefault(conversation.content_hash(), conversation)  # keep the first of exact duplicates
+        unique = list(by_hash.values())
+        return LoadResult(conversations=unique, rejects=[], format="python", n_records=len(items),
+                          n_duplicates=len(items) - len(unique),
+                          n_missing_user_id=sum(c.user_id is None for c in unique), source="python")
+    if not all(isinstance(record, dict) for record in items):
+        raise InputError("expected a path, conversations, or dict records")
+    return load(items, format="jsonl", progress=False)
 
 
 def _truncate_for_model(conversation: Conversation, max_chars: int) -> tuple[Conversation, bool]:
