@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
+from . import scripts
 
 __all__ = ["tokenize", "tokenize_segments", "phrases", "guess_language", "stopwords", "is_cjk", "SUPPORTED_LANGUAGES"]
 
@@ -38,10 +39,10 @@ SUPPORTED_LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "zh", "ja", "ko")
 # Upper-case with spaces ([PHONE NUMBER]) or one word of any case ([email], <name_2>).
 _PLACEHOLDER = re.compile(r"(?:\[\[?|<|\{\{?)\s*(?:[A-Z][A-Z0-9_ -]*|[A-Za-z][A-Za-z0-9_-]*)\s*(?:\]\]?|>|\}\}?)")
 
-_CJK_CLASS = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u3005\u3006\u30fc"
-_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_HANGUL = re.compile("[\uac00-\ud7a3]")
+_CJK_CLASS = scripts.KANA + scripts.HAN + "\u3005\u3006\u30fc"  # + iteration marks and the long-vowel mark
+_KANA = re.compile(f"[{scripts.KANA}]")
+_HAN = re.compile(f"[{scripts.HAN}]")
+_HANGUL = re.compile(f"[{scripts.HANGUL}]")
 _CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
 # A CJK run, or a word: letters (no digits, no underscore), joined by nothing else.
 _RUN = re.compile(f"([{_CJK_CLASS}]+)|([^\\W\\d_{_CJK_CLASS}]+)")

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from .. import scripts
 
 __all__ = ["LanguageGuess", "UNKNOWN", "detect_language", "detect_languages", "language_name", "strip_non_prose"]
 
@@ -102,9 +103,9 @@ _CODE_START = re.compile(
 _CODE_SYMBOLS = re.compile(r"[{}\[\]()<>=;:+*/\\|&^%$#@_~`\"']")
 _YAML_LINE = re.compile(r"^\s*-?\s*[\w.-]+:(?:\s+\S+)?\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+_KANA = re.compile(f"[{scripts.KANA}]")
+_HANGUL = re.compile(f"[{scripts.HANGUL_ALL}]")
+_HAN = re.compile(f"[{scripts.HAN}{scripts.HAN_SUPPLEMENTARY}]")
 _CJK = re.compile(_HAN.pattern[:-1] + _KANA.pattern[1:-1] + _HANGUL.pattern[1:-1] + "]+")
 
 

@@ -31,10 +31,11 @@ from .name_lists import (
     last_names,
 )
 from .vocabulary import builtin_allowlist, greeting_stopwords
+from .. import scripts
 
 _WORD = r"[^\W\d_][^\W\d_'’-]*"   # a word; capitalisation is checked in code
 _NAME = rf"(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,2}})"  # up to three words on the same line
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN = scripts.HAN
 _KATAKANA = "\u30a0-\u30ff"
 
 _EXPLICIT = re.compile(
@@ -217,7 +218,7 @@ def _cjk_names(text: str) -> list[Finding]:
     return findings
 
 
-_HANGUL = re.compile(r"[가-힣]")
+_HANGUL = re.compile(f"[{scripts.HANGUL}]")
 _JA_FULL_NAME = re.compile(rf"(?P<surname>[{_HAN}]{{2,3}})(?P<given>[{_HAN}]{{1,3}})(?=[\u3040-\u309f、。・\s]|$)")
 _KO_NOT_NAMES = frozenset(("고객", "선생", "사장", "부장", "과장", "회장", "교수", "박사", "기사", "작가", "여러분",
                            "사용자", "회원", "손님", "이것", "이번", "이런", "이제"))
