@@ -278,8 +278,9 @@ class CachedEmbedder:
                         keys, vectors = data["keys"], data["vectors"]
                 except (OSError, ValueError, KeyError):  # a damaged shard is ignored and re-embedded
                     continue
-                for key, vector in zip(keys, vectors):
-                    index[bytes(key)] = vector
+                raw = keys.tobytes()  # S32 items drop trailing NUL bytes: slice the raw 32-byte keys instead
+                for i, vector in enumerate(vectors):
+                    index[raw[32 * i:32 * i + 32]] = vector
                 seen.add(shard.name)
         self._index, self._seen_shards = index, seen
         return index

@@ -114,6 +114,17 @@ def test_cache_persists_across_instances_and_separates_embedders(tmp_path) -> No
     assert other.seen == ["a"]  # a different embedder name never reuses vectors
 
 
+def test_cache_reads_back_keys_that_end_in_a_nul_byte(tmp_path) -> None:  # noqa: ANN001
+    import hashlib
+
+    texts = [t for t in (f"text {i}" for i in range(5000)) if hashlib.sha256(t.encode()).digest()[-1] == 0][:3]
+    assert texts  # about 1 in 256 keys ends in 0x00
+    CachedEmbedder(CountingEmbedder(), tmp_path).embed(texts)
+    fresh = CountingEmbedder()
+    CachedEmbedder(fresh, tmp_path).embed(texts)
+    assert fresh.seen == []
+
+
 def test_interrupted_run_resumes_from_written_shards(tmp_path) -> None:  # noqa: ANN001
     texts = [f"text {i}" for i in range(10)]
     crashing = CountingEmbedder(fail_after=7)
