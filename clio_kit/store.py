@@ -107,6 +107,51 @@ class RunStore:
         _atomic_write(self.path / name, lambda tmp: frame.to_parquet(tmp, index=False))
         return name
 
+    def write_table_batches(self, name: str, batches: Iterable[Any], schema: Any = None) -> str:
+        """Write a table from an iterable of pieces (DataFrames or pyarrow tables/record batches), one row group
+        or more per piece, holding one piece at a time; atomic like :meth:`write_table`.
+
+        Every piece is converted to ``schema`` (a ``pyarrow.Schema``; default: that of the first piece), so a
+        later piece whose column is all missing keeps the column's type. An exception raised while iterating
+        leaves nothing behind. With no pieces and no ``schema`` there is nothing to write: ``ValueError``.
+
+        >>> import tempfile
+        >>> store = RunStore(tempfile.mkdtemp())
+        >>> pieces = (pd.DataFrame({"x": [i, i + 1], "y": [None, "b"] if i else [None, None]}) for i in (0, 2))
+        >>> table = store.read_table(store.write_table_batches("t.parquet", pieces))
+        >>> table["x"].tolist(), table["y"].isna().tolist()
+        ([0, 1, 2, 3], [True, True, True, False])
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        def write(tmp: Path) -> None:
+            writer = None
+            target = schema
+            try:
+                for piece in batches:
+                    table = _as_arrow(piece, target)
+                    if target is None:
+                        target = table.schema
+                        if target.metadata and b"pandas" in target.metadata:  # later pieces may infer null types
+                            target = _with_typed_nulls(target)
+                            table = _as_arrow(piece, target)
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, target)
+                    if table.num_rows:
+                        writer.write_table(table)
+                if writer is None:
+                    if target is None:
+                        raise ValueError(f"no rows to write to {name} and no schema given")
+                    writer = pq.ParquetWriter(tmp, target)
+                    writer.write_table(pa.Table.from_batches([], schema=target))
+            finally:
+                if writer is not None:
+                    writer.close()
+
+        _atomic_write(self.path / name, write)
+        return name
+
     def read_table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         return pd.read_parquet(self.path / name, columns=columns)
 
@@ -114,6 +159,47 @@ class RunStore:
         def write(tmp: Path) -> None:
             with tmp.open("wb") as handle:
                 np.save(handle, array, allow_pickle=False)
+        _atomic_write(self.path / name, write)
+        return name
+
+    def write_array_chunks(self, name: str, chunks: Iterable[np.ndarray], n_rows: int,
+                           dtype: Any = np.float32) -> str:
+        """Write a 2-D ``.npy`` array of ``n_rows`` rows from an iterable of row blocks, straight into a
+        memory-mapped file (``np.lib.format.open_memmap``), so no full copy is ever held in memory; atomic like
+        :meth:`write_array`. The width comes from the first block; the blocks must add up to ``n_rows`` rows.
+
+        >>> import tempfile
+        >>> store = RunStore(tempfile.mkdtemp())
+        >>> blocks = (np.full((2, 3), i, dtype=np.float32) for i in range(2))
+        >>> store.read_array(store.write_array_chunks("a.npy", blocks, n_rows=4)).sum(axis=1).tolist()
+        [0.0, 0.0, 3.0, 3.0]
+        """
+        def write(tmp: Path) -> None:
+            out: np.memmap | None = None
+            done = 0
+            try:
+                for chunk in chunks:
+                    chunk = np.asarray(chunk)
+                    if chunk.ndim != 2:
+                        raise ValueError(f"{name}: blocks must be 2-D, got shape {chunk.shape}")
+                    if out is None:
+                        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(n_rows, chunk.shape[1]))
+                    if chunk.shape[1] != out.shape[1] or done + len(chunk) > n_rows:
+                        raise ValueError(f"{name}: block of shape {chunk.shape} does not fit rows {done}.. of an "
+                                         f"array of shape {out.shape}")
+                    out[done:done + len(chunk)] = chunk
+                    done += len(chunk)
+                if out is None:
+                    if n_rows:
+                        raise ValueError(f"{name}: no blocks for {n_rows} rows")
+                    np.save(tmp, np.empty((0, 0), dtype=dtype), allow_pickle=False)
+                    return
+                if done != n_rows:
+                    raise ValueError(f"{name}: blocks held {done} rows, expected {n_rows}")
+                out.flush()
+            finally:
+                del out  # close the map before the file is renamed or removed
+
         _atomic_write(self.path / name, write)
         return name
 
@@ -135,6 +221,26 @@ class RunStore:
                     handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         _atomic_write(self.path / name, write)
         return name
+
+
+def _as_arrow(piece: Any, schema: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(piece, pd.DataFrame):
+        return pa.Table.from_pandas(piece, schema=schema, preserve_index=False)
+    table = pa.Table.from_batches([piece]) if isinstance(piece, pa.RecordBatch) else piece
+    if schema is not None and not table.schema.equals(schema, check_metadata=False):
+        table = table.select(schema.names).cast(schema)
+    return table
+
+
+def _with_typed_nulls(schema: Any) -> Any:
+    """A schema whose all-null columns (object columns holding only None) become text, so that later pieces with
+    values fit; pandas reads them back as None either way."""
+    import pyarrow as pa
+
+    return pa.schema([field.with_type(pa.string()) if pa.types.is_null(field.type) else field for field in schema],
+                     metadata=schema.metadata)
 
 
 def _now() -> str:

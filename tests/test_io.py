@@ -363,3 +363,30 @@ def test_conversation_helpers_and_hash():
     assert conv.content_hash() == Conversation("z", list(conv.messages), metadata={"a": 1}).content_hash()
     split = Conversation("x", [Message("user", "ab"), Message("user", "c")])
     assert split.content_hash() != Conversation("x", [Message("user", "a"), Message("user", "bc")]).content_hash()
+
+
+@pytest.mark.parametrize("name", [case[0] for case in EXPECTED])
+def test_iter_batches_of_one_record_add_up_to_load(name):
+    from clio_kit.io import iter_batches
+
+    whole = _load(DATA / name)
+    batches = list(iter_batches(DATA / name, batch_size=1, progress=False))
+    assert all(b.n_records == 1 and len(b.conversations) + len(b.rejects) + b.n_duplicates == 1 for b in batches)
+    assert [c for b in batches for c in b.conversations] == whole.conversations
+    assert [r for b in batches for r in b.rejects] == whole.rejects
+    assert sum(b.n_records for b in batches) == whole.n_records
+    assert batches[-1].format == whole.format
+
+
+def test_iter_batches_raises_stopping_errors_like_load(tmp_path):
+    from clio_kit.io import iter_batches
+
+    with pytest.raises(InputError, match="input not found"):
+        iter_batches(tmp_path / "missing.jsonl")  # at once, not on first next()
+    garbage = _lines(tmp_path / "garbage.jsonl", [b"not json", b"{also not"])
+    batches = iter_batches(garbage, batch_size=1, progress=False)
+    assert len(next(batches).rejects) == 1
+    with pytest.raises(InputError, match="no record could be parsed"):
+        list(batches)
+    with pytest.raises(InputError, match="batch_size"):
+        iter_batches(garbage, batch_size=True)

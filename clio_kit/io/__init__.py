@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .formats import FORMATS
 from .frame import conversations_to_frame, frame_to_conversations, write_jsonl
-from .loader import LoadResult, Reject, load
+from .loader import LoadBatch, LoadResult, Reject, iter_batches, load
 
-__all__ = ["FORMATS", "load", "LoadResult", "Reject", "conversations_to_frame", "frame_to_conversations",
-           "write_jsonl"]
+__all__ = ["FORMATS", "load", "iter_batches", "LoadResult", "LoadBatch", "Reject", "conversations_to_frame",
+           "frame_to_conversations", "write_jsonl"]
