@@ -8,6 +8,8 @@ runs Message Batches (create, poll, JSONL results). ``request_tokens`` measures 
     fake = FakeAnthropic()
     backend = AnthropicBackend(http_client=fake.client(), api_key="test", cache_dir=tmp_path, sleep=no_sleep)
     fake.enqueue_status(429)            # the next Messages request is rate limited
+    fake.enqueue_tool_input_for("record_parent_choice", {"parent": "?"})  # the next request using that tool
+    fake.answer_with = lambda body: {...}  # every other answer's tool input, computed from the request
     frame = backend.extract_facets(conversations, DEFAULT_FACETS)
     assert len(fake.message_bodies) == len(conversations) + 1
 """
@@ -85,7 +87,8 @@ def _words(text: str, n: int) -> str:
 
 def synthesize(schema: Mapping[str, Any], user_text: str) -> dict[str, Any]:
     """A valid tool input for ``schema``: strings derived from the fenced data, enums' first value, minimums."""
-    inner = re.search(r"<(conversation|in_group|children|cluster)>\n(.*?)\n</\1>", user_text, re.DOTALL)
+    inner = re.search(r"<(conversation|in_group|children|cluster|clusters|proposals|topic)>\n(.*?)\n</\1>",
+                      user_text, re.DOTALL)
     data = inner.group(2) if inner else user_text
     data = re.sub(r"^(User|Assistant|- |Name): ?", "", data, flags=re.MULTILINE)
     topic = _words(data, 8) or "something"
@@ -94,6 +97,13 @@ def synthesize(schema: Mapping[str, Any], user_text: str) -> dict[str, Any]:
         kind = prop.get("type")
         if "enum" in prop:
             out[name] = prop["enum"][0]
+        elif kind == "array" and name == "names":  # one name per bullet of the fenced data (hierarchy)
+            lines = [line for line in data.splitlines() if line.strip() and line.strip() != "(none)"]
+            topics = [_words(re.sub(r"^[-\s]*(help with )*", "", line.lower()), 5) for line in lines]
+            names = [f"Help with {t or 'requests'}" for t in topics]
+            out[name] = list(dict.fromkeys(names)) or ["Help with requests"]
+        elif kind == "array" and (prop.get("items") or {}).get("type") == "object":
+            out[name] = [synthesize(prop["items"], user_text)]
         elif kind == "array":
             out[name] = ["English"]
         elif kind == "integer":
@@ -116,6 +126,8 @@ class _Fake:
         self.httpx = httpx_module
         self.requests: list[Recorded] = []
         self.queue: deque[Callable[[dict[str, Any]], Any]] = deque()
+        self.by_tool: dict[str, deque[Callable[[dict[str, Any]], Any]]] = {}  # tool name -> queued answers
+        self.answer_with: Callable[[dict[str, Any]], Any] | None = None  # default tool input from the body
         self._ids = itertools.count(1)
 
     def _record(self, request: Any) -> Recorded:
@@ -130,6 +142,13 @@ class _Fake:
 
     def _json(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Any:
         return self.httpx.Response(status, json=payload, headers=dict(headers or {}))
+
+    def _queued(self, body: Any, tool: str) -> Callable[[dict[str, Any]], Any] | None:
+        """The next queued answer for this request: the general queue first, then the tool's own queue."""
+        if self.queue:
+            return self.queue.popleft()
+        waiting = self.by_tool.get(tool)
+        return waiting.popleft() if waiting else None
 
     def client(self) -> Any:
         """An async HTTP client whose transport is this fake."""
@@ -163,6 +182,11 @@ class FakeAnthropic(_Fake):
 
     def enqueue_message(self, content: list[dict[str, Any]], stop_reason: str = "end_turn") -> None:
         self.queue.append(lambda body: self._json(200, self.message(body, content=content, stop_reason=stop_reason)))
+
+    def enqueue_tool_input_for(self, tool: str, tool_input: Any) -> None:
+        """The next request that offers ``tool`` answers with ``tool_input`` (other requests are unaffected)."""
+        self.by_tool.setdefault(tool, deque()).append(
+            lambda body: self._json(200, self.message(body, tool_input=tool_input)))
 
     # -- views --------------------------------------------------------------------------------------------------
     @property
@@ -206,8 +230,11 @@ class FakeAnthropic(_Fake):
         recorded = self._record(request)
         path, method = recorded.path, recorded.method
         if method == "POST" and path == "/v1/messages":
-            if self.queue:
-                return self.queue.popleft()(recorded.body)
+            queued = self._queued(recorded.body, recorded.body["tools"][0]["name"])
+            if queued is not None:
+                return queued(recorded.body)
+            if self.answer_with is not None:
+                return self._json(200, self.message(recorded.body, tool_input=self.answer_with(recorded.body)))
             return self._json(200, self.message(recorded.body))
         if method == "POST" and path == "/v1/messages/batches":
             batch_id = f"msgbatch_{next(self._ids):06d}"
@@ -253,6 +280,11 @@ class FakeOpenAI(_Fake):
         """The next answer is plain message text with no tool call."""
         self.queue.append(lambda body: self._json(200, self.completion(body, content=content, no_tool=True)))
 
+    def enqueue_arguments_for(self, tool: str, arguments: str) -> None:
+        """The next request that offers ``tool`` answers with these function-call arguments, verbatim."""
+        self.by_tool.setdefault(tool, deque()).append(
+            lambda body: self._json(200, self.completion(body, arguments=arguments)))
+
     @property
     def completion_bodies(self) -> list[dict[str, Any]]:
         return [r.body for r in self.requests if r.method == "POST" and r.path.endswith("/chat/completions")]
@@ -276,7 +308,11 @@ class FakeOpenAI(_Fake):
     def handler(self, request: Any) -> Any:
         recorded = self._record(request)
         if recorded.method == "POST" and recorded.path.endswith("/chat/completions"):
-            if self.queue:
-                return self.queue.popleft()(recorded.body)
+            queued = self._queued(recorded.body, recorded.body["tools"][0]["function"]["name"])
+            if queued is not None:
+                return queued(recorded.body)
+            if self.answer_with is not None:
+                arguments = json.dumps(self.answer_with(recorded.body))
+                return self._json(200, self.completion(recorded.body, arguments=arguments))
             return self._json(200, self.completion(recorded.body))
         return self._json(404, {"error": {"message": f"no route {recorded.path}"}})

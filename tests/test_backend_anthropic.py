@@ -453,7 +453,8 @@ def test_estimate_matches_measured_usage(fake, make):
     estimate = backend.estimate_cost(convs, DEFAULT_FACETS, n_clusters=4)
     assert set(estimate) >= {"facets", "names", "parents", "audit", "total_dollars", "assumptions"}
     assert estimate["facets"]["requests"] == 20 and estimate["facets"]["model"] == "claude-haiku-4-5"
-    assert estimate["names"]["requests"] == 4 and estimate["audit"]["requests"] == 4 + 1
+    assert estimate["names"]["requests"] == 4 and estimate["assumptions"]["hierarchy_levels"] == [4, 3, 2]
+    assert estimate["parents"]["requests"] == 3 + 2 and estimate["audit"]["requests"] == 4 + 3 + 2
     backend.extract_facets(convs, DEFAULT_FACETS)
     measured = backend.usage["facets"]["input_tokens"]
     assert 0.9 <= estimate["facets"]["input_tokens"] / measured <= 1.1

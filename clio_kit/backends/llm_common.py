@@ -12,7 +12,10 @@ how to send it, and how to read the reply. This base class does the rest:
 - malformed or refused answers retried ``max_output_retries`` times, then recorded per item (``facet_error``)
   and counted, never dropped;
 - an on-disk response cache keyed by the sha256 of the exact request body (a second run sends nothing);
-- per-stage token and dollar accounting (``backend.usage``) and a ``max_cost`` guard (:class:`BudgetExceeded`).
+- per-stage token and dollar accounting (``backend.usage``) and a ``max_cost`` guard (:class:`BudgetExceeded`);
+- the requests of Clio's hierarchy algorithm (``propose_parents``, ``dedupe_parents``, ``assign_parents``, driven
+  by :class:`clio_kit.llm_hierarchy.LLMHierarchy`) and of the synthetic-data generator
+  (``generate_conversations``, driven by :mod:`clio_kit.synthetic`), through the same machinery.
 
 >>> LLMBackend.uses_llm
 True
@@ -49,8 +52,29 @@ from .llm_cost import (
     request_dollars,
     usage_summary,
 )
-from .llm_parse import OutputError, parse_audit, parse_cluster_name, parse_facets, repair_json
-from .llm_prompts import Prompt, audit_prompt, estimate_tokens, facet_prompt, llm_facets, naming_prompt, parent_prompt
+from .llm_parse import (
+    OutputError,
+    parse_audit,
+    parse_cluster_name,
+    parse_facets,
+    parse_parent_choice,
+    parse_parent_names,
+    parse_synthetic_turns,
+    repair_json,
+)
+from .llm_prompts import (
+    Prompt,
+    assign_prompt,
+    audit_prompt,
+    dedupe_prompt,
+    estimate_tokens,
+    facet_prompt,
+    llm_facets,
+    naming_prompt,
+    parent_prompt,
+    proposal_prompt,
+    synthetic_prompt,
+)
 from .llm_sampling import ContrastiveSampler, sample_cluster_texts
 
 __all__ = [
@@ -68,13 +92,16 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-STAGES = ("facets", "names", "parents", "audit")
+STAGES = ("facets", "names", "hierarchy_propose", "hierarchy_dedupe", "hierarchy_assign", "parents", "audit",
+          "synthetic")
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 FATAL_STATUS = frozenset({401, 403, 404})
 TOOL_OVERHEAD_TOKENS = 313  # system prompt the API adds when a tool is forced (Anthropic's documented figure)
 # Typical output tokens per request, for estimates only (real counts come from the API's usage fields).
 _OUTPUT_ESTIMATE = {"open": 60, "categorical": 8, "language": 10, "numeric": 4, "base": 30,
-                    "names": 150, "parents": 150, "audit": 60}
+                    "names": 150, "parents": 150, "audit": 60, "hierarchy_propose": 120,
+                    "hierarchy_dedupe": 300, "hierarchy_assign": 15, "synthetic": 450}
+NEIGHBOURHOOD_SIZE = 40  # Clio's average neighbourhood of clusters per parent-proposal request (estimates)
 
 
 class TransportError(Exception):
@@ -304,6 +331,10 @@ class LLMBackend:
     def reset_usage(self) -> None:
         self._usage.clear()
 
+    def note_usage(self, stage: str, counter: str, by: int = 1) -> None:
+        """Add ``by`` to one usage counter of ``stage`` (e.g. ``fallbacks`` that a caller resolved locally)."""
+        self._stage(stage, self.model_names).bump(counter, by)
+
     def close(self) -> None:
         """Close the HTTP client and stop the private event loop (a later call starts them again)."""
         try:
@@ -473,16 +504,22 @@ class LLMBackend:
         kind = "refused" if problem.refusal else "malformed output"
         return Outcome(error=f"{kind} after {attempts} attempts: {problem.reason}", cut=prompt.cut)
 
-    async def _many(self, stage: str, count: int, make: Callable[[int], Prompt], model: str, max_tokens: int,
-                    parse: Callable[[Any], Any], progress: bool) -> list[Outcome]:
-        """Run ``count`` items through ``_call`` with ``max_concurrency`` workers, in input order."""
+    async def _many(self, stage: str, count: int, make: Callable[[int], Prompt], model: str,
+                    max_tokens: int | Callable[[int], int], parse: Callable[[Any], Any], progress: bool, *,
+                    parse_for: Callable[[int], Callable[[Any], Any]] | None = None) -> list[Outcome]:
+        """Run ``count`` items through ``_call`` with ``max_concurrency`` workers, in input order.
+
+        ``max_tokens`` may be a function of the item's index; ``parse_for(index)``, when given, replaces ``parse``
+        for items whose answer is checked against item-specific data (e.g. the candidates shown)."""
         results: list[Outcome | None] = [None] * count
         positions = iter(range(count))
         bar = _bar(count, stage, progress and self.progress)
 
         async def worker() -> None:
             for index in positions:
-                results[index] = await self._call(stage, make(index), model, max_tokens, parse)
+                limit = max_tokens(index) if callable(max_tokens) else max_tokens
+                check = parse_for(index) if parse_for is not None else parse
+                results[index] = await self._call(stage, make(index), model, limit, check)
                 if bar is not None:
                     bar.update(1)
 
@@ -531,7 +568,9 @@ class LLMBackend:
 
         Facet requests are the real request bodies; naming, parents and audit are modelled: ``n_clusters`` base
         clusters (default: the pipeline's square-root rule), each named from up to 100 summaries of about
-        ``summary_tokens`` tokens, about one parent per five clusters, and an audit of every named cluster.
+        ``summary_tokens`` tokens, a rename of every parent and an audit of every named cluster; the LLM
+        hierarchy's ``hierarchy_propose`` / ``hierarchy_dedupe`` / ``hierarchy_assign`` requests are modelled on
+        three levels sized by Clio's ratio rule (``assumptions["hierarchy_levels"]``).
         Prompt-cache savings are not assumed (the facet instructions are below most models' cacheable minimum).
         """
         convs = list(conversations)
@@ -550,15 +589,42 @@ class LLMBackend:
         contrastive = [filler] * min(self.n_contrastive, max(len(convs) - per_cluster, 0))
         naming = naming_prompt(in_group, contrastive, facet=self.naming_facet)
         out["names"] = self._model_only("names", naming, n_clusters, _OUTPUT_ESTIMATE["names"])
-        n_parents = max(1, math.ceil(n_clusters / 5)) if n_clusters > 1 else 0
-        children = [("x" * 40, "x" * 160, 1)] * 5
+        levels = self._hierarchy_estimate(out, n_clusters)
+        n_parents = sum(levels[1:])  # every parent at every level above the base is renamed and audited
+        per_parent = max(1, math.ceil(levels[0] / levels[1])) if len(levels) > 1 else 1
+        children = [("x" * 40, "x" * 160, 1)] * per_parent
         out["parents"] = self._model_only("parents", parent_prompt(children), n_parents, _OUTPUT_ESTIMATE["parents"])
         out["audit"] = self._model_only("audit", audit_prompt("x" * 40, "x" * 160), n_clusters + n_parents,
                                         _OUTPUT_ESTIMATE["audit"])
         out["total_dollars"] = round(sum(v["dollars"] for v in out.values()), 6)
         out["assumptions"] = {"chars_per_token": 4, "tool_overhead_tokens": TOOL_OVERHEAD_TOKENS,
-                              "n_clusters": n_clusters, "n_parents": n_parents, "batch": self._batched("facets")}
+                              "n_clusters": n_clusters, "n_parents": n_parents, "batch": self._batched("facets"),
+                              "hierarchy_levels": levels, "neighbourhood_size": NEIGHBOURHOOD_SIZE}
         return out
+
+    def _hierarchy_estimate(self, out: dict[str, Any], n_clusters: int) -> list[int]:
+        """Add the LLM hierarchy's propose / dedupe / assign requests to ``out``; returns the modelled level sizes
+        (Clio's ratio rule, three levels, the default top size). Parent renames stay under ``parents``."""
+        from ..hierarchy import default_n_top, level_sizes
+
+        if n_clusters < 3:
+            return [n_clusters]
+        levels = level_sizes(n_clusters, default_n_top(n_clusters), 3)
+        cluster = ("x" * 40, "x" * 160)
+        counts = {"hierarchy_propose": 0, "hierarchy_dedupe": 0, "hierarchy_assign": 0}
+        for lower, upper in zip(levels, levels[1:]):
+            counts["hierarchy_propose"] += max(1, round(lower / NEIGHBOURHOOD_SIZE))
+            counts["hierarchy_dedupe"] += 1
+            counts["hierarchy_assign"] += lower
+        first, second = levels[0], levels[1]
+        hood = min(first, NEIGHBOURHOOD_SIZE)
+        want = max(1, math.ceil(second * hood / first))
+        prompts = {"hierarchy_propose": proposal_prompt([cluster] * hood, [cluster] * min(10, first - hood), want),
+                   "hierarchy_dedupe": dedupe_prompt(["x" * 40] * (2 * second), second),
+                   "hierarchy_assign": assign_prompt(cluster, ["x" * 40] * second)}
+        for stage, prompt in prompts.items():
+            out[stage] = self._model_only(stage, prompt, counts[stage], _OUTPUT_ESTIMATE[stage])
+        return levels
 
     def _model_only(self, stage: str, prompt: Prompt, count: int, output_tokens: int) -> dict[str, Any]:
         body = self._body(prompt, self.model_names, self.name_max_tokens)
@@ -675,6 +741,109 @@ class LLMBackend:
                 usage.bump("repaired")
             named[key] = label(name, description, ())
         return named
+
+    # -- hierarchy (Clio's algorithm; see clio_kit.llm_hierarchy) -------------------------------------------------
+    def _list_max_tokens(self, n_names: int) -> int:
+        """Room for about ``n_names`` names of up to ten words (never less than ``name_max_tokens``)."""
+        return min(max(self.name_max_tokens, 32 * int(n_names) + 256), 16384)
+
+    def _check_budget(self, stage: str, prompts: Sequence[Prompt], max_tokens: Callable[[int], int], model: str,
+                      what: str) -> None:
+        if self.max_cost is None:
+            return
+        dollars = requests = 0
+        for index, prompt in enumerate(prompts):
+            plan = self._estimate(stage, [prompt], model, max_tokens(index), _OUTPUT_ESTIMATE[stage])
+            dollars += plan["dollars"]
+            requests += plan["requests"]
+        self._budget.check_plan(dollars, f"{what} ({requests} requests)")
+
+    def _name_lists(self, stage: str, prompts: Sequence[Prompt], what: str) -> list[list[str] | None]:
+        if not prompts:
+            return []
+
+        def limit(index: int) -> int:
+            return self._list_max_tokens(prompts[index].meta.get("n_parents", 1))
+
+        self._check_budget(stage, prompts, limit, self.model_names, what)
+        outcomes = self._run(self._many(stage, len(prompts), lambda i: prompts[i], self.model_names, limit,
+                                        parse_parent_names, self.progress))
+        usage = self._stage(stage, self.model_names)
+        lists: list[list[str] | None] = []
+        for outcome in outcomes:
+            if outcome.value is None:
+                lists.append(None)
+                continue
+            names, shortened = outcome.value
+            if shortened:
+                usage.bump("repaired")
+            lists.append(names)
+        return lists
+
+    def propose_parents(self, neighbourhoods: Sequence[tuple[Sequence[tuple[str, str]], Sequence[tuple[str, str]],
+                                                             int]]) -> list[list[str] | None]:
+        """One request per neighbourhood ``(clusters, nearby, n_parents)``: about ``n_parents`` parent names
+        covering ``clusters`` (``(name, description)`` pairs), the ``nearby`` clusters outside the neighbourhood
+        shown for contrast. ``None`` where no usable answer came back (counted in ``usage``)."""
+        prompts = [proposal_prompt(clusters, nearby, n) for clusters, nearby, n in neighbourhoods]
+        return self._name_lists("hierarchy_propose", prompts, "parent proposals")
+
+    def dedupe_parents(self, proposals: Sequence[str], n_parents: int) -> list[str] | None:
+        """Merge near-duplicate ``proposals`` into about ``n_parents`` distinct names (one request); ``None`` where
+        no usable answer came back."""
+        [names] = self._name_lists("hierarchy_dedupe", [dedupe_prompt(list(proposals), n_parents)],
+                                   "parent deduplication")
+        return names
+
+    def assign_parents(self, children: Sequence[tuple[str, str]], candidates: Sequence[str],
+                       orders: Sequence[Sequence[int]]) -> list[int | None]:
+        """One request per child ``(name, description)``: which candidate parent fits it best.
+
+        Child ``i`` is shown ``candidates`` in the order ``orders[i]`` (a permutation of their positions, shuffled
+        by the caller so position bias favours no candidate). Returns the chosen position in ``candidates``, or
+        ``None`` where no usable answer came back after the bounded retries (counted as an error in ``usage``).
+        """
+        children = [(str(n), str(d)) for n, d in children]
+        shown = [[str(candidates[j]) for j in order] for order in orders]
+        if len(shown) != len(children):
+            raise ConfigError(f"assign_parents: {len(orders)} orders for {len(children)} children")
+        if not children:
+            return []
+
+        def make(index: int) -> Prompt:
+            return assign_prompt(children[index], shown[index])
+
+        def parse_for(index: int) -> Callable[[Any], int]:
+            return lambda data: int(orders[index][parse_parent_choice(data, shown[index])])
+
+        self._check_budget("hierarchy_assign", [make(i) for i in range(len(children))],
+                           lambda i: self.name_max_tokens, self.model_names, "parent assignment")
+        outcomes = self._run(self._many("hierarchy_assign", len(children), make, self.model_names,
+                                        self.name_max_tokens, parse_parent_names, self.progress,
+                                        parse_for=parse_for))
+        return [o.value if o.value is not None else None for o in outcomes]
+
+    # -- synthetic data -----------------------------------------------------------------------------------------
+    def generate_conversations(self, specs: Sequence[Mapping[str, Any]], *, model: str | None = None,
+                               max_tokens: int = 2048) -> list[list[tuple[str, str]] | None]:
+        """One request per spec (``category``, ``topic``, ``language`` as a name, ``persona``, ``tone``,
+        ``turns``, optionally ``number`` of ``count``): a synthetic conversation as ``[(role, content), ...]``, or
+        ``None`` where no usable answer came back (counted in ``usage["synthetic"]``). ``model`` defaults to
+        ``model_names``."""
+        model = model or self.model_names
+        if self.max_cost is not None and self._price(model) is None:
+            raise ConfigError(f"max_cost needs a price for model {model!r}; pass price_table="
+                              "{model: {'input': ..., 'output': ...}} (USD per million tokens)")
+        prompts = [synthetic_prompt(str(s["category"]), str(s["topic"]), str(s["language"]),
+                                    persona=str(s["persona"]), tone=str(s["tone"]), turns=int(s["turns"]),
+                                    number=int(s.get("number", 1)), count=int(s.get("count", 1)))
+                   for s in specs]
+        if not prompts:
+            return []
+        self._check_budget("synthetic", prompts, lambda i: max_tokens, model, "synthetic conversations")
+        outcomes = self._run(self._many("synthetic", len(prompts), lambda i: prompts[i], model, max_tokens,
+                                        parse_synthetic_turns, self.progress))
+        return [o.value for o in outcomes]
 
     # -- audit --------------------------------------------------------------------------------------------------
     def audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:

@@ -125,6 +125,7 @@ class StageUsage:
     refusals: int = 0          # refusals or answers without the tool call (then retried)
     repaired: int = 0          # answers fixed locally (JSON repair, over-long names shortened)
     errors: int = 0            # items that still failed after every retry (recorded, never dropped)
+    fallbacks: int = 0         # failed items given a local answer instead (e.g. nearest parent by embedding)
     cut_for_budget: int = 0    # conversations cut at message boundaries to fit the token budget
     unpriced: bool = False     # True when the model had no price (dollars then undercount)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)

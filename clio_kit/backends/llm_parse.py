@@ -28,6 +28,9 @@ __all__ = [
     "parse_audit",
     "parse_cluster_name",
     "parse_facets",
+    "parse_parent_choice",
+    "parse_parent_names",
+    "parse_synthetic_turns",
     "repair_json",
 ]
 
@@ -205,6 +208,12 @@ def parse_facets(data: Any, facets: Sequence[Facet]) -> dict[str, Any]:
             known = [c for c in codes if c[0] != "und"] or codes
             row["language"], row["language_name"] = known[0]
             row["languages"] = ",".join(dict.fromkeys(code for code, _ in codes))
+        elif facet.kind == "boolean":
+            words = {"true": True, "yes": True, "false": False, "no": False}
+            value = words.get(value.strip().lower(), value) if isinstance(value, str) else value
+            if not isinstance(value, bool):
+                raise OutputError(f"{facet.name}: expected true or false")
+            row[facet.name] = value
         elif facet.kind == "numeric":
             low, high = facet.scale or (1, 5)
             number = _as_int(value, facet.name)
@@ -251,3 +260,102 @@ def parse_audit(data: Any) -> tuple[int, str]:
         raise OutputError(f"score: {score} is outside 1-5")
     reason = data["reason"] if isinstance(data["reason"], str) else str(data["reason"])
     return score, " ".join(reason.split())
+
+
+# -- hierarchy --------------------------------------------------------------------------------------------------
+_NUMBERING = re.compile(r"^\s*(?:[-*\u2022]+|\(?\d{1,3}[.):])\s*")
+
+
+def _clean_name(value: Any) -> str:
+    """A proposed name without list numbering, surrounding quotes or a final full stop."""
+    text = " ".join(str(value).split())
+    text = _NUMBERING.sub("", text).strip().strip("\"'`").strip().rstrip(".").strip()
+    return text
+
+
+def parse_parent_names(data: Any) -> tuple[list[str], bool]:
+    """``(names, shortened)`` from a ``record_parent_names`` input: cleaned, near-identical spellings merged
+    (case and spacing), names over ten words cut (``shortened``); at least one name is required.
+
+    >>> parse_parent_names({"names": ["1. Help cook meals.", "help  cook meals", "Fix cars"]})
+    (['Help cook meals', 'Fix cars'], False)
+    """
+    if not isinstance(data, Mapping):
+        raise OutputError("tool input is not a JSON object")
+    if "names" not in data:
+        raise OutputError("missing field: names")
+    raw = data["names"]
+    if isinstance(raw, str):
+        raw = [part for part in re.split(r"\n|;", raw) if part.strip()]
+    if not isinstance(raw, list):
+        raise OutputError("names: expected a list of names")
+    names: list[str] = []
+    seen: set[str] = set()
+    shortened = False
+    for item in raw:
+        if isinstance(item, Mapping):  # {"name": ...} objects, as some models answer
+            item = item.get("name", "")
+        if not isinstance(item, str):
+            continue
+        name = _clean_name(item)
+        words = name.split()
+        if len(words) > MAX_NAME_WORDS:
+            name, shortened = " ".join(words[:MAX_NAME_WORDS]), True
+        key = name.casefold()
+        if name and key not in seen:
+            seen.add(key)
+            names.append(name)
+    if not names:
+        raise OutputError("names: expected at least one non-empty name")
+    return names, shortened
+
+
+def parse_parent_choice(data: Any, candidates: Sequence[str]) -> int:
+    """The position in ``candidates`` of the ``parent`` named in a ``record_parent_choice`` input.
+
+    Matched exactly, then ignoring case, spacing, numbering, quotes and a final full stop; a name that matches no
+    candidate raises :class:`OutputError`.
+
+    >>> parse_parent_choice({"parent": "2. help COOK meals."}, ["Fix cars", "Help cook meals"])
+    1
+    """
+    if not isinstance(data, Mapping):
+        raise OutputError("tool input is not a JSON object")
+    if "parent" not in data:
+        raise OutputError("missing field: parent")
+    value = data["parent"]
+    if not isinstance(value, str) or not value.strip():
+        raise OutputError("parent: expected a candidate's name")
+    normalised = [" ".join(c.split()) for c in candidates]
+    answer = " ".join(value.split())
+    if answer in normalised:
+        return normalised.index(answer)
+    folded = [_clean_name(c).casefold() for c in candidates]
+    key = _clean_name(answer).casefold()
+    if key in folded:
+        return folded.index(key)
+    raise OutputError("parent: not one of the candidates")
+
+
+# -- synthetic conversations ------------------------------------------------------------------------------------
+def parse_synthetic_turns(data: Any) -> list[tuple[str, str]]:
+    """``[(role, content), ...]`` from a ``record_conversation`` input: user and assistant alternating.
+
+    >>> parse_synthetic_turns({"turns": [{"user": "Hi", "assistant": "Hello!"}]})
+    [('user', 'Hi'), ('assistant', 'Hello!')]
+    """
+    if not isinstance(data, Mapping):
+        raise OutputError("tool input is not a JSON object")
+    turns = data.get("turns")
+    if not isinstance(turns, list) or not turns:
+        raise OutputError("turns: expected a non-empty list")
+    messages: list[tuple[str, str]] = []
+    for number, turn in enumerate(turns, 1):
+        if not isinstance(turn, Mapping):
+            raise OutputError(f"turn {number}: expected an object with user and assistant")
+        for role in ("user", "assistant"):
+            text = turn.get(role)
+            if not isinstance(text, str) or not text.strip():
+                raise OutputError(f"turn {number}: {role}: expected non-empty text")
+            messages.append((role, text.strip()))
+    return messages

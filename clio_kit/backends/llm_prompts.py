@@ -34,6 +34,8 @@ __all__ = [
     "ToolSpec",
     "audit_prompt",
     "audit_tool",
+    "assign_prompt",
+    "assign_tool",
     "cut_to_budget",
     "escape_fences",
     "estimate_tokens",
@@ -42,9 +44,14 @@ __all__ = [
     "llm_facets",
     "naming_prompt",
     "naming_tool",
+    "parent_names_tool",
     "parent_prompt",
+    "proposal_prompt",
+    "dedupe_prompt",
     "render_conversation",
     "split_template",
+    "synthetic_prompt",
+    "synthetic_tool",
 ]
 
 CHARS_PER_TOKEN = 4  # a rough, provider-independent estimate (English prose averages ~4 characters a token)
@@ -52,7 +59,7 @@ USER_MARKER = "\n--- user ---\n"
 MAX_NAME_WORDS = 10
 _ROLE_LABEL = {"user": "User", "assistant": "Assistant", "system": "System", "tool": "Tool"}
 _FENCE_TAGS = ("conversation", "in_group", "contrastive_examples", "children", "cluster", "clusters",
-               "nearby_clusters")
+               "nearby_clusters", "proposals", "candidates", "topic")
 _NOTE_CHARS = 40  # room for the "[N messages omitted for length]" line
 _TRIM_NOTE = "\n[... text omitted for length ...]\n"
 _FENCE_RE = re.compile(r"<(\s*/?\s*)(" + "|".join(_FENCE_TAGS) + r")\b", re.IGNORECASE)
@@ -187,6 +194,8 @@ def _question_line(number: int, facet: Facet) -> str:
         line += f" Answer with exactly one of: {options}."
     elif facet.kind == "categorical":
         line += " Answer with a short label."
+    elif facet.kind == "boolean":
+        line += " Answer true or false."
     elif facet.kind == "numeric":
         low, high = facet.scale or (1, 5)
         line += f" Answer with an integer from {low} to {high}."
@@ -201,6 +210,8 @@ def _facet_property(number: int, facet: Facet) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": ref}
     if facet.kind == "categorical" and facet.choices:
         return {"type": "string", "enum": list(facet.choices), "description": ref}
+    if facet.kind == "boolean":
+        return {"type": "boolean", "description": ref}
     if facet.kind == "numeric":
         low, high = facet.scale or (1, 5)
         return {"type": "integer", "minimum": low, "maximum": high, "description": ref}
@@ -277,3 +288,100 @@ def audit_prompt(name: str, description: str) -> Prompt:
     text = f"Name: {escape_fences(name)}\nDescription: {escape_fences(description)}"
     system, user = split_template("audit", cluster=text)
     return Prompt("audit", system, user, audit_tool())
+
+
+# -- hierarchy (Clio's propose / dedupe / assign steps) ---------------------------------------------------------
+def parent_names_tool() -> ToolSpec:
+    """``record_parent_names``: a list of higher-level cluster names (proposals, or the deduplicated list)."""
+    return ToolSpec("record_parent_names", "Record the higher-level cluster names.", {
+        "type": "object",
+        "properties": {
+            "names": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                      "description": "Higher-level cluster names, each an imperative sentence of at most ten words."},
+        },
+        "required": ["names"], "additionalProperties": False})
+
+
+def _clean_line(text: str) -> str:
+    return escape_fences(" ".join(str(text).split()))
+
+
+def _cluster_lines(clusters: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(f"- {_clean_line(name)}: {_clean_line(description)}" if description
+                     else f"- {_clean_line(name)}" for name, description in clusters) or "- (none)"
+
+
+def proposal_prompt(clusters: Sequence[tuple[str, str]], nearby: Sequence[tuple[str, str]],
+                    n_parents: int) -> Prompt:
+    """Ask for about ``n_parents`` parent names covering one neighbourhood's ``clusters`` ``(name, description)``,
+    with the ``nearby`` clusters outside the neighbourhood fenced separately for contrast.
+
+    >>> p = proposal_prompt([("Bake bread", "Users bake bread.")], [("Fix cars", "Users fix cars.")], 2)
+    >>> "<clusters>\\n- Bake bread: Users bake bread.\\n</clusters>" in p.user, "about 2 higher-level" in p.user
+    (True, True)
+    """
+    system, user = split_template("parent_proposals", clusters=_cluster_lines(clusters),
+                                  contrastive=_cluster_lines(nearby), n_parents=str(int(n_parents)))
+    return Prompt("hierarchy_propose", system, user, parent_names_tool(), meta={"n_parents": int(n_parents)})
+
+
+def dedupe_prompt(proposals: Sequence[str], n_parents: int) -> Prompt:
+    """Ask to merge near-duplicate ``proposals`` (names) down to about ``n_parents`` distinct names."""
+    lines = "\n".join(f"- {_clean_line(name)}" for name in proposals) or "- (none)"
+    system, user = split_template("parent_dedupe", proposals=lines, n_parents=str(int(n_parents)))
+    return Prompt("hierarchy_dedupe", system, user, parent_names_tool(), meta={"n_parents": int(n_parents)})
+
+
+def assign_tool(candidates: Sequence[str]) -> ToolSpec:
+    """``record_parent_choice``: one ``parent`` name, constrained to ``candidates`` (in the order shown)."""
+    return ToolSpec("record_parent_choice", "Record the higher-level cluster that fits the cluster best.", {
+        "type": "object",
+        "properties": {
+            "parent": {"type": "string", "enum": [" ".join(c.split()) for c in candidates],
+                       "description": "The chosen candidate's name, copied exactly."},
+        },
+        "required": ["parent"], "additionalProperties": False})
+
+
+def assign_prompt(child: tuple[str, str], candidates: Sequence[str]) -> Prompt:
+    """Ask which of ``candidates`` (already in the order to show, e.g. shuffled) best fits ``child``.
+
+    >>> p = assign_prompt(("Bake bread", "Users bake bread."), ["Cook food", "Fix things"])
+    >>> p.tool.schema["properties"]["parent"]["enum"], "- Cook food\\n- Fix things" in p.user
+    (['Cook food', 'Fix things'], True)
+    """
+    name, description = child
+    cluster = f"Name: {_clean_line(name)}\nDescription: {_clean_line(description)}"
+    lines = "\n".join(f"- {_clean_line(c)}" for c in candidates) or "- (none)"
+    system, user = split_template("parent_assign", cluster=cluster, candidates=lines)
+    return Prompt("hierarchy_assign", system, user, assign_tool(candidates))
+
+
+# -- synthetic data ---------------------------------------------------------------------------------------------
+def synthetic_tool() -> ToolSpec:
+    """``record_conversation``: ``turns``, each a ``user`` message and the ``assistant``'s reply."""
+    turn = {"type": "object",
+            "properties": {"user": {"type": "string", "description": "The user's message."},
+                           "assistant": {"type": "string", "description": "The assistant's reply."}},
+            "required": ["user", "assistant"], "additionalProperties": False}
+    return ToolSpec("record_conversation", "Record the synthetic conversation, turn by turn.", {
+        "type": "object",
+        "properties": {"turns": {"type": "array", "items": turn, "minItems": 1,
+                                 "description": "The conversation's turns, in order."}},
+        "required": ["turns"], "additionalProperties": False})
+
+
+def synthetic_prompt(category: str, topic: str, language: str, *, persona: str, tone: str, turns: int,
+                     number: int = 1, count: int = 1) -> Prompt:
+    """Ask for one synthetic conversation about ``topic`` (in ``category``), written in ``language`` (a name);
+    ``number`` of ``count`` keeps the requests for one topic and language distinct (and their cache entries).
+
+    >>> p = synthetic_prompt("Food", "Baking bread", "Japanese", persona="a student", tone="casual", turns=2)
+    >>> "Topic: Baking bread" in p.user and "in Japanese" in p.user
+    True
+    """
+    system, user = split_template("synthetic_conversation", category=_clean_line(category),
+                                  topic=_clean_line(topic), language=language, persona=persona, tone=tone,
+                                  turns=str(int(turns)), number=str(int(number)), count=str(int(count)))
+    return Prompt("synthetic", system, user, synthetic_tool(),
+                  meta={"category": category, "topic": topic, "language": language})

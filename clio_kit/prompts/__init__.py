@@ -19,7 +19,8 @@ from string import Template
 
 __all__ = ["PromptTemplate", "get_template", "template_hashes", "TEMPLATE_NAMES"]
 
-TEMPLATE_NAMES = ("facets", "cluster_names", "parent_proposals", "parent_rename", "audit")
+TEMPLATE_NAMES = ("facets", "cluster_names", "parent_proposals", "parent_dedupe", "parent_assign", "parent_rename",
+                  "audit", "synthetic_conversation")
 
 
 @dataclass(frozen=True)
