@@ -37,7 +37,7 @@ __all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_pa
            "distribution_figure", "trend_frequency", "trend_figure"]
 
 #: notebook parameters a caller may set through ``params`` (``run_dir`` and ``title`` have their own arguments)
-REPORT_PARAMETERS = ("facet", "compare_languages", "top_n", "level")
+REPORT_PARAMETERS = ("facet", "compare_languages", "top_n", "level", "compare_split")
 OFFLINE_BANNER = "Names generated offline from key phrases, not by an LLM"
 KERNEL_NAME = "clio-kit-report"
 _PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#9D755D", "#EECA3B", "#FF9DA6",
@@ -87,7 +87,9 @@ def render_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], 
     """Run the report notebook on ``run_dir`` and write one self-contained, offline HTML file to ``out``.
 
     ``params`` sets the notebook's other parameters: ``facet`` (default ``"language"``), ``compare_languages``
-    (default: the most common), ``top_n`` (15) and ``level`` (``None``: the top level). Returns ``out``.
+    (default: the most common), ``top_n`` (15), ``level`` (``None``: the top level) and ``compare_split`` (a date:
+    the "Changes over time" section compares the base clusters before and after it; ``None``: not requested).
+    Returns ``out``.
 
     >>> # render_report("runs/demo", "reports/demo.html", title="Demo", params={"facet": "n_turns"})  # doctest: +SKIP
     """
@@ -172,6 +174,10 @@ def _check_parameters(run_dir: Path, params: dict[str, Any]) -> dict[str, Any]:
         params["compare_languages"] = [params["compare_languages"]]
     if "compare_languages" in params:
         params["compare_languages"] = [str(v) for v in params["compare_languages"] or []]
+    if params.get("compare_split") is not None:
+        from .privacy.monitoring import parse_time
+
+        params["compare_split"] = parse_time(params["compare_split"], "compare_split").isoformat()
     if not (run_dir / "manifest.json").exists():
         raise InputError(f"not a clio-kit run directory (no manifest.json): {run_dir}")
     if params.get("facet") is not None or params.get("level") is not None:

@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 SECTIONS = ("Run metadata", "Privacy summary", "Overview of top-level clusters", "Top clusters", "Hierarchy",
-            "Cross-language base rates", "Single facet: distribution and trend", "Methods and limitations")
+            "Cross-language base rates", "Single facet: distribution and trend", "Changes over time",
+            "Methods and limitations")
 PLOTLY_JS_MARKER = "plotly.js v"  # the banner comment at the top of plotly.min.js
 
 # the real run's privacy thresholds: the canary set holds a two-account campaign and a one-user private matter,
@@ -274,6 +275,78 @@ def test_render_time_and_size(rendered) -> None:  # noqa: ANN001
     assert size_mb < 8 and seconds < 60
 
 
+def test_changes_over_time_is_not_requested_by_default(rendered) -> None:  # noqa: ANN001
+    _, page, _ = rendered
+    section = _section(page, "Changes over time")
+    assert "Not requested" in section and "--compare-split" in section and "<table" not in section
+
+
+def _section(page: str, heading: str) -> str:
+    """The HTML between the ``<h2>`` of ``heading`` and the next ``<h2>``."""
+    start = re.search(rf"<h2[^>]*>{re.escape(heading)}", page)
+    assert start, heading
+    rest = page[start.end():]
+    end = re.search(r"<h2[^>]*>", rest)
+    return rest[: end.start()] if end else rest
+
+
+def test_changes_over_time_section_shows_gated_numbers_only(run_dir: Path, tmp_path: Path) -> None:
+    """``compare_split`` set: the section compares base clusters before/after the date; every count it prints is a
+    cell above the thresholds (or a public all-time cluster size), small cells are words, and no canary or hidden
+    cluster name appears."""
+    view = clio_kit.open_run(run_dir).view()
+    expected = view.compare_windows(split="2025-04-01", level=0)
+    out = render_report(run_dir, tmp_path / "changes.html", params={"compare_split": "2025-04-01", "top_n": 50},
+                        progress=False)
+    page = out.read_text(encoding="utf-8")
+    section = _section(page, "Changes over time")
+    assert "Not requested" not in section
+    assert "before 2025-04-01" in section and "from 2025-04-01" in section
+    assert f"{expected.n_before:,} conversations" in section and f"{expected.n_after:,} conversations" in section
+    for heading in ("New clusters", "Fastest-growing clusters", "Fastest-shrinking clusters"):
+        assert f"<h4>{heading}</h4>" in section
+    assert "Plotly.newPlot(" in section and "clio-changes-over-time" in section
+    # the numbers: the pipeline run has clusters shown in both windows, with changes and q-values
+    compared = expected.compared()
+    assert len(compared) >= 3
+    for row in compared.itertuples():
+        assert f"{int(row.before_n):,} ({row.before_share:.1%})" in section
+    # every count printed in the section's tables is at least min_conversations: small cells are words
+    cells = re.findall(r"<td>(.*?)</td>", section, re.S)
+    assert cells
+    counts = [int(m.group(1).replace(",", "")) for c in cells if (m := re.match(r"^\s*(\d[\d,]*)(?: \(|\s*$)", c))]
+    assert counts and min(counts) >= PIPELINE_THRESHOLDS["min_conversations"]
+    words = {html.escape(w) for w in ("< threshold", "suppressed")}
+    table = expected.table
+    for row in table[(table["before_cell"] != "shown") | (table["after_cell"] != "shown")].itertuples():
+        if row.status in ("new", "gone"):
+            line = re.search(rf"<td>{re.escape(html.escape(row.name))}</td>(.*?)</tr>", section, re.S)
+            assert line and set(re.findall(r"<td>(.*?)</td>", line.group(1))[1:3]) & words
+    assert find_canaries(page) == []
+    for name in hidden_only_names(run_dir):
+        assert name not in section and html.escape(name) not in section
+
+
+def test_compare_split_parameter_is_checked_and_passed_by_the_cli(run_dir: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import clio_kit.report as report
+    from clio_kit.cli import main
+
+    with pytest.raises(ConfigError, match="compare_split 'soon' is not a date"):
+        render_report(run_dir, tmp_path / "r.html", params={"compare_split": "soon"})
+    seen: dict = {}
+
+    def fake_render(run, out, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        seen.update(kwargs)
+        return Path(out)
+
+    monkeypatch.setattr(report, "render_report", fake_render)
+    assert main(["report", str(run_dir), "--out", str(tmp_path / "r.html"), "--compare-split", "2025-04-01"]) == 0
+    assert seen["params"] == {"compare_split": "2025-04-01"}
+    assert main(["report", str(run_dir), "--out", str(tmp_path / "r.html")]) == 0
+    assert seen["params"] is None
+
+
 # -- parameters and errors --------------------------------------------------------------------------------------
 def test_parameters_change_the_report_from_any_directory(run_dir: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
@@ -322,7 +395,7 @@ def test_missing_notebook_is_a_clio_error(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 # -- the notebooks themselves ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("name, parameters", [
-    ("report.ipynb", {"run_dir", "title", "facet", "compare_languages", "top_n", "level"}),
+    ("report.ipynb", {"run_dir", "title", "facet", "compare_languages", "top_n", "level", "compare_split"}),
     ("quickstart.ipynb", {"sample", "run_dir"})])
 def test_notebooks_have_a_parameters_cell_and_valid_code(name: str, parameters: set[str]) -> None:
     import ast

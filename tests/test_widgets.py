@@ -321,8 +321,8 @@ def test_squarify_areas_are_proportional() -> None:
 
 
 def test_explore_is_a_tab_that_displays_itself(tab: widgets.ExploreTab) -> None:
-    assert list(tab.explorers) == ["Hierarchy", "Base rates", "Facets", "Cluster map"]
-    assert len(tab.children) == 4 and tab.titles == tuple(tab.explorers)
+    assert list(tab.explorers) == ["Hierarchy", "Base rates", "Facets", "Cluster map", "Changes over time"]
+    assert len(tab.children) == 5 and tab.titles == tuple(tab.explorers)
     bundle = tab._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     for explorer in tab.explorers.values():
@@ -336,6 +336,7 @@ def test_no_timestamps_means_no_trend(tmp_path: Path) -> None:
     explorer.select(int(view.clusters(0)["cluster_id"].iloc[0]))
     assert "no timestamps" in explorer.trend.data[0].text[0]
     assert "no timestamps" in widgets.FacetExplorer(view).over_time.data[0].text[0]
+    assert "Changes over time" not in widgets.explore(view).explorers
 
 
 # -- static HTML ----------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from .data import GatedData
 from .explore import ExploreTab, explore
 from .facet_view import FacetExplorer
 from .hierarchy import HierarchyExplorer
+from .monitoring import MonitoringExplorer
 
 __all__ = ["BaseRateExplorer", "ClusterMap", "ExploreTab", "FacetExplorer", "GatedData", "HierarchyExplorer",
-           "explore"]
+           "MonitoringExplorer", "explore"]

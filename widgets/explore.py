@@ -17,6 +17,7 @@ from .cluster_map import ClusterMap
 from .data import GatedData
 from .facet_view import FacetExplorer
 from .hierarchy import HierarchyExplorer
+from .monitoring import MonitoringExplorer
 from .static import esc, page
 
 __all__ = ["ExploreTab", "explore"]
@@ -44,8 +45,11 @@ class ExploreTab(W.Tab):
 
 
 def explore(source: Any) -> ExploreTab:
-    """A Tab with the hierarchy, base rates, facets and the cluster map of a ``Run`` or ``PrivacyView``."""
+    """A Tab with the hierarchy, base rates, facets and the cluster map of a ``Run`` or ``PrivacyView``, and, when
+    the conversations have timestamps, changes over time (two windows compared)."""
     data = GatedData.of(source)
     explorers: list[Explorer] = [HierarchyExplorer(data), BaseRateExplorer(data), FacetExplorer(data),
                                  ClusterMap(data)]
+    if data.has_timestamps:
+        explorers.append(MonitoringExplorer(data))
     return ExploreTab(data, explorers)

@@ -26,7 +26,7 @@ __all__ = ["PrivacyView", "OTHER_LABEL", "SUPPRESSED_LABEL"]
 OTHER_LABEL = "Other (hidden by privacy thresholds)"
 SUPPRESSED_LABEL = "(suppressed: below privacy thresholds)"
 _PUBLIC_CLUSTER_COLUMNS = ["cluster_id", "level", "parent_id", "name", "description", "n_conversations", "n_users",
-                           "share"]
+                           "share", "mean_concern"]
 _MAP_COLUMNS = ["cluster_id", "level", "parent_id", "name", "n_conversations", "n_users", "share", "x", "y"]
 
 
@@ -48,7 +48,31 @@ class PrivacyView:
         visible = self._all_clusters["visible"] & passes_thresholds(
             self._all_clusters["n_users"], self._all_clusters["n_conversations"], self.privacy)
         self._visible = self._all_clusters[visible].copy()
+        self._visible["mean_concern"] = self._mean_concern(self._visible)  # aggregate over visible clusters only
         self.privacy_report: dict[str, Any] = json.loads((self.path / "privacy.json").read_text(encoding="utf-8"))
+
+    def _mean_concern(self, clusters: pd.DataFrame) -> pd.Series:
+        """Each cluster's mean concern score (1-5; NaN where nothing was rated), for sorting and colouring.
+
+        Offline runs score concern approximately (see :mod:`clio_kit.facets.concern`; :attr:`concern_approximate`).
+        """
+        means = pd.Series(np.nan, index=clusters.index)
+        if "concern" not in self._assignments.columns:
+            return means
+        concern = pd.to_numeric(self._assignments["concern"], errors="coerce")
+        for level in clusters["level"].unique():
+            column = "cluster_id" if int(level) == 0 else f"cluster_id_l{int(level)}"
+            if column in self._assignments.columns:
+                by_cluster = concern.groupby(self._assignments[column]).mean()
+                rows = clusters["level"] == level
+                means[rows] = clusters.loc[rows, "cluster_id"].map(by_cluster).round(2).to_numpy()
+        return means
+
+    @property
+    def concern_approximate(self) -> bool:
+        """True when concern scores were approximated offline by embedding similarity, not rated by a model."""
+        column = self._assignments.get("concern_approximate")
+        return bool(column is not None and column.fillna(False).astype(bool).any())
 
     # -- basic facts --------------------------------------------------------------------------------------------
     @property
@@ -244,6 +268,21 @@ class PrivacyView:
         ok = passes_thresholds(counts["n_users"], counts["n_conversations"], self.privacy)
         counts.loc[~ok, ["n_conversations", "n_users"]] = np.nan
         return counts
+
+    def compare_windows(self, before: tuple[Any, Any] | None = None, after: tuple[Any, Any] | None = None, *,
+                        split: Any = None, level: int | None = None, alpha: float = 0.05) -> Any:
+        """Visible clusters of ``level`` (default 0) in two time windows, every count gated per window.
+
+        ``split="2025-04-01"`` compares everything before that date with everything from it on; or give
+        ``before=(start, end), after=(start, end)`` (half-open, UTC, ``None`` for an open end). Returns a
+        :class:`clio_kit.privacy.monitoring.WindowComparison` (new clusters, growing/shrinking with intervals and
+        BH q-values, mean concern change); see that module for the rules.
+
+        >>> # view.compare_windows(split="2025-04-01").new_clusters()[["name", "after_n"]]   # doctest: +SKIP
+        """
+        from .monitoring import compare_windows
+
+        return compare_windows(self, before, after, split=split, level=level, alpha=alpha)
 
     def _periods(self, freq: str) -> pd.Series | None:
         if "timestamp" not in self._assignments.columns:
