@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 DEMO_N ?= 2000
 
-.PHONY: demo test env browser clean
+.PHONY: demo test env browser clean bench bench-full
 
 env: $(STAMP)
 
@@ -28,6 +28,14 @@ demo: $(STAMP)
 
 test: $(STAMP) browser
 	$(PY) -m pytest
+
+# every benchmark that fits in ~30 min on 2 cores, then benchmarks/SUMMARY.md; bench-full adds the offline
+# pipeline on all ~9,300 ShareGPT conversations (~16 min more)
+bench: $(STAMP)
+	$(PY) benchmarks/run.py --all
+
+bench-full: $(STAMP)
+	$(PY) benchmarks/run.py --full
 
 clean:
 	rm -rf $(VENV) runs

@@ -229,3 +229,46 @@ def test_labelled_planted_skews_survive_centering(labelled_embeddings) -> None: 
     cluster_labels = KMeansClusterer().fit(centred).labels_
     for topic, language in planted:
         assert _lift_in_topic_clusters(cluster_labels, topics, languages, topic, language) >= 2.0
+
+
+# -- MiniBatchKMeansClusterer -----------------------------------------------------------------------------------
+
+def test_minibatch_clusterer_recovers_topics_in_float32_and_follows_sklearn_contract() -> None:
+    from clio_kit import MiniBatchKMeansClusterer
+
+    X, topics, _ = _synthetic(n_languages=1, per_language=800, skew=1.0)
+    model = MiniBatchKMeansClusterer(n_clusters=8, batch_size=256)
+    assert clone(model).get_params() == model.get_params()
+    assert model.fit(X) is model
+    assert model.n_clusters_ == 8 and sorted(set(model.labels_.tolist())) == list(range(8))
+    assert model.cluster_centers_.dtype == np.float32 and model.cluster_centers_.shape == (8, X.shape[1])
+    for cluster in range(8):  # centres are the members' means
+        assert np.allclose(model.cluster_centers_[cluster], X[model.labels_ == cluster].mean(axis=0), atol=1e-5)
+    assert reconstruction_accuracy(model.labels_, topics) > 0.95
+    assert (model.predict(X) == model.labels_).mean() > 0.99
+    assert MiniBatchKMeansClusterer().fit(X).n_clusters_ == default_n_clusters(len(X))
+    one = MiniBatchKMeansClusterer(n_clusters=12, batch_size=256, n_init=1).fit(X)
+    best_of_three = MiniBatchKMeansClusterer(n_clusters=12, batch_size=256, n_init=3).fit(X)
+    assert best_of_three.inertia_ <= one.inertia_  # the first of the three runs is the single run
+
+
+def test_minibatch_clusterer_reads_a_memmap_and_handles_edge_cases(tmp_path) -> None:  # noqa: ANN001
+    from clio_kit import MiniBatchKMeansClusterer
+
+    X, topics, _ = _synthetic(n_languages=1, per_language=600, skew=1.0)
+    path = tmp_path / "X.npy"
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=X.shape)
+    out[:] = X
+    out.flush()
+    del out
+    mapped = np.load(path, mmap_mode="r")
+    model = MiniBatchKMeansClusterer(n_clusters=8, batch_size=256, chunk_size=100).fit(mapped)
+    in_memory = MiniBatchKMeansClusterer(n_clusters=8, batch_size=256, chunk_size=100).fit(X)
+    assert (model.labels_ == in_memory.labels_).all()  # same result from the file as from memory
+    assert len(model.predict(mapped)) == len(X)
+    duplicates = np.repeat(X[:3], 20, axis=0)  # three distinct rows: k shrinks to 3
+    assert MiniBatchKMeansClusterer(n_clusters=10).fit(duplicates).n_clusters_ == 3
+    with pytest.raises(ValueError, match="zero rows"):
+        MiniBatchKMeansClusterer().fit(np.empty((0, 4), dtype=np.float32))
+    with pytest.raises(ValueError, match="2-D"):
+        MiniBatchKMeansClusterer().fit(np.zeros(5, dtype=np.float32))

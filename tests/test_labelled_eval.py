@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from clio_kit.labelled_eval import evaluate_labelled
@@ -55,3 +57,77 @@ def test_cli_eval_one_line_error_on_unlabelled_data(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "labels" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# -- the per-level, per-language table (Clio's Table 5) and base-rate recovery ---------------------------------
+
+def test_levels_table_has_a_row_per_level_and_language(result) -> None:  # noqa: ANN001
+    levels = result.levels
+    n_levels = 1 + sum(c.startswith("cluster_id_l") for c in pd.read_parquet(result.run_dir / "assignments.parquet"))
+    languages = sorted(result.per_language.index)
+    assert levels["level"].nunique() == n_levels >= 2
+    assert len(levels) == n_levels * (1 + len(languages))
+    overall = levels[levels["language"] == "all"].set_index("level")
+    assert overall.loc["base (L0)", "topic_accuracy"] == result.scores["base"]["accuracy"]
+    assert overall.loc["base (L0)", "category_accuracy"] == result.scores["base_vs_category"]["accuracy"]
+    top = overall.index[-1]
+    assert top.startswith("top") and overall.loc[top, "category_accuracy"] == result.scores["top"]["accuracy"]
+    assert overall["clusters"].is_monotonic_decreasing and (overall["conversations"] == 386).all()
+    for _, rows in levels[levels["language"] != "all"].groupby("level"):
+        assert sorted(rows["language"]) == languages and rows["conversations"].sum() == 386
+    base = levels[(levels["level"] == "base (L0)") & (levels["language"] != "all")].set_index("language")
+    assert np.allclose(base["topic_accuracy"], result.per_language["base_accuracy"].loc[base.index])
+    assert levels[["topic_accuracy", "category_accuracy"]].stack().between(0, 1).all()
+
+
+def test_planted_skews_report_an_interval_around_the_recovered_lift(result) -> None:  # noqa: ANN001
+    planted = result.planted_lifts
+    assert (planted["recovered_low"] <= planted["recovered_lift"]).all()
+    assert (planted["recovered_lift"] <= planted["recovered_high"]).all()
+    assert (planted["recovered_low"] > 1.0).all()  # the skew is recovered beyond chance, not just on average
+
+
+def test_cli_eval_prints_the_table_and_writes_json(result, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    from clio_kit.cli import main
+
+    out = tmp_path / "eval.json"  # same run directory: every stage is reused, so this is quick
+    assert main(["-q", "eval", "--out", str(result.run_dir), "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Reconstruction accuracy" in printed and "base (L0)" in printed and "top (L2)" in printed
+    assert "Planted language skews" in printed and "Elder care" in printed
+    data = json.loads(out.read_text())
+    assert {row["language"] for row in data["levels"]} >= {"all", "en", "ja", "zh"}
+    assert data["scores"]["base"]["accuracy"] == result.scores["base"]["accuracy"]
+
+
+def test_level_table_and_planted_skews_on_a_hand_made_assignment() -> None:
+    from clio_kit.labelled_eval import level_table, planted_skews
+
+    data = pd.DataFrame({"cluster_id": [0, 0, 1, 1, 2, 2, 3, 3], "cluster_id_l1": [0, 0, 0, 0, 1, 1, 1, 1],
+                         "topic": list("aabbccdd"), "category": list("xxxxyyyy")})
+    languages = pd.Series(["en", "fr", "en", "fr", "en", "fr", "en", "en"])
+    table = level_table(data, languages).set_index(["level", "language"])
+    assert table.loc[("base (L0)", "all"), "topic_accuracy"] == 1.0
+    assert table.loc[("top (L1)", "all"), "topic_accuracy"] == 0.5  # two topics per parent
+    assert table.loc[("top (L1)", "all"), "category_accuracy"] == 1.0
+    assert table.loc[("top (L1)", "fr"), "conversations"] == 3
+    assert planted_skews(data["cluster_id"], data["topic"], languages, min_lift=1.7).empty
+    skews = planted_skews(data["cluster_id"], data["topic"], languages, min_lift=1.5)
+    assert set(zip(skews["topic"], skews["language"])) == {("d", "en")}  # en: 100% of d, 62.5% overall
+    assert skews["true_lift"].iloc[0] == skews["recovered_lift"].iloc[0] == 1.6
+
+
+def test_eval_on_another_labelled_dataset_with_flat_labels(tmp_path: Path, hashing_embedder) -> None:  # noqa: ANN001
+    vocab = {"bread": "bake bread flour yeast oven dough", "tax": "tax return income deduction filing form",
+             "chess": "chess opening knight bishop castle endgame"}
+    records = []
+    for i in range(60):
+        topic = list(vocab)[i % 3]
+        records.append({"conversation_id": f"c{i}", "user_id": f"u{i}", "topic": topic, "category": topic,
+                        "language": "en", "messages": [{"role": "user", "content": f"{vocab[topic]} question {i}"}]})
+    path = tmp_path / "flat.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    result = evaluate_labelled(path, tmp_path / "run", embedder=hashing_embedder)
+    assert result.scores["base"]["accuracy"] == 1.0  # disjoint vocabularies: the hashing embedder separates them
+    assert set(result.levels["language"]) == {"all", "en"} and result.planted_lifts.empty
+    assert "Planted language skews: none" in result.table()
