@@ -1,11 +1,13 @@
 """The ``clio-kit`` command line.
 
     clio-kit run INPUT --out RUN_DIR [--backend offline] [--config FILE] [--sample N] [--format F]
-    clio-kit report RUN_DIR --out FILE.html [--title T]
+    clio-kit report RUN_DIR --out FILE.html [--title T] [--compare-split DATE]
     clio-kit demo [--sample N] [--out RUN_DIR] [--report FILE.html]
     clio-kit inspect RUN_DIR
+    clio-kit safety RUN_DIR --i-understand-this-identifies-accounts [--out flagged.csv]   (RESTRICTED)
     clio-kit estimate INPUT [--backend anthropic] [--batch]
     clio-kit eval [accuracy|privacy] [--data FILE] [--out RUN_DIR] [--json FILE]
+    clio-kit synth --taxonomy FILE --out FILE.jsonl --backend anthropic|openai [--per-topic N] [--languages en,ja]
 
 Errors are one line on stderr with exit status 2; never a traceback (set CLIO_KIT_DEBUG=1 to see one).
 """
@@ -74,7 +76,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import render_report
 
-    out = render_report(args.run_dir, args.out, title=args.title, progress=not args.quiet)
+    params = {"compare_split": args.compare_split} if args.compare_split else None
+    out = render_report(args.run_dir, args.out, title=args.title, params=params, progress=not args.quiet)
     _print(f"report written to {out}")
     return 0
 
@@ -114,7 +117,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     for stage, value in estimate.items():
         if isinstance(value, dict) and "requests" in value:
             tokens = value.get("input_tokens", 0)
-            print(f"  {stage:<8} {value['requests']:>8,} requests {tokens:>12,} input tokens "
+            print(f"  {stage:<17} {value['requests']:>8,} requests {tokens:>12,} input tokens "
                   f"{value.get('output_tokens', 0):>10,} output tokens  ${value.get('dollars', 0.0):,.2f}"
                   f"  ({value.get('model')})")
     print(f"  total    ${estimate['total_dollars']:,.2f}")
@@ -133,6 +136,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         result = evaluate_labelled(args.data or _bundled_labelled(), args.out)
     print(result.summary())
+    if hasattr(result, "table"):  # accuracy: per level and language, and the planted skews
+        print()
+        print(result.table())
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result.to_dict(), indent=2, default=float) + "\n")
@@ -150,6 +156,22 @@ def _bundled_labelled() -> Path:
     return path
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    from . import synthetic
+
+    backend = synthetic.synthetic_backend(args.backend, model=args.model, base_url=args.base_url,
+                                          max_cost=args.max_cost, progress=not args.quiet)
+    languages = [code for code in args.languages.split(",") if code.strip()]
+    conversations = synthetic.generate_synthetic(backend, args.taxonomy, n_per_topic=args.per_topic,
+                                                 languages=languages, seed=args.seed)
+    synthetic.write_synthetic(conversations, args.out)
+    usage = backend.usage.get("synthetic", {})
+    _print(f"{len(conversations):,} labelled synthetic conversations written to {args.out} "
+           f"({usage.get('requests', 0):,} requests, {usage.get('cache_hits', 0):,} cached, "
+           f"${usage.get('dollars', 0.0):,.2f}, {usage.get('errors', 0):,} failed)")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from .run import open_run
 
@@ -160,6 +182,24 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         view = run.view()
         print("\nTop-level clusters (privacy-gated):")
         print(view.top_clusters(15)[["name", "n_conversations", "n_users", "share"]].to_string(index=False))
+    return 0
+
+
+def cmd_safety(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .run import open_run
+
+    if not args.opt_in:
+        raise PermissionError("the safety view identifies accounts; pass --i-understand-this-identifies-accounts")
+    safety = open_run(args.run_dir).safety_view(i_understand_this_identifies_accounts=True)
+    flagged = safety.flagged()
+    print(safety.summary())
+    if len(flagged):
+        columns = ["group_id", "n_conversations", "n_accounts", "accounts", "first_seen", "last_seen", "reasons"]
+        print(pd.DataFrame(flagged[columns]).to_string(index=False))  # the banner is printed just above
+    if args.out:
+        _print(f"flagged groups written to {safety.export(args.out)} (restricted; not for publication)")
     return 0
 
 
@@ -185,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run_dir")
     report.add_argument("--out", required=True, help="HTML file to write")
     report.add_argument("--title", default="clio-kit report")
+    report.add_argument("--compare-split", metavar="DATE",
+                        help="add a 'Changes over time' section comparing conversations before and after DATE")
     report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="run the offline pipeline on bundled ShareGPT data and write a report")
@@ -210,9 +252,29 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", help="also write the results to this JSON file")
     evaluate.set_defaults(func=cmd_eval)
 
+    synth = sub.add_parser("synth", help="have a model write labelled synthetic conversations for `eval`")
+    synth.add_argument("--taxonomy", required=True, help="TOML or JSON file: {category: [topic, ...]}")
+    synth.add_argument("--out", required=True, help="labelled JSONL file to write")
+    synth.add_argument("--per-topic", type=int, default=5, help="conversations per topic and language")
+    synth.add_argument("--languages", default="en", help="comma-separated ISO 639-1 codes, e.g. en,ja")
+    synth.add_argument("--backend", default="offline", choices=["offline", "anthropic", "openai"],
+                       help="the model that writes (offline has none and stops with an error)")
+    synth.add_argument("--model", help="the writing model (anthropic: default claude-sonnet-4-6; openai: required)")
+    synth.add_argument("--base-url", help="openai backend: the server's base URL, e.g. http://localhost:8000/v1")
+    synth.add_argument("--max-cost", type=float, help="stop before spending more than this many dollars")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.set_defaults(func=cmd_synth)
+
     inspect = sub.add_parser("inspect", help="summarise a run directory")
     inspect.add_argument("run_dir")
     inspect.set_defaults(func=cmd_inspect)
+
+    safety = sub.add_parser("safety", help="RESTRICTED: coordinated groups of a run, with the accounts behind them")
+    safety.add_argument("run_dir")
+    safety.add_argument("--i-understand-this-identifies-accounts", dest="opt_in", action="store_true",
+                        help="required: the output identifies accounts and is not for publication")
+    safety.add_argument("--out", help="also write the flagged groups to this CSV (first line: the restricted banner)")
+    safety.set_defaults(func=cmd_safety)
     return parser
 
 

