@@ -67,6 +67,16 @@ def _provisional_topics(X: np.ndarray, k: int, random_state: int) -> np.ndarray:
         return _relabel(model.fit(X).labels_)
 
 
+def _requested_n_clusters(n: int, n_clusters: int | None) -> int:
+    """The k asked for (``default_n_clusters(n)`` when ``None``), checked: rows to cluster and ``k >= 1``."""
+    if n == 0:
+        raise ValueError("cannot cluster zero rows")
+    k = n_clusters if n_clusters is not None else default_n_clusters(n)
+    if k < 1:
+        raise ValueError(f"n_clusters must be >= 1, got {k}")
+    return k
+
+
 class LanguageCentering(TransformerMixin, BaseEstimator):
     """Subtract each language's offset from the embeddings, then re-normalise rows.
 
@@ -225,11 +235,7 @@ class KMeansClusterer(ClusterMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> KMeansClusterer:
         X = np.asarray(X, dtype=np.float32)
         n = len(X)
-        if n == 0:
-            raise ValueError("cannot cluster zero rows")
-        k = self.n_clusters if self.n_clusters is not None else default_n_clusters(n)
-        if k < 1:
-            raise ValueError(f"n_clusters must be >= 1, got {k}")
+        k = _requested_n_clusters(n, self.n_clusters)
         k = min(k, len(np.unique(X, axis=0)))
         if n > self.minibatch_above:
             from sklearn.cluster import MiniBatchKMeans
@@ -326,11 +332,7 @@ class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (rows x dimensions), got shape {X.shape}")
         n = len(X)
-        if n == 0:
-            raise ValueError("cannot cluster zero rows")
-        k = self.n_clusters if self.n_clusters is not None else default_n_clusters(n)
-        if k < 1:
-            raise ValueError(f"n_clusters must be >= 1, got {k}")
+        k = _requested_n_clusters(n, self.n_clusters)
         k = min(k, _n_distinct_rows(X, self.chunk_size))
         batch_size = max(int(self.batch_size), 3 * k)
         init_size = min(n, max(3 * batch_size, 3 * k))

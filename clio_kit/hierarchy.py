@@ -88,14 +88,7 @@ class CentroidHierarchy:
 
     def fit(self, centroids: np.ndarray, sizes: Sequence[int]) -> "CentroidHierarchy":
         """Build the levels above ``centroids`` (one row per base cluster, ``sizes`` its conversations)."""
-        centroids = np.asarray(centroids, dtype=np.float64)
-        weights = np.asarray(sizes, dtype=np.float64)
-        if centroids.ndim != 2 or len(centroids) == 0:
-            raise ValueError("centroids must be a non-empty 2-D array (one row per base cluster)")
-        if len(weights) != len(centroids):
-            raise ValueError(f"sizes has {len(weights)} entries for {len(centroids)} centroids")
-        if (weights < 0).any() or not np.isfinite(weights).all():
-            raise ValueError("sizes must be finite and non-negative")
+        centroids, weights = checked_base_clusters(centroids, sizes)
         n_base = len(centroids)
         n_top = default_n_top(n_base) if self.n_top is None else min(int(self.n_top), n_base)
         targets = level_sizes(n_base, max(n_top, 1), max(int(self.n_levels), 1))
@@ -144,6 +137,23 @@ class CentroidHierarchy:
         for parent_of in self.parents_[:level]:
             node = parent_of[node]
         return node
+
+
+def checked_base_clusters(centroids: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(centroids, sizes)`` as float arrays, or a ``ValueError`` saying what is wrong with them.
+
+    >>> checked_base_clusters([[1.0, 0.0]], [3])[1]
+    array([3.])
+    """
+    centroids = np.asarray(centroids, dtype=np.float64)
+    weights = np.asarray(sizes, dtype=np.float64)
+    if centroids.ndim != 2 or len(centroids) == 0:
+        raise ValueError("centroids must be a non-empty 2-D array (one row per base cluster)")
+    if len(weights) != len(centroids):
+        raise ValueError(f"sizes has {len(weights)} entries for {len(centroids)} centroids")
+    if (weights < 0).any() or not np.isfinite(weights).all():
+        raise ValueError("sizes must be finite and non-negative")
+    return centroids, weights
 
 
 def _l2_normalise(points: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
-from .hierarchy import _l2_normalise, _parent_centroids, default_n_top, level_sizes
+from .hierarchy import _l2_normalise, _parent_centroids, checked_base_clusters, default_n_top, level_sizes
 from .naming import ClusterLabel
 
 __all__ = ["LLMHierarchy"]
@@ -92,14 +92,7 @@ class LLMHierarchy:
         (a :class:`~clio_kit.naming.ClusterLabel`, a ``(name, description)`` pair or a name). ``embedder`` and
         ``backend`` are used when the constructor did not set them.
         """
-        centroids = np.asarray(centroids, dtype=np.float64)
-        weights = np.asarray(sizes, dtype=np.float64)
-        if centroids.ndim != 2 or len(centroids) == 0:
-            raise ValueError("centroids must be a non-empty 2-D array (one row per base cluster)")
-        if len(weights) != len(centroids):
-            raise ValueError(f"sizes has {len(weights)} entries for {len(centroids)} centroids")
-        if (weights < 0).any() or not np.isfinite(weights).all():
-            raise ValueError("sizes must be finite and non-negative")
+        centroids, weights = checked_base_clusters(centroids, sizes)
         if self.neighbourhood_size < 1 or self.n_contrastive < 0:
             raise ConfigError("neighbourhood_size must be at least 1 and n_contrastive at least 0")
         backend = self.backend if self.backend is not None else backend

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "anthropic_factory",
     "TOOL_OVERHEAD_TOKENS",
     "FakeAnthropic",
     "FakeOpenAI",
@@ -316,3 +317,17 @@ class FakeOpenAI(_Fake):
                 return self._json(200, self.completion(recorded.body, arguments=arguments))
             return self._json(200, self.completion(recorded.body))
         return self._json(404, {"error": {"message": f"no route {recorded.path}"}})
+
+
+def anthropic_factory(fake: "FakeAnthropic", cache_dir: Any) -> Callable[..., Any]:
+    """``build(**options)``: an ``AnthropicBackend`` on ``fake`` (cache in ``cache_dir``, one request at a time,
+    back-offs that do not wait unless ``options`` say otherwise)."""
+    from clio_kit.backends.anthropic import AnthropicBackend
+
+    def build(**options: Any) -> Any:
+        options.setdefault("cache_dir", cache_dir)
+        options.setdefault("max_concurrency", 1)
+        options.setdefault("sleep", no_sleep)
+        return AnthropicBackend(http_client=fake.client(), api_key="sk-test", progress=False, **options)
+
+    return build

@@ -19,7 +19,7 @@ from clio_kit.errors import ConfigError
 from clio_kit.llm_hierarchy import LLMHierarchy
 from clio_kit.naming import ClusterLabel
 from tests.conftest import HashingEmbedder
-from tests.fake_llm import FakeAnthropic, FakeOpenAI, synthesize
+from tests.fake_llm import FakeAnthropic, FakeOpenAI, anthropic_factory, synthesize
 
 THEMES = ["cooking pasta dinners", "python import errors", "travel visa forms", "tax return deductions",
           "guitar chord practice", "dog obedience training", "garden tomato pests", "resume cover letters"]
@@ -52,16 +52,7 @@ def fake() -> FakeAnthropic:
 
 @pytest.fixture
 def make(fake: FakeAnthropic, tmp_path: Path):
-    async def no_wait(seconds: float) -> None:
-        return None
-
-    def build(**options) -> AnthropicBackend:
-        options.setdefault("cache_dir", tmp_path / "llm-cache")
-        options.setdefault("max_concurrency", 1)
-        return AnthropicBackend(http_client=fake.client(), api_key="sk-test", progress=False, sleep=no_wait,
-                                **options)
-
-    return build
+    return anthropic_factory(fake, tmp_path / "llm-cache")
 
 
 def fit(backend, n: int = 80, **params) -> LLMHierarchy:

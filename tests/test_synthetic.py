@@ -12,12 +12,11 @@ import pytest
 
 import clio_kit
 from clio_kit import synthetic
-from clio_kit.backends.anthropic import AnthropicBackend
 from clio_kit.backends.llm_prompts import split_template, synthetic_tool
 from clio_kit.cli import main
 from clio_kit.errors import ConfigError, InputError
 from clio_kit.synthetic import START, generate_synthetic, load_taxonomy
-from tests.fake_llm import FakeAnthropic
+from tests.fake_llm import FakeAnthropic, anthropic_factory
 
 TAXONOMY = {"Cooking": ["Baking bread", "Vegetable soup"], "Programming": ["Python errors", "SQL joins"]}
 CANNED = {  # (topic, language) -> (user, assistant): what a coherent model would write
@@ -59,16 +58,7 @@ def fake() -> FakeAnthropic:
 
 @pytest.fixture
 def make(fake: FakeAnthropic, tmp_path: Path):
-    async def no_wait(seconds: float) -> None:
-        return None
-
-    def build(**options) -> AnthropicBackend:
-        options.setdefault("cache_dir", tmp_path / "llm-cache")
-        options.setdefault("max_concurrency", 1)
-        return AnthropicBackend(http_client=fake.client(), api_key="sk-test", progress=False, sleep=no_wait,
-                                **options)
-
-    return build
+    return anthropic_factory(fake, tmp_path / "llm-cache")
 
 
 def test_request_shape_and_the_conversation_it_becomes(fake, make):
