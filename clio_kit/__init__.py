@@ -2,8 +2,8 @@
 
 >>> import clio_kit
 >>> pipe = clio_kit.Pipeline(config=clio_kit.PipelineConfig(sample=500))
->>> # run = pipe.run(clio_kit.datasets.sharegpt(n=500), "runs/example")   # doctest: +SKIP
->>> # run.view().top_clusters()                                          # doctest: +SKIP
+>>> run = pipe.run(clio_kit.datasets.sharegpt(n=500), "runs/example")   # doctest: +SKIP
+>>> run.view().top_clusters()                                          # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ killed run resumes where it stopped (embeddings are also cached per text, so eve
 
 >>> from clio_kit import Pipeline, PipelineConfig
 >>> pipe = Pipeline(config=PipelineConfig(sample=200))
->>> # run = pipe.run(clio_kit.datasets.sharegpt(n=200), "runs/example")   # doctest: +SKIP
+>>> run = pipe.run(clio_kit.datasets.sharegpt(n=200), "runs/example")   # doctest: +SKIP
 """
 
 from __future__ import annotations

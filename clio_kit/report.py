@@ -5,7 +5,7 @@ conversations or per-conversation facets. The HTML hides all code, embeds plotly
 from the network, so it opens offline, from a file, in any browser.
 
 >>> from clio_kit.report import render_report, table_html
->>> # render_report("runs/demo", "reports/demo.html", params={"top_n": 20})   # doctest: +SKIP
+>>> render_report("runs/demo", "reports/demo.html", params={"top_n": 20})   # doctest: +SKIP
 >>> import pandas as pd
 >>> "&lt;b&gt;" in table_html(pd.DataFrame({"name": ["<b>"]})).data
 True
@@ -91,7 +91,7 @@ def render_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], 
     the "Changes over time" section compares the base clusters before and after it; ``None``: not requested).
     Returns ``out``.
 
-    >>> # render_report("runs/demo", "reports/demo.html", title="Demo", params={"facet": "n_turns"})  # doctest: +SKIP
+    >>> render_report("runs/demo", "reports/demo.html", title="Demo", params={"facet": "n_turns"})  # doctest: +SKIP
     """
     from .run import open_run
 
@@ -117,7 +117,7 @@ def execute_notebook(notebook: str | os.PathLike[str], parameters: Mapping[str, 
 
     Returns the executed notebook; a failing cell raises a one-line :class:`ClioError`.
 
-    >>> # nb = execute_notebook("notebooks/quickstart.ipynb", {"sample": 100})   # doctest: +SKIP
+    >>> nb = execute_notebook("notebooks/quickstart.ipynb", {"sample": 100})   # doctest: +SKIP
     """
     import nbformat
     import papermill

@@ -1,8 +1,8 @@
 """A finished (or partly finished) run, reopened from its directory.
 
->>> # run = clio_kit.open_run("runs/demo")      # doctest: +SKIP
->>> # run                                       # a summary table in a notebook   # doctest: +SKIP
->>> # run.view().top_clusters()                 # privacy-gated aggregates        # doctest: +SKIP
+>>> run = clio_kit.open_run("runs/demo")      # doctest: +SKIP
+>>> run                                       # a summary table in a notebook   # doctest: +SKIP
+>>> run.view().top_clusters()                 # privacy-gated aggregates        # doctest: +SKIP
 """
 
 from __future__ import annotations

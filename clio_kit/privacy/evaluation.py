@@ -4,8 +4,8 @@ Mirrors the Clio paper's privacy evaluation: the share of texts that identify so
 conversations, summaries, cluster names), plus the hard requirement that no planted canary reaches any rendered
 output and that neither the one-user private matter nor the two-account campaign is a visible cluster.
 
->>> # result = evaluate_privacy(None, "runs/privacy-eval")   # doctest: +SKIP
->>> # result.leaks                                             # must be []            # doctest: +SKIP
+>>> result = evaluate_privacy(None, "runs/privacy-eval")   # doctest: +SKIP
+>>> result.leaks                                             # must be []            # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Everything here is an aggregate that passed the gate: visible clusters (thresholds + audit), and cross-tabs, base
 rates and trends whose cells below the thresholds are suppressed. No per-conversation text is reachable from it.
 
->>> # view = clio_kit.open_run("runs/demo").view()          # doctest: +SKIP
->>> # view.base_rates("language").head()                     # doctest: +SKIP
+>>> view = clio_kit.open_run("runs/demo").view()          # doctest: +SKIP
+>>> view.base_rates("language").head()                     # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class PrivacyView:
         Coordinates are aggregates (UMAP of cluster centroids; parents at their children's weighted mean); hidden
         clusters never appear. Runs made before the map existed give an empty frame with the same columns.
 
-        >>> # view.cluster_map(0)[["name", "x", "y"]].head()     # doctest: +SKIP
+        >>> view.cluster_map(0)[["name", "x", "y"]].head()     # doctest: +SKIP
         """
         if not {"x", "y"} <= set(self._visible.columns):
             return pd.DataFrame({c: pd.Series(dtype=float if c in ("share", "x", "y") else object)
@@ -278,7 +278,7 @@ class PrivacyView:
         :class:`clio_kit.privacy.monitoring.WindowComparison` (new clusters, growing/shrinking with intervals and
         BH q-values, mean concern change); see that module for the rules.
 
-        >>> # view.compare_windows(split="2025-04-01").new_clusters()[["name", "after_n"]]   # doctest: +SKIP
+        >>> view.compare_windows(split="2025-04-01").new_clusters()[["name", "after_n"]]   # doctest: +SKIP
         """
         from .monitoring import compare_windows
 
