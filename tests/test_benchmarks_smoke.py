@@ -34,7 +34,8 @@ def test_benchmark_runner_smoke(tmp_path: Path) -> None:
 
     for name in ("scale-kmeans-3000", "scale-minibatch-3000"):
         scale = results[name]
-        assert set(scale["stage_seconds"]) == {"cluster", "hierarchy", "base_rates"}
+        assert set(scale["stage_seconds"]) == {"cluster", "hierarchy", "map", "base_rates"}
+        assert scale["map_points"] == scale["n_clusters"]  # the map is fitted on base clusters, not conversations
         assert scale["dtype"] == "float32" and scale["levels"][0] == scale["n_clusters"] == 55  # round(sqrt(3000))
         assert 55 / 200 * 0.5 < scale["base_accuracy_vs_topics"] <= 1  # 55 clusters for 200 topics: far above chance
         assert scale["planted_skew"]["true_lift_in_skewed_topics"] > 1.5
