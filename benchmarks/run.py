@@ -391,7 +391,6 @@ def _dollars(model: str, requests: float, input_tokens: float, output_tokens: fl
 
 def case_llm_cost(n: int, per: int = PER) -> dict:
     import numpy as np
-    import pandas as pd
 
     import clio_kit
     from clio_kit.backends.anthropic import AnthropicBackend
@@ -401,7 +400,6 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
         ToolSpec,
         _facet_property,
         _question_line,
-        audit_prompt,
         cut_to_budget,
         estimate_tokens,
         llm_facets,
@@ -416,10 +414,8 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
         fake = FakeAnthropic()
         backend = AnthropicBackend(http_client=fake.client(), api_key="benchmark", cache_dir=Path(tmp) / "llm",
                                    batch=True, poll_interval=0.0, sleep=no_sleep, progress=False)
-        run = clio_kit.Pipeline(backend=backend, embedder=HashingEmbedder(), progress=False).run(
+        clio_kit.Pipeline(backend=backend, embedder=HashingEmbedder(), progress=False).run(
             conversations, Path(tmp) / "run")
-        clusters = pd.read_parquet(run.path / "hierarchy.parquet")
-        summaries = pd.read_parquet(run.path / "facets.parquet")["request"].fillna("").astype(str).tolist()
         bodies = list(fake.message_bodies) + [r["params"] for b in fake.batch_creates for r in b["requests"]]
         usage = backend.usage
     system_texts = {"parents": parent_prompt([]).system}

@@ -89,13 +89,11 @@ class CentroidHierarchy:
     def fit(self, centroids: np.ndarray, sizes: Sequence[int]) -> "CentroidHierarchy":
         """Build the levels above ``centroids`` (one row per base cluster, ``sizes`` its conversations)."""
         centroids, weights = checked_base_clusters(centroids, sizes)
-        n_base = len(centroids)
-        n_top = default_n_top(n_base) if self.n_top is None else min(int(self.n_top), n_base)
-        targets = level_sizes(n_base, max(n_top, 1), max(int(self.n_levels), 1))
+        targets = level_sizes_for(len(centroids), self.n_top, self.n_levels)
 
         self.parents_: list[np.ndarray] = []
         self.centroids_: list[np.ndarray] = [centroids]
-        self.sizes_: list[np.ndarray] = [weights.astype(np.int64) if np.all(weights == weights.round()) else weights]
+        self.sizes_: list[np.ndarray] = [_as_counts(weights)]
         current, current_weights = centroids, weights
         for target in targets[1:]:
             parent_of = self._group(_l2_normalise(current), current_weights, target)
@@ -137,6 +135,21 @@ class CentroidHierarchy:
         for parent_of in self.parents_[:level]:
             node = parent_of[node]
         return node
+
+
+def level_sizes_for(n_base: int, n_top: int | None, n_levels: int) -> list[int]:
+    """:func:`level_sizes` with a hierarchy's parameters: ``n_top`` ``None`` means :func:`default_n_top`.
+
+    >>> level_sizes_for(6, 2, 3)
+    [6, 3, 2]
+    """
+    top = default_n_top(n_base) if n_top is None else min(int(n_top), n_base)
+    return level_sizes(n_base, max(top, 1), max(int(n_levels), 1))
+
+
+def _as_counts(weights: np.ndarray) -> np.ndarray:
+    """Whole-number sizes as int64 (they count conversations); others unchanged."""
+    return weights.astype(np.int64) if np.all(weights == weights.round()) else weights
 
 
 def checked_base_clusters(centroids: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

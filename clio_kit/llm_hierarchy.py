@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
-from .hierarchy import _l2_normalise, _parent_centroids, checked_base_clusters, default_n_top, level_sizes
+from .hierarchy import _as_counts, _l2_normalise, _parent_centroids, checked_base_clusters, level_sizes_for
 from .naming import ClusterLabel
 
 __all__ = ["LLMHierarchy"]
@@ -104,16 +104,14 @@ class LLMHierarchy:
             raise ConfigError("LLMHierarchy needs an embedder for the cluster names (pass embedder=...)")
         labels = labels or {}
 
-        n_base = len(centroids)
-        n_top = default_n_top(n_base) if self.n_top is None else min(int(self.n_top), n_base)
-        targets = level_sizes(n_base, max(n_top, 1), max(int(self.n_levels), 1))
+        targets = level_sizes_for(len(centroids), self.n_top, self.n_levels)
         self.parents_: list[np.ndarray] = []
         self.centroids_: list[np.ndarray] = [centroids]
-        self.sizes_: list[np.ndarray] = [weights.astype(np.int64) if np.all(weights == weights.round()) else weights]
+        self.sizes_: list[np.ndarray] = [_as_counts(weights)]
         self.labels_: list[dict[int, ClusterLabel]] = []
         self.candidate_names_: list[dict[int, str]] = []
         self.level_stats_: list[dict[str, Any]] = []
-        children = [_as_label(labels.get(i), i) for i in range(n_base)]
+        children = [_as_label(labels.get(i), i) for i in range(len(centroids))]
         current, current_weights = centroids, weights
         for level, target in enumerate(targets[1:], start=1):
             if target >= len(children):  # an earlier level already came out at or below this size

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from .errors import ConfigError, InputError
 from .facets.definitions import DEFAULT_FACETS, Facet
 from .hashing import component_fingerprint, file_sha256, stable_hash
 from .store import RunStore
+
+if TYPE_CHECKING:
+    from .run import Run
 
 __all__ = ["Pipeline", "STAGES", "default_cache_dir"]
 

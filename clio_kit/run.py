@@ -11,12 +11,15 @@ import html
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .config import PrivacyConfig
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .privacy.view import PrivacyView
 
 __all__ = ["Run", "open_run", "RawAccess"]
 

@@ -26,8 +26,7 @@ import clio_kit
 from clio_kit.config import PipelineConfig
 from clio_kit.errors import ClioError, ConfigError, InputError
 from clio_kit.privacy.gate import _summary
-from clio_kit.report import (EXTERNAL_RESOURCE, OFFLINE_BANNER, lift_heatmap, render_report,
-                             strongest_overrepresentations, sunburst_figure, table_html)
+from clio_kit.report import (EXTERNAL_RESOURCE, OFFLINE_BANNER, render_report)
 
 from .canaries import CANARIES, canary_conversations, find_canaries
 from .conftest import LABELLED, HashingEmbedder

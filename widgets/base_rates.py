@@ -51,6 +51,16 @@ def default_level(data: Any, max_clusters: int = 200) -> int:
     return data.top_level
 
 
+def level_dropdown(data: Any, level: int | None, css_class: str) -> W.Dropdown:
+    """A "Level" dropdown listing each level with its count of visible clusters, at ``level`` or
+    :func:`default_level`, carrying ``css_class`` (browser tests find it by that)."""
+    dropdown = W.Dropdown(options=[(f"level {lv} ({len(data.clusters(lv))} visible clusters)", lv)
+                                   for lv in data.levels],
+                          value=default_level(data) if level is None else level, description="Level")
+    dropdown.add_class(css_class)
+    return dropdown
+
+
 class BaseRateExplorer(Explorer):
     """Choose a facet, a value and a level; see clusters ranked by lift, a table and a heatmap."""
 
@@ -69,10 +79,7 @@ class BaseRateExplorer(Explorer):
         self.value = W.Dropdown(options=values, value=value if value in values else default_value(values),
                                 description="Value")
         self.value.add_class("clio-br-value")
-        self.level = W.Dropdown(options=[(f"level {lv} ({len(data.clusters(lv))} visible clusters)", lv)
-                                         for lv in data.levels],
-                                value=default_level(data) if level is None else level, description="Level")
-        self.level.add_class("clio-br-level")
+        self.level = level_dropdown(data, level, "clio-br-level")
         self.table = W.HTML()
         self.table.add_class("clio-ranking")
         self.bars = go.FigureWidget()

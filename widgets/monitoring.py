@@ -22,7 +22,7 @@ from clio_kit.errors import ClioError
 
 from . import figures
 from .base import Explorer, replace_figure
-from .base_rates import default_level
+from .base_rates import level_dropdown
 from .static import esc, figure_html
 
 __all__ = ["MonitoringExplorer", "default_split"]
@@ -69,10 +69,7 @@ class MonitoringExplorer(Explorer):
         self.before_end = W.DatePicker(value=middle, description="to")
         self.after_start = W.DatePicker(value=middle, description="After from")
         self.after_end = W.DatePicker(value=last, description="to")
-        self.level = W.Dropdown(options=[(f"level {lv} ({len(data.clusters(lv))} visible clusters)", lv)
-                                         for lv in data.levels],
-                                value=default_level(data) if level is None else level, description="Level")
-        self.level.add_class("clio-mon-level")
+        self.level = level_dropdown(data, level, "clio-mon-level")
         self.summary = W.HTML()
         self.summary.add_class("clio-mon-summary")
         self.new_table = W.HTML()
