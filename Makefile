@@ -30,7 +30,7 @@ test: $(STAMP) browser
 	$(PY) -m pytest
 
 # every benchmark that fits in ~30 min on 2 cores, then benchmarks/SUMMARY.md; bench-full adds the offline
-# pipeline on all ~9,300 ShareGPT conversations (~16 min more)
+# pipeline on all ~9,300 ShareGPT conversations (~5 min more on a quiet machine)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py --all
 

@@ -42,7 +42,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
-ALL_SHAREGPT = ["2000"]            # --all; "all" (~16 min more) only with --full or --sizes all
+ALL_SHAREGPT = ["2000"]            # --all; "all" (~5 min more) only with --full or --sizes all
 ALL_SCALE = ["kmeans:100000", "minibatch:100000", "minibatch:1000000"]
 ALL_CASES = ["bertopic", "llm-cost", "streaming"]
 SMOKE = {"sizes": ["60"], "scale": ["kmeans:3000", "minibatch:3000"], "cases": ["bertopic", "llm-cost"]}
@@ -618,7 +618,7 @@ def write_summary(results_dir: Path = RESULTS) -> str:
                   "`total / embed stage` is the whole job's time over the embed stage's time in the same run; "
                   "`total / model` divides by the time the embedding model alone needs for that many texts, "
                   "measured separately on 300 of them (sensitive to load changes between the two measurements). "
-                  "`make bench` reruns sharegpt-2000; sharegpt-all (~16 min) runs with `benchmarks/run.py --full` "
+                  "`make bench` reruns sharegpt-2000; sharegpt-all (~5 min) runs with `benchmarks/run.py --full` "
                   "or `--sizes all`.",
                   "",
                   "| case | conversations | total s | conv/s | embed s | other stages s | report s | total / embed stage | total / model | peak RSS MB | machine |",
