@@ -129,12 +129,22 @@ class CentroidHierarchy:
         >>> CentroidHierarchy(n_levels=2, n_top=2).fit(np.eye(4), [1, 1, 1, 1]).ancestors(0).tolist()
         [0, 1, 2, 3]
         """
-        if not 0 <= level < len(self.centroids_):
-            raise ValueError(f"level must be in 0..{len(self.centroids_) - 1}")
-        node = np.arange(len(self.centroids_[0]))
-        for parent_of in self.parents_[:level]:
-            node = parent_of[node]
-        return node
+        return ancestors_at(self.parents_, len(self.centroids_[0]), level)
+
+
+def ancestors_at(parents: Sequence[np.ndarray], n_base: int, level: int) -> np.ndarray:
+    """For each of ``n_base`` base clusters, its ancestor at ``level`` (0 = itself), following ``parents``
+    (``parents[l][i]``: the parent of node ``i`` of level ``l``).
+
+    >>> ancestors_at([np.array([0, 0, 1]), np.array([0, 0])], 3, 2).tolist()
+    [0, 0, 0]
+    """
+    if not 0 <= level <= len(parents):
+        raise ValueError(f"level must be in 0..{len(parents)}")
+    node = np.arange(n_base)
+    for parent_of in parents[:level]:
+        node = parent_of[node]
+    return node
 
 
 def level_sizes_for(n_base: int, n_top: int | None, n_levels: int) -> list[int]:

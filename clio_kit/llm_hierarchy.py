@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
-from .hierarchy import _as_counts, _l2_normalise, _parent_centroids, checked_base_clusters, level_sizes_for
+from .hierarchy import (_as_counts, _l2_normalise, _parent_centroids, ancestors_at, checked_base_clusters,
+                        level_sizes_for)
 from .naming import ClusterLabel
 
 __all__ = ["LLMHierarchy"]
@@ -232,12 +233,7 @@ class LLMHierarchy:
     # -- reading ------------------------------------------------------------------------------------------------
     def ancestors(self, level: int) -> np.ndarray:
         """For each base cluster, the index of its ancestor at ``level`` (0 = itself)."""
-        if not 0 <= level < len(self.centroids_):
-            raise ValueError(f"level must be in 0..{len(self.centroids_) - 1}")
-        node = np.arange(len(self.centroids_[0]))
-        for parent_of in self.parents_[:level]:
-            node = parent_of[node]
-        return node
+        return ancestors_at(self.parents_, len(self.centroids_[0]), level)
 
     def _repr_html_(self) -> str:
         if not hasattr(self, "labels_"):
