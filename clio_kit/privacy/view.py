@@ -1,7 +1,11 @@
 """The privacy-gated view of a run: the only thing widgets, reports and exports read.
 
 Everything here is an aggregate that passed the gate: visible clusters (thresholds + audit), and cross-tabs, base
-rates and trends whose cells below the thresholds are suppressed. No per-conversation text is reachable from it.
+rates and trends built by :mod:`clio_kit.privacy.suppression`: values below the thresholds overall are pooled into
+one "other values" group, cells below the thresholds are suppressed, and further cells are suppressed wherever a
+hidden one could be worked out by subtraction from shown totals. A visible cluster is hidden too when the
+conversations its visible siblings leave over ("Other" in :meth:`PrivacyView.tree`) would be a nonzero group below
+the thresholds. No per-conversation text is reachable from it.
 
 >>> view = clio_kit.open_run("runs/demo").view()          # doctest: +SKIP
 >>> view.base_rates("language").head()                     # doctest: +SKIP
@@ -17,14 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis import lift_table
+from ..analysis import benjamini_hochberg, lift_table
 from ..config import PrivacyConfig
 from .gate import passes_thresholds
+from .suppression import SuppressedTable, pool_rare_values, suppress_table
 
 __all__ = ["PrivacyView", "OTHER_LABEL", "SUPPRESSED_LABEL"]
 
 OTHER_LABEL = "Other (hidden by privacy thresholds)"
-SUPPRESSED_LABEL = "(suppressed: below privacy thresholds)"
+#: the one row/column that pools a facet's values below the thresholds overall (rare values are never named)
+SUPPRESSED_LABEL = "Other values (each below privacy thresholds)"
 _PUBLIC_CLUSTER_COLUMNS = ["cluster_id", "level", "parent_id", "name", "description", "n_conversations", "n_users",
                            "share", "mean_concern"]
 _MAP_COLUMNS = ["cluster_id", "level", "parent_id", "name", "n_conversations", "n_users", "share", "x", "y"]
@@ -47,9 +53,50 @@ class PrivacyView:
         self._assignments = pd.read_parquet(self.path / "assignments.parquet")
         visible = self._all_clusters["visible"] & passes_thresholds(
             self._all_clusters["n_users"], self._all_clusters["n_conversations"], self.privacy)
-        self._visible = self._all_clusters[visible].copy()
+        self._visible = self._all_clusters[self._all_clusters["cluster_id"].isin(
+            self._protect_remainders(set(self._all_clusters.loc[visible, "cluster_id"])))].copy()
+        self._tables: dict[tuple[Any, ...], Any] = {}
         self._visible["mean_concern"] = self._mean_concern(self._visible)  # aggregate over visible clusters only
         self.privacy_report: dict[str, Any] = json.loads((self.path / "privacy.json").read_text(encoding="utf-8"))
+
+    def _protect_remainders(self, visible: set[int]) -> set[int]:
+        """Top down: a cluster is visible only under a visible parent, and a parent's (or the whole run's)
+        conversations outside its visible children must be none or pass the thresholds; otherwise its smallest
+        visible child is hidden too (cluster sizes are public, so a small remainder could be read by subtraction)."""
+        clusters = self._all_clusters
+        parent = dict(zip(clusters["cluster_id"], clusters["parent_id"]))
+        sizes = dict(zip(clusters["cluster_id"], clusters["n_conversations"]))
+        users = self._assignments["user_id"].to_numpy()
+        levels = sorted((int(v) for v in clusters["level"].unique()), reverse=True)
+        for level in levels:
+            at_level = clusters.loc[clusters["level"] == level, "cluster_id"]
+            for cid in at_level:  # a hidden parent hides its children
+                p = parent[cid]
+                if cid in visible and p is not None and not pd.isna(p) and int(p) not in visible:
+                    visible.discard(cid)
+            column = self._assignments[self._cluster_column_of(level)].to_numpy()
+            if level == levels[0]:
+                lines: dict[Any, np.ndarray] = {None: np.ones(len(column), dtype=bool)}
+            else:
+                above = self._assignments[self._cluster_column_of(level + 1)].to_numpy()
+                lines = {p: above == p for p in {int(parent[c]) for c in at_level if c in visible}}
+            children: dict[Any, list[int]] = {}
+            for cid in at_level:
+                if cid in visible:
+                    p = parent[cid]
+                    children.setdefault(None if p is None or pd.isna(p) else int(p), []).append(int(cid))
+            for key, inside in lines.items():
+                kids = sorted(children.get(key, []), key=lambda c: (sizes[c], c))
+                while kids:
+                    rest = inside & ~np.isin(column, kids)
+                    n_rest = int(rest.sum())
+                    if not n_rest or bool(passes_thresholds(len(set(users[rest])), n_rest, self.privacy)):
+                        break
+                    visible.discard(kids.pop(0))
+        return visible
+
+    def _cluster_column_of(self, level: int) -> str:
+        return "cluster_id" if level == 0 else f"cluster_id_l{level}"
 
     def _mean_concern(self, clusters: pd.DataFrame) -> pd.Series:
         """Each cluster's mean concern score (1-5; NaN where nothing was rated), for sorting and colouring.
@@ -137,38 +184,46 @@ class PrivacyView:
                                                ascending=[False, False]).reset_index(drop=True)
 
     def tree(self) -> list[dict[str, Any]]:
-        """Visible hierarchy as nested dicts; each parent gets an "Other" child for its hidden conversations."""
+        """Visible hierarchy as nested dicts; a parent's conversations outside its visible children form an
+        "Other" child (and the run's outside the visible top level an "Other" root). Every "Other" passes the
+        thresholds itself: the view hides a small visible child rather than leave a small remainder."""
         visible = self._visible
         children: dict[Any, list[int]] = {}
         for row in visible.itertuples():
             key = None if pd.isna(row.parent_id) else int(row.parent_id)
             children.setdefault(key, []).append(int(row.cluster_id))
         by_id = visible.set_index("cluster_id")
+        users = self._assignments["user_id"].to_numpy()
+
+        def other(level: int, inside: np.ndarray, kids: list[dict[str, Any]]) -> dict[str, Any] | None:
+            column = self._assignments[self._cluster_column_of(level)].to_numpy()
+            rest = inside & ~np.isin(column, [k["cluster_id"] for k in kids])
+            n_rest, n_users = int(rest.sum()), len(set(users[rest]))
+            if not n_rest or not bool(passes_thresholds(n_users, n_rest, self.privacy)):
+                return None  # empty, or (only if nothing could be hidden to protect it) never shown
+            return {"cluster_id": None, "name": OTHER_LABEL, "description": "", "level": level,
+                    "n_conversations": n_rest, "n_users": n_users, "children": []}
 
         def node(cid: int) -> dict[str, Any]:
             row = by_id.loc[cid]
             kids = sorted((node(k) for k in children.get(cid, [])), key=lambda n: -n["n_conversations"])
             if kids:
-                rest = int(row.n_conversations) - sum(k["n_conversations"] for k in kids)
-                if rest > 0:
-                    kids.append({"cluster_id": None, "name": OTHER_LABEL, "description": "", "level": int(row.level) - 1,
-                                 "n_conversations": rest, "n_users": None, "children": []})
+                inside = self._assignments[self._cluster_column_of(int(row.level))].to_numpy() == cid
+                rest = other(int(row.level) - 1, inside, kids)
+                kids += [rest] if rest else []
             return {"cluster_id": cid, "name": row["name"], "description": row["description"],
                     "level": int(row.level), "n_conversations": int(row.n_conversations),
                     "n_users": int(row.n_users), "children": kids}
 
         roots = sorted((node(c) for c in children.get(None, [])), key=lambda n: -n["n_conversations"])
-        rest = self.n_conversations - sum(r["n_conversations"] for r in roots)
-        if rest > 0:
-            roots.append({"cluster_id": None, "name": OTHER_LABEL, "description": "", "level": self.top_level,
-                          "n_conversations": rest, "n_users": None, "children": []})
-        return roots
+        rest = other(self.top_level, np.ones(self.n_conversations, dtype=bool), roots)
+        return roots + ([rest] if rest else [])
 
     # -- breakdowns ---------------------------------------------------------------------------------------------
     def _cluster_column(self, level: int) -> str:
         if level not in self.levels:
             raise ValueError(f"level {level} does not exist; levels are {self.levels}")
-        return "cluster_id" if level == 0 else f"cluster_id_l{level}"
+        return self._cluster_column_of(level)
 
     def _facet_values(self, facet: str) -> pd.Series:
         if facet not in self._assignments.columns or facet not in self.facets:
@@ -183,55 +238,86 @@ class PrivacyView:
             return values.map(lambda v: "not rated" if pd.isna(v) else str(int(v)) if float(v).is_integer() else str(v))
         return values.fillna("unknown").astype(str)
 
-    def _cell_counts(self, facet: str, level: int) -> pd.DataFrame:
-        frame = pd.DataFrame({"cluster": self._assignments[self._cluster_column(level)].to_numpy(),
-                              "value": self._facet_values(facet).to_numpy(),
-                              "user_id": self._assignments["user_id"].to_numpy()})
-        return frame.groupby(["cluster", "value"], observed=True).agg(
-            n=("user_id", "size"), users=("user_id", "nunique")).reset_index()
+    def _labels(self, facet: str) -> pd.Series:
+        """Each conversation's facet value as shown: values below the thresholds overall become
+        :data:`SUPPRESSED_LABEL` (one pooled group that passes the thresholds itself)."""
+        key = ("labels", facet)
+        if key not in self._tables:
+            values = self._facet_values(facet).astype(str).reset_index(drop=True)
+            pooled = pool_rare_values(values, self._assignments["user_id"].reset_index(drop=True), self.privacy)
+            self._tables[key] = values.where(~values.isin(pooled), SUPPRESSED_LABEL)
+        return self._tables[key]
+
+    def _label_order(self, facet: str) -> list[str]:
+        """Shown values, largest first, the pooled group last."""
+        counts = self._labels(facet).value_counts()
+        order = sorted(counts.index, key=lambda v: (v == SUPPRESSED_LABEL, -counts[v], v))
+        return [str(v) for v in order]
+
+    def _visible_ids(self, level: int) -> list[int]:
+        return sorted(int(c) for c in self._visible.loc[self._visible["level"] == level, "cluster_id"])
+
+    def _suppressed(self, rows: str, columns: str, level: int | None = None, freq: str | None = None
+                    ) -> SuppressedTable:
+        """One protected table: ``rows`` is ``"cluster"`` or a facet, ``columns`` a facet or ``"period"``."""
+        key = ("table", rows, columns, level, freq)
+        if key not in self._tables:
+            users = self._assignments["user_id"].astype(str).to_numpy()
+            if rows == "cluster":
+                row_values = self._assignments[self._cluster_column(level)].to_numpy()  # type: ignore[arg-type]
+                row_keys: list[Any] = self._visible_ids(level)  # type: ignore[arg-type]
+            else:
+                row_values, row_keys = self._labels(rows).to_numpy(), self._label_order(rows)
+            if columns == "period":
+                periods = self._periods(freq or "W")
+                column_values = periods.to_numpy() if periods is not None else np.full(len(users), pd.NaT)
+                column_keys: list[Any] = sorted(pd.Series(column_values).dropna().unique())
+            else:
+                column_values, column_keys = self._labels(columns).to_numpy(), self._label_order(columns)
+            records = pd.DataFrame({"row": row_values, "column": column_values, "user": users})
+            self._tables[key] = suppress_table(records, row_keys, column_keys, self.privacy)
+        return self._tables[key]
 
     def facet_distribution(self, facet: str) -> pd.DataFrame:
-        """Conversations per facet value; values below the thresholds are pooled into one suppressed row."""
-        frame = pd.DataFrame({"value": self._facet_values(facet).to_numpy(),
+        """Conversations per facet value; values below the thresholds overall are pooled into one
+        :data:`SUPPRESSED_LABEL` row (with the smallest other values if the pool alone would be too small)."""
+        frame = pd.DataFrame({"value": self._labels(facet).to_numpy(),
                               "user_id": self._assignments["user_id"].to_numpy()})
         counts = frame.groupby("value", observed=True).agg(n_conversations=("user_id", "size"),
                                                            n_users=("user_id", "nunique")).reset_index()
-        ok = passes_thresholds(counts["n_users"], counts["n_conversations"], self.privacy)
-        shown = counts[ok].copy()
-        pooled = counts[~ok]
-        if len(pooled):
-            users = frame[frame["value"].isin(pooled["value"])]["user_id"].nunique()
-            extra = pd.DataFrame([{"value": SUPPRESSED_LABEL, "n_conversations": int(pooled["n_conversations"].sum()),
-                                   "n_users": int(users)}])
-            if passes_thresholds(extra["n_users"], extra["n_conversations"], self.privacy).all():
-                shown = pd.concat([shown, extra], ignore_index=True)
+        shown = counts[passes_thresholds(counts["n_users"], counts["n_conversations"], self.privacy)].copy()
         shown["share"] = shown["n_conversations"] / max(self.n_conversations, 1)
         return shown.sort_values("n_conversations", ascending=False).reset_index(drop=True)
 
     def crosstab(self, facet: str, level: int | None = None) -> pd.DataFrame:
-        """Visible clusters x facet values (conversations); cells under the thresholds are NaN (suppressed)."""
+        """Visible clusters x shown facet values (conversations); NaN where a cell is empty or suppressed
+        (below the thresholds, or able to give a suppressed cell away by subtraction)."""
         level = self.top_level if level is None else level
-        cells = self._cell_counts(facet, level)
-        cells = cells[cells["cluster"].isin(self._visible["cluster_id"])]
-        ok = passes_thresholds(cells["users"], cells["n"], self.privacy)
-        cells = cells.assign(n=cells["n"].where(ok))
-        table = cells.pivot(index="cluster", columns="value", values="n")
+        table = self._suppressed("cluster", facet, level).counts()
         names = self._visible.set_index("cluster_id")["name"]
-        table.index = [names.get(i, str(i)) for i in table.index]
-        table.index.name = "cluster"
+        table.index = pd.Index([names.get(i, str(i)) for i in table.index], name="cluster")
+        table.columns = pd.Index(table.columns, name="value")
         return table
 
     def base_rates(self, facet: str = "language", value: str | None = None, level: int = 0) -> pd.DataFrame:
-        """Lift of each facet value in each visible cluster, with 95% intervals and BH q-values.
+        """Lift of each shown facet value in each visible cluster, with 95% intervals and BH q-values.
 
-        Cells below the thresholds keep their row but have ``suppressed=True`` and no numbers.
+        Suppressed cells (see :meth:`crosstab`) keep their row with ``suppressed=True`` and no numbers; q-values
+        are corrected over the shown cells.
         """
-        cells = self._cell_counts(facet, level)
+        grid = self._suppressed("cluster", facet, level)
+        frame = pd.DataFrame({"cluster": self._assignments[self._cluster_column(level)].to_numpy(),
+                              "value": self._labels(facet).to_numpy(),
+                              "user_id": self._assignments["user_id"].to_numpy()})
+        cells = frame.groupby(["cluster", "value"], observed=True).agg(
+            n=("user_id", "size"), users=("user_id", "nunique")).reset_index()
         table = lift_table(cells)  # computed on all conversations so shares are exact ...
-        table = table[table["cluster"].isin(self._visible["cluster_id"])].copy()  # ... shown for visible only
-        table["suppressed"] = ~passes_thresholds(table["users"], table["n"], self.privacy)
+        table = table[table["cluster"].isin(grid.shown.index)].copy()  # ... shown for visible clusters only
+        shown = dict(grid.shown.stack().items())
+        table["suppressed"] = [not shown.get((c, v), False) for c, v in zip(table["cluster"], table["value"])]
         numeric = ["n", "users", "share_in_cluster", "lift", "lift_low", "lift_high", "p_value", "q_value"]
         table.loc[table["suppressed"], numeric] = np.nan
+        table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy())
         if value is not None:
             table = table[table["value"] == value]
         names = self._visible.set_index("cluster_id")["name"]
@@ -240,34 +326,31 @@ class PrivacyView:
         return table.sort_values(["suppressed", "lift"], ascending=[True, False]).reset_index(drop=True)
 
     def trend(self, freq: str = "W", level: int | None = None) -> pd.DataFrame:
-        """Conversations per time bucket per visible cluster (long table); small cells suppressed."""
+        """Conversations per time bucket per visible cluster (long table); small cells, and cells that would give
+        one away by subtraction, suppressed (NaN)."""
         level = self.top_level if level is None else level
-        periods = self._periods(freq)
-        if periods is None:
+        if self._periods(freq) is None:
             return pd.DataFrame(columns=["period", "cluster_id", "name", "n_conversations", "n_users"])
-        frame = pd.DataFrame({"period": periods,
-                              "cluster_id": self._assignments[self._cluster_column(level)].to_numpy(),
-                              "user_id": self._assignments["user_id"].to_numpy()}).dropna(subset=["period"])
-        frame = frame[frame["cluster_id"].isin(self._visible["cluster_id"])]
-        counts = frame.groupby(["period", "cluster_id"]).agg(n_conversations=("user_id", "size"),
-                                                             n_users=("user_id", "nunique")).reset_index()
-        ok = passes_thresholds(counts["n_users"], counts["n_conversations"], self.privacy)
-        counts.loc[~ok, ["n_conversations", "n_users"]] = np.nan
+        counts = self._long(self._suppressed("cluster", "period", level, freq), "cluster_id")
         counts.insert(2, "name", counts["cluster_id"].map(self._visible.set_index("cluster_id")["name"]))
         return counts
 
     def facet_trend(self, facet: str, freq: str = "W") -> pd.DataFrame:
-        """Conversations per time bucket per facet value (long table); small cells suppressed."""
-        periods = self._periods(freq)
-        if periods is None:
+        """Conversations per time bucket per shown facet value (long table); suppressed cells are NaN."""
+        if self._periods(freq) is None:
             return pd.DataFrame(columns=["period", "value", "n_conversations", "n_users"])
-        frame = pd.DataFrame({"period": periods, "value": self._facet_values(facet).to_numpy(),
-                              "user_id": self._assignments["user_id"].to_numpy()}).dropna(subset=["period"])
-        counts = frame.groupby(["period", "value"], observed=True).agg(
-            n_conversations=("user_id", "size"), n_users=("user_id", "nunique")).reset_index()
-        ok = passes_thresholds(counts["n_users"], counts["n_conversations"], self.privacy)
-        counts.loc[~ok, ["n_conversations", "n_users"]] = np.nan
-        return counts
+        return self._long(self._suppressed(facet, "period", None, freq), "value")
+
+    @staticmethod
+    def _long(grid: SuppressedTable, row_name: str) -> pd.DataFrame:
+        """A protected rows x periods table as a long table of its nonempty cells (suppressed ones NaN)."""
+        n, users = grid.n.T.stack(), grid.users.T.stack()
+        shown = grid.shown.T.stack()
+        out = pd.DataFrame({"n_conversations": n, "n_users": users, "shown": shown})
+        out = out[out["n_conversations"] > 0].rename_axis(["period", row_name]).reset_index()
+        out[["n_conversations", "n_users"]] = out[["n_conversations", "n_users"]].astype(float)
+        out.loc[~out.pop("shown").astype(bool), ["n_conversations", "n_users"]] = np.nan
+        return out.sort_values(["period", row_name]).reset_index(drop=True)
 
     def compare_windows(self, before: tuple[Any, Any] | None = None, after: tuple[Any, Any] | None = None, *,
                         split: Any = None, level: int | None = None, alpha: float = 0.05) -> Any:
@@ -295,19 +378,41 @@ class PrivacyView:
     # -- privacy ------------------------------------------------------------------------------------------------
     def privacy_summary(self) -> dict[str, Any]:
         report = dict(self.privacy_report)
+        # the view may hide more than the gate did (a stricter view, or a visible cluster that would have left a
+        # small remainder): count what this view shows
+        report["n_visible"] = int(len(self._visible))
+        levels = []
+        for entry in report.get("levels", []):
+            level = int(entry["level"])
+            column = self._assignments[self._cluster_column_of(level)]
+            hidden = ~column.isin(self._visible_ids(level))
+            levels.append({**entry, "n_visible": len(self._visible_ids(level)),
+                           "hidden_conversations": int(hidden.sum()),
+                           "hidden_conversation_share": float(hidden.mean()) if len(hidden) else 0.0})
+        extra = int(self._all_clusters["visible"].sum()) - len(self._visible)
+        if extra > 0:
+            reasons = dict(report.get("hidden_reasons", {}))
+            reasons["hidden by the view (stricter thresholds, or a sibling remainder below them)"] = extra
+            report["hidden_reasons"] = reasons
+        if levels:
+            report["levels"] = levels
+            report["hidden_conversation_share"] = levels[0]["hidden_conversation_share"]
         report["view_thresholds"] = {"min_users": self.privacy.min_users,
                                      "min_conversations": self.privacy.min_conversations}
         return report
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table this view can show (used by tests that check thresholds hold everywhere)."""
+        """Every table this view can show, keyed ``method:argument:level`` (the privacy tests and ``clio-kit eval
+        privacy`` attack each one; :meth:`tree` and :meth:`compare_windows` are attacked separately)."""
         out = {"clusters": self.clusters(), "cluster_map": self.cluster_map()}
         for facet in self.facets:
             out[f"distribution:{facet}"] = self.facet_distribution(facet)
+            for level in self.levels:
+                out[f"crosstab:{facet}:L{level}"] = self.crosstab(facet, level)
+                out[f"base_rates:{facet}:L{level}"] = self.base_rates(facet, level=level)
+            out[f"facet_trend:{facet}"] = self.facet_trend(facet)
         for level in self.levels:
-            out[f"base_rates:language:L{level}"] = self.base_rates("language", level=level)
             out[f"trend:L{level}"] = self.trend(level=level)
-        out["facet_trend:language"] = self.facet_trend("language")
         return out
 
     def _repr_html_(self) -> str:
@@ -318,7 +423,7 @@ class PrivacyView:
         banner = "" if self.uses_llm else "<p><b>Names generated offline from key phrases (no LLM).</b></p>"
         return (f"<div><h4>Privacy-gated view: {self.n_conversations:,} conversations</h4>{banner}"
                 f"<p>Thresholds: &ge;{self.privacy.min_users} users and &ge;{self.privacy.min_conversations} "
-                f"conversations per cell; {s['n_visible']} of {s['n_clusters']} clusters visible.</p>"
+                f"conversations per cell; {len(self._visible)} of {s['n_clusters']} clusters visible.</p>"
                 f"<table><tr><th>Top-level cluster</th><th>Conversations</th><th>Share</th></tr>{rows}</table></div>")
 
 

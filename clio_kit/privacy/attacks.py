@@ -1,0 +1,302 @@
+"""Attacks on the gated view's own tables: what a reader with a pencil could learn that the gate promises to hide.
+
+:func:`attack_view` runs three attacks on every table of :meth:`PrivacyView.tables`, on :meth:`PrivacyView.tree`
+and on a window comparison per level, and counts what gets through (the privacy tests want 0 of each; ``clio-kit
+eval privacy`` prints the counts):
+
+(a) *named rare values*: a facet value below the thresholds overall (fewer than ``min_users`` users or
+    ``min_conversations`` conversations in the whole run) named anywhere in a table of that facet;
+(b) *small counts*: a shown count of conversations (or users) greater than 0 but below the thresholds;
+(c) *recovered cells*: a hidden cell worked out by subtraction from shown totals, margins and shares: a row or
+    column whose total is public (cluster sizes, value counts, window totals, the run's size) with exactly one
+    unknown cell gives that cell away (repeated until nothing changes; a line whose rest is 0 makes all its
+    unknowns 0). A recovered nonzero table cell counts, as does any recovered group of conversations below the
+    thresholds (e.g. a parent's conversations outside its visible children, or a value's conversations in hidden
+    clusters).
+
+Attack (a) needs the run's true value counts (it is an evaluation, not something a reader can do); (b) and (c) use
+only what the view shows.
+
+>>> report = attack_view(clio_kit.open_run("runs/demo").view())      # doctest: +SKIP
+>>> report.counts()                                                   # doctest: +SKIP
+{'named_rare_values': 0, 'small_counts': 0, 'recovered_cells': 0}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .gate import passes_thresholds
+
+if TYPE_CHECKING:
+    from .view import PrivacyView
+
+__all__ = ["AttackReport", "attack_view", "solve_table"]
+
+
+@dataclass
+class AttackReport:
+    """What the three attacks found (each entry says which table and which cell); empty lists mean the gate held."""
+
+    named_rare_values: list[str] = field(default_factory=list)
+    small_counts: list[str] = field(default_factory=list)
+    recovered_cells: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"named_rare_values": len(self.named_rare_values), "small_counts": len(self.small_counts),
+                "recovered_cells": len(self.recovered_cells)}
+
+    @property
+    def passed(self) -> bool:
+        return not any(self.counts().values())
+
+    def summary(self) -> str:
+        c = self.counts()
+        return (f"attacks on {len(self.tables)} gated tables: {c['named_rare_values']} named rare values, "
+                f"{c['small_counts']} shown counts below the thresholds, {c['recovered_cells']} cells recovered "
+                "by subtraction")
+
+
+def solve_table(cells: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarray
+                ) -> tuple[list[tuple[int, int, float]], list[tuple[str, int, float]]]:
+    """Solve a table of counts line by line: ``cells`` has NaN where unknown, totals NaN where not public.
+
+    Returns the recovered cells ``(row, column, value)`` and the rest of every line that still has unknowns
+    ``("row"|"col", index, rest)``.
+
+    >>> cells = np.array([[10.0, np.nan], [np.nan, np.nan]])
+    >>> solve_table(cells, np.array([13.0, 40.0]), np.array([30.0, np.nan]))
+    ([(0, 1, 3.0), (1, 0, 20.0)], [('row', 1, 20.0)])
+    """
+    values = np.array(cells, dtype=float)
+    known = ~np.isnan(values)
+    recovered: list[tuple[int, int, float]] = []
+    changed = True
+    while changed:
+        changed = False
+        for axis, totals in (("row", row_totals), ("col", col_totals)):
+            for index, total in enumerate(totals):
+                if np.isnan(total):
+                    continue
+                line_known = known[index] if axis == "row" else known[:, index]
+                unknown = np.flatnonzero(~line_known)
+                if not len(unknown):
+                    continue
+                line = values[index] if axis == "row" else values[:, index]
+                rest = float(total - np.nansum(np.where(line_known, line, 0.0)))
+                if len(unknown) == 1 or abs(rest) < 0.5:
+                    for k in unknown:
+                        i, j = (index, int(k)) if axis == "row" else (int(k), index)
+                        value = rest if len(unknown) == 1 else 0.0
+                        values[i, j], known[i, j] = value, True
+                        recovered.append((i, j, value))
+                    changed = True
+    rests = []
+    for axis, totals in (("row", row_totals), ("col", col_totals)):
+        for index, total in enumerate(totals):
+            line_known = known[index] if axis == "row" else known[:, index]
+            if np.isnan(total) or line_known.all():
+                continue
+            line = values[index] if axis == "row" else values[:, index]
+            rests.append((axis, index, float(total - np.nansum(np.where(line_known, line, 0.0)))))
+    return recovered, rests
+
+
+def _rare_values(view: PrivacyView, facet: str) -> set[str]:
+    frame = pd.DataFrame({"value": view._facet_values(facet).astype(str).to_numpy(),
+                          "user": view._assignments["user_id"].to_numpy()})
+    counts = frame.groupby("value").agg(n=("user", "size"), users=("user", "nunique"))
+    return set(counts.index[~passes_thresholds(counts["users"], counts["n"], view.privacy)])
+
+
+class _Attack:
+    def __init__(self, view: PrivacyView) -> None:
+        self.view = view
+        self.report = AttackReport()
+        self.min_users = view.privacy.min_users
+        self.min_conversations = view.privacy.min_conversations
+        self.total = float(view.n_conversations)
+
+    # -- attack (b) ---------------------------------------------------------------------------------------------
+    def small(self, name: str, values: Any, minimum: int, what: str) -> None:
+        numbers = pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()), errors="coerce").dropna()
+        for value in numbers[(numbers > 0) & (numbers < minimum)]:
+            self.report.small_counts.append(f"{name}: {what} {value:g}")
+
+    # -- attack (c) ---------------------------------------------------------------------------------------------
+    def solve(self, name: str, cells: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarray,
+              row_names: list[Any], col_names: list[Any], real_rows: int, real_cols: int) -> None:
+        """Rows/columns beyond ``real_rows``/``real_cols`` are groups outside the table (hidden clusters, no
+        timestamp): recovering them matters only below the thresholds."""
+        recovered, rests = solve_table(cells, row_totals, col_totals)
+        for i, j, value in recovered:
+            real = i < real_rows and j < real_cols
+            if value >= 0.5 and (real or value < self.min_conversations):
+                self.report.recovered_cells.append(f"{name}: [{row_names[i]}, {col_names[j]}] = {value:g}")
+        for axis, index, rest in rests:
+            if 0.5 <= rest < self.min_conversations:
+                label = row_names[index] if axis == "row" else col_names[index]
+                self.report.recovered_cells.append(f"{name}: rest of {axis} {label} = {rest:g}")
+
+    def grid(self, name: str, shown: pd.DataFrame, row_totals: pd.Series, col_totals: pd.Series, *,
+             hidden_row: bool, extra_col_total: float | None | bool = False) -> None:
+        """``shown``: rows x columns with NaN where hidden. Adds the extra row of hidden clusters (its total is
+        the run's size minus the rows') and, if ``extra_col_total`` is not False, an extra column of
+        conversations outside the columns (its total when known, else None)."""
+        cells = shown.to_numpy(dtype=float)
+        r_tot = row_totals.reindex(shown.index).to_numpy(dtype=float)
+        c_tot = col_totals.reindex(shown.columns).to_numpy(dtype=float)
+        rows, cols = list(shown.index), list(shown.columns)
+        real_rows, real_cols = len(rows), len(cols)
+        if hidden_row:
+            cells = np.vstack([cells, np.full((1, cells.shape[1]), np.nan)])
+            r_tot = np.append(r_tot, self.total - np.nansum(r_tot))
+            rows.append("(hidden clusters)")
+        if extra_col_total is not False:
+            cells = np.hstack([cells, np.full((cells.shape[0], 1), np.nan)])
+            c_tot = np.append(c_tot, np.nan if extra_col_total is None else float(extra_col_total))
+            cols.append("(outside the columns)")
+        self.solve(name, cells, r_tot, c_tot, rows, cols, real_rows, real_cols)
+
+
+def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
+    """Run attacks (a), (b) and (c) of the module docstring on every table of ``view``, its tree and (with
+    ``windows``) a before/after comparison per level split at the median timestamp."""
+    attack = _Attack(view)
+    report = attack.report
+    tables = _public_tables(view)
+    report.tables = [*tables, "tree"]
+    sizes = view.clusters().set_index("cluster_id")["n_conversations"].astype(float)
+    distributions = {facet: tables[f"distribution:{facet}"].set_index("value")["n_conversations"].astype(float)
+                     for facet in view.facets}
+    periods_missing = view._periods("W") is not None and bool(view._periods("W").isna().any())
+    period_totals = _public_period_totals(tables)
+
+    for name, table in tables.items():
+        kind, *rest = name.split(":")
+        facet = rest[0] if kind in ("distribution", "crosstab", "base_rates", "facet_trend") else None
+        # (a) named rare values
+        if facet is not None:
+            rare = _rare_values(view, facet)
+            named = set(table.columns.astype(str)) if kind == "crosstab" else set(table["value"].astype(str))
+            report.named_rare_values += [f"{name}: {v}" for v in sorted(named & rare)]
+        # (b) small counts
+        if kind == "crosstab":
+            attack.small(name, table.to_numpy(), attack.min_conversations, "conversations")
+        for column, minimum in (("n_conversations", attack.min_conversations), ("n_users", attack.min_users),
+                                ("cluster_n", attack.min_conversations)):
+            if column in table.columns:
+                attack.small(name, table[column], minimum, column)
+        # (c) recovered cells
+        if kind == "distribution":
+            rest_n = attack.total - table["n_conversations"].sum()
+            if 0.5 <= rest_n < attack.min_conversations:
+                report.recovered_cells.append(f"{name}: values not listed = {rest_n:g}")
+        elif kind == "crosstab":
+            level = int(rest[1][1:])
+            ids = view.clusters(level).sort_values("cluster_id")["cluster_id"].tolist()
+            shown = table.set_axis(ids, axis=0)
+            attack.grid(name, shown, sizes, distributions[facet], hidden_row=True)
+        elif kind == "base_rates":
+            level = int(rest[1][1:])
+            ids = view.clusters(level).sort_values("cluster_id")["cluster_id"].tolist()
+            open_cells = table[~table["suppressed"].astype(bool)]
+            shown = open_cells.pivot(index="cluster_id", columns="value", values="n_conversations").reindex(index=ids, columns=distributions[facet].index)
+            value_totals = (table.groupby("value")["share_overall"].first() * attack.total).round()
+            cluster_totals = table.groupby("cluster_id")["cluster_n"].first().astype(float)
+            attack.grid(name, shown, cluster_totals.combine_first(sizes), value_totals.combine_first(
+                distributions[facet]), hidden_row=True)
+        elif kind == "trend" and len(table):
+            level = int(rest[0][1:])
+            ids = view.clusters(level).sort_values("cluster_id")["cluster_id"].tolist()
+            periods = sorted(set(table["period"]) | set(period_totals))
+            shown = table.pivot(index="cluster_id", columns="period", values="n_conversations").reindex(index=ids, columns=periods)
+            attack.grid(name, shown, sizes, pd.Series(period_totals, dtype=float), hidden_row=True,
+                        extra_col_total=_extra_period_total(attack.total, periods, period_totals)
+                        if periods_missing else False)
+        elif kind == "facet_trend" and len(table):
+            periods = sorted(set(table["period"]) | set(period_totals))
+            shown = table.pivot(index="value", columns="period", values="n_conversations").reindex(index=distributions[facet].index, columns=periods)
+            attack.grid(name, shown, distributions[facet], pd.Series(period_totals, dtype=float),
+                        hidden_row=False, extra_col_total=_extra_period_total(attack.total, periods, period_totals)
+                        if periods_missing else False)
+
+    _attack_tree(attack, view.tree())
+    if windows and view._periods("W") is not None:
+        _attack_windows(attack, view)
+    return report
+
+
+def _public_tables(view: PrivacyView) -> dict[str, pd.DataFrame]:
+    """Every table the view's public methods return (built here, so that any view can be attacked)."""
+    out = {"clusters": view.clusters(), "cluster_map": view.cluster_map()}
+    for facet in view.facets:
+        out[f"distribution:{facet}"] = view.facet_distribution(facet)
+        for level in view.levels:
+            out[f"crosstab:{facet}:L{level}"] = view.crosstab(facet, level)
+            out[f"base_rates:{facet}:L{level}"] = view.base_rates(facet, level=level)
+        out[f"facet_trend:{facet}"] = view.facet_trend(facet)
+    for level in view.levels:
+        out[f"trend:L{level}"] = view.trend(level=level)
+    return out
+
+
+def _public_period_totals(tables: dict[str, pd.DataFrame]) -> dict[Any, float]:
+    """A period's total is public when some facet's trend shows every nonempty cell of it."""
+    totals: dict[Any, float] = {}
+    for name, table in tables.items():
+        if not name.startswith("facet_trend:") or table.empty:
+            continue
+        for period, group in table.groupby("period"):
+            if group["n_conversations"].notna().all():
+                totals[period] = float(group["n_conversations"].sum())
+    return totals
+
+
+def _extra_period_total(total: float, periods: list[Any], known: dict[Any, float]) -> float | None:
+    return total - sum(known[p] for p in periods) if all(p in known for p in periods) else None
+
+
+def _attack_tree(attack: _Attack, tree: list[dict[str, Any]]) -> None:
+    def walk(node: dict[str, Any], path: str) -> None:
+        attack.small("tree", [node["n_conversations"]], attack.min_conversations, f"{path} conversations")
+        if node.get("n_users") is not None:
+            attack.small("tree", [node["n_users"]], attack.min_users, f"{path} users")
+        children = node.get("children", [])
+        if children:
+            rest = node["n_conversations"] - sum(child["n_conversations"] for child in children)
+            if 0.5 <= rest < attack.min_conversations:
+                attack.report.recovered_cells.append(f"tree: rest of {path} = {rest:g}")
+        for child in children:
+            walk(child, f"{path} > {child['name']}")
+
+    for root in tree:
+        walk(root, str(root["name"]))
+    rest = attack.total - sum(root["n_conversations"] for root in tree)
+    if 0.5 <= rest < attack.min_conversations:
+        attack.report.recovered_cells.append(f"tree: rest of the run = {rest:g}")
+
+
+def _attack_windows(attack: _Attack, view: PrivacyView) -> None:
+    stamps = pd.to_datetime(view._assignments["timestamp"], utc=True, errors="coerce").dropna()
+    if stamps.nunique() < 2:
+        return
+    split = stamps.sort_values().iloc[len(stamps) // 2]
+    for level in view.levels:
+        name = f"compare_windows:L{level}"
+        attack.report.tables.append(name)
+        comparison = view.compare_windows(split=split, level=level)
+        table = comparison.table.set_index("cluster_id")
+        for column, minimum in (("before_n", attack.min_conversations), ("after_n", attack.min_conversations),
+                                ("before_users", attack.min_users), ("after_users", attack.min_users)):
+            attack.small(name, table[column], minimum, column)
+        shown = table[["before_n", "after_n"]].set_axis(["before", "after"], axis=1)
+        totals = pd.Series({"before": comparison.n_before, "after": comparison.n_after}, dtype=float)
+        outside = (attack.total - totals.sum()) if totals.notna().all() else None
+        attack.grid(name, shown, table["n_conversations"].astype(float), totals, hidden_row=True,
+                    extra_col_total=outside)
