@@ -6,10 +6,11 @@ each visible cluster of one level is counted in both. What is shown obeys the pr
 
 - a cluster's count in a window is shown only if that window's cell holds at least ``min_users`` distinct users AND
   ``min_conversations`` conversations; otherwise the cell reads ``"< threshold"`` (zero reads the same);
-- complementary suppression: a cluster's all-time size is public (``PrivacyView.clusters``) and so are the window
-  totals, so a shown cell could give away a hidden one by subtraction. A shown cell is therefore suppressed too
-  (it reads ``"suppressed"``) whenever the rest of its cluster (all-time size minus its shown cells) or the rest
-  of its window (window total minus its shown cells) would be a nonzero group below the thresholds;
+- complementary suppression (:mod:`clio_kit.privacy.suppression`, shared with every table of the view): a
+  cluster's all-time size is public (``PrivacyView.clusters``) and so are the window totals, so a shown cell could
+  give away a hidden one by subtraction. A shown cell is therefore suppressed too (it reads ``"suppressed"``)
+  until no hidden cell of a cluster (row) or window (column) can be worked out from the shown ones and no nonzero
+  rest below the thresholds is left;
 - shares, changes, intervals, tests and mean concern are computed from shown cells only.
 
 Clusters hidden in the view (thresholds overall, audit, hidden parent) never appear. Windows are half-open
@@ -42,6 +43,7 @@ import pandas as pd
 from ..analysis import benjamini_hochberg, wilson_interval
 from ..errors import ConfigError, InputError
 from .gate import passes_thresholds
+from .suppression import suppress_table
 
 if TYPE_CHECKING:
     from .view import PrivacyView
@@ -377,7 +379,7 @@ def compare_windows(view: PrivacyView, before: tuple[Any, Any] | None = None, af
     for name in _WINDOWS:
         if totals[name] is None:
             primary[name] = False
-    shown = _complementary_suppression(frame, primary, n_cell, privacy)
+    shown = _complementary_suppression(frame, primary, privacy)
 
     table = visible.copy()
     for name in _WINDOWS:
@@ -406,45 +408,16 @@ def compare_windows(view: PrivacyView, before: tuple[Any, Any] | None = None, af
                             concern_approximate=approximate, notes=notes)
 
 
-def _complementary_suppression(frame: pd.DataFrame, primary: pd.DataFrame, n_cell: pd.DataFrame,
-                               privacy: Any, *, windows: bool = True) -> pd.DataFrame:
-    """Suppress shown cells until no cluster (row) and no window (column) has a nonzero remainder below the
-    thresholds: the remainder of a row is everything of the cluster outside its shown cells (its all-time size is
-    public); of a column, everything in the window outside its shown cells (hidden clusters included).
-    ``windows=False`` checks rows only (for statistics whose window totals are not shown)."""
-    shown = primary.copy()
-    position = pd.Index(shown.index).get_indexer(frame["cluster"].to_numpy())  # -1: not a row (hidden cluster)
-    segments = frame["segment"].to_numpy()
-    column = np.select([segments == w for w in _WINDOWS], list(range(len(_WINDOWS))), -1)
-    in_table = position >= 0
-    for _ in range(4 * (len(shown) + 2)):  # each pass suppresses at least one cell, or stops
-        changed = False
-        grid = shown[list(_WINDOWS)].to_numpy(dtype=bool)
-        covered = in_table & (column >= 0) & grid[np.maximum(position, 0), np.maximum(column, 0)]
-        rest = frame[in_table & ~covered]
-        by_row = rest.groupby("cluster").agg(n=("user", "size"), users=("user", "nunique"))
-        bad = by_row[~passes_thresholds(by_row["users"], by_row["n"], privacy)]
-        for cluster in bad.index:
-            cells = [w for w in _WINDOWS if shown.at[cluster, w]]
-            if cells:
-                smallest = min(cells, key=lambda w: (n_cell.at[cluster, w], w))
-                shown.at[cluster, smallest] = False
-                changed = True
-        if changed:
-            continue
-        if not windows:
-            return shown
-        for name in _WINDOWS:
-            rest = frame[(segments == name) & ~covered]
-            n, users = len(rest), rest["user"].nunique()
-            if n and not bool(passes_thresholds(users, n, privacy)) and shown[name].any():
-                candidates = shown.index[shown[name].to_numpy()]
-                smallest = min(candidates, key=lambda c: (n_cell.at[c, name], c))
-                shown.at[smallest, name] = False
-                changed = True
-        if not changed:
-            return shown
-    raise RuntimeError("complementary suppression did not settle")  # pragma: no cover - each pass shrinks `shown`
+def _complementary_suppression(frame: pd.DataFrame, primary: pd.DataFrame, privacy: Any, *,
+                               windows: bool = True) -> pd.DataFrame:
+    """Suppress shown cells (via :func:`clio_kit.privacy.suppression.suppress_table`) until no hidden cell and no
+    small group can be worked out by subtraction: a cluster's all-time size is public (rows), and so are the
+    window totals (columns; hidden clusters and conversations outside both windows are the extra row and column).
+    ``windows=False`` protects rows only (for statistics whose window totals are not shown)."""
+    records = frame.rename(columns={"cluster": "row", "segment": "column"})
+    table = suppress_table(records, list(primary.index), list(_WINDOWS), privacy, primary=primary[list(_WINDOWS)],
+                           column_totals=windows)
+    return table.shown.astype(bool)
 
 
 def _add_change(table: pd.DataFrame, totals: dict[str, int | None]) -> None:
@@ -512,7 +485,7 @@ def _add_concern(table: pd.DataFrame, view: PrivacyView, frame: pd.DataFrame, sh
                                                      privacy), index=ids, columns=list(_WINDOWS))
     # the cluster's other rated conversations must be none or pass the thresholds too: an all-time mean concern
     # per cluster may be public, and it would give away a small group's mean by subtraction
-    ok = _complementary_suppression(rated, primary, n_rated, privacy, windows=False)
+    ok = _complementary_suppression(rated, primary, privacy, windows=False)
     means, variances = cell("mean"), cell("var").fillna(0.0)
     per_window: dict[str, dict[int, tuple[float, float, int]]] = {w: {} for w in _WINDOWS}
     for w in _WINDOWS:

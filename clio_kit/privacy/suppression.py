@@ -133,17 +133,19 @@ def suppress_table(records: pd.DataFrame, rows: Sequence[Hashable], columns: Seq
     for _ in range(shape[0] * shape[1] + 1):  # each pass hides at least one more cell, or stops
         offending = _offending_lines(n, shown, row_lines, col_lines, group_passes)
         changed = False
+        touched: set[tuple[str, int]] = set()  # a line with a newly hidden cell is re-checked in the next pass
         for axis, index in offending:
+            if (axis, index) in touched:
+                continue
             line = shown[index, :n_cols] if axis == "row" else shown[:n_rows, index]
             sizes = n[index, :n_cols] if axis == "row" else n[:n_rows, index]
             candidates = np.flatnonzero(line)
             if not len(candidates):
                 continue  # nothing left to hide in this line
             pick = candidates[np.argmin(sizes[candidates])]  # smallest first (ties: first in order)
-            if axis == "row":
-                shown[index, pick] = False
-            else:
-                shown[pick, index] = False
+            i, j = (index, int(pick)) if axis == "row" else (int(pick), index)
+            shown[i, j] = False
+            touched |= {("row", i), ("col", j)}
             changed = True
         if not changed:
             break
@@ -206,29 +208,51 @@ def _offending_lines(n: np.ndarray, shown: np.ndarray, row_lines: list[int], col
                      group_passes: Any) -> list[tuple[str, int]]:
     """Lines to protect next: those through which the pencil attack recovers a hidden nonzero cell earliest
     (cells of the extra row/column only matter below the thresholds), else those whose unknown rest is a nonzero
-    group below the thresholds. A leak is blamed on the line that solved it, or, when that line shows nothing
-    that could still be hidden, on the other line through the cell."""
+    group below the thresholds."""
     n_rows, n_cols = n.shape[0] - 1, n.shape[1] - 1
     solved, known = solve_lines(shown | (n == 0), row_lines, col_lines)
     leaks = [(i, j, line, wave) for i, j, line, wave in solved if n[i, j] and
              ((i < n_rows and j < n_cols) or not group_passes([(i, j)]))]
+    offending: dict[tuple[str, int], None] = {}
+    solved_by = {(i, j): line for i, j, line, _wave in solved}
+    rows, cols = set(row_lines), set(col_lines)
+
+    def blame(axis: str, index: int, skip: tuple[int, int] | None, seen: set[tuple[str, int]]) -> None:
+        """Protect a line that gives a cell (or small rest) away; if it shows nothing, protect the lines that
+        solved its other cells instead (the chain), since its total alone says only what is public."""
+        if (axis, index) in seen:
+            return
+        seen.add((axis, index))
+        if (shown[index, :n_cols] if axis == "row" else shown[:n_rows, index]).any():
+            offending[(axis, index)] = None
+            return
+        others = [(index, k) for k in range(n.shape[1])] if axis == "row" else [(k, index) for k in range(n.shape[0])]
+        for cell in others:
+            if cell != skip and cell in solved_by:
+                blame(*solved_by[cell], cell, seen)
+
     if leaks:
         first = min(wave for *_, wave in leaks)
-        offending: dict[tuple[str, int], None] = {}
-        for i, j, (axis, index), wave in leaks:
+        before = shown | (n == 0)  # what is known when the first leaking wave starts
+        for i, j, _line, wave in solved:
+            if wave < first:
+                before[i, j] = True
+        for i, j, _line, wave in leaks:
             if wave != first:
                 continue
-            other = ("col", j) if axis == "row" else ("row", i)
-            fixable = shown[index, :n_cols].any() if axis == "row" else shown[:n_rows, index].any()
-            offending[(axis, index) if fixable else other] = None
-        return list(offending)
-    bad = []
+            # every line through the cell whose other cells are known gives it away
+            if i in rows and before[i, np.arange(n.shape[1]) != j].all():
+                blame("row", i, (i, j), set())
+            if j in cols and before[np.arange(n.shape[0]) != i, j].all():
+                blame("col", j, (i, j), set())
+        if offending:
+            return list(offending)
     for i in row_lines:
         cells = [(i, int(j)) for j in np.flatnonzero(~known[i])]
         if cells and sum(int(n[a, b]) for a, b in cells) and not group_passes(cells):
-            bad.append(("row", i))
+            blame("row", i, None, set())
     for j in col_lines:
         cells = [(int(i), j) for i in np.flatnonzero(~known[:, j])]
         if cells and sum(int(n[a, b]) for a, b in cells) and not group_passes(cells):
-            bad.append(("col", j))
-    return bad
+            blame("col", j, None, set())
+    return list(offending)
