@@ -43,7 +43,7 @@ import numpy as np
 from .text import guess_language, is_cjk, is_dropped, phrases, run_stopwords, tokenize_segments
 
 __all__ = ["ClusterLabel", "KeyphraseNamer", "GENERIC_NAME", "format_name", "describe", "select_keywords",
-           "imperative"]
+           "imperative", "distinct_names"]
 
 GENERIC_NAME = "Miscellaneous requests"
 MAJOR_LANGUAGE_SHARE = 0.2  # a language with at least this share of a cluster's conversations is "major"
@@ -505,3 +505,67 @@ def imperative(text: str, language: str | None = None) -> str | None:
         stripped = _POLITE_ENDINGS.sub("", stripped).rstrip(" ,")
         text = stripped or text
     return text[:1].upper() + text[1:]
+
+
+def distinct_names(levels: Sequence[Mapping[int, ClusterLabel]], parents: Sequence[Any],
+                   sizes: Sequence[Mapping[int, float]] | None = None,
+                   max_words: int = 10) -> list[dict[int, ClusterLabel]]:
+    """Labels per level (base first) renamed so that no two siblings, and no cluster and an ancestor, share a
+    name. ``parents[l][i]`` is the parent of node ``i`` of level ``l``; the top level's nodes are all siblings.
+
+    Going down from the top, the larger of two clashing siblings keeps its name (and a parent keeps its own); the
+    other gets its next most distinctive key phrase not yet in its name ("Recipes (dinner)"), or a number when it
+    has none left.
+
+    >>> kids = {0: ClusterLabel("Cake recipe", "", ("cake recipe", "chocolate")),
+    ...         1: ClusterLabel("Cake recipe", "", ("cake recipe", "eggless")), 2: ClusterLabel("Soup", "", ("soup",))}
+    >>> tops = {0: ClusterLabel("Cake recipe", "", ("cake recipe",))}
+    >>> named = distinct_names([kids, tops], [[0, 0, 0]], [{0: 5, 1: 3, 2: 2}, {0: 10}])
+    >>> [named[0][i].name for i in range(3)], named[1][0].name
+    (['Cake recipe (chocolate)', 'Cake recipe (eggless)', 'Soup'], 'Cake recipe')
+    """
+    from dataclasses import replace
+
+    out = [dict(level) for level in levels]
+    n_levels = len(out)
+    taken_above: dict[tuple[int, int], set[str]] = {}  # (level, node) -> names of the node and its ancestors
+    for level in range(n_levels - 1, -1, -1):
+        groups: dict[int, list[int]] = {}
+        for node in out[level]:
+            parent = int(parents[level][node]) if level < len(parents) else -1
+            groups.setdefault(parent, []).append(node)
+        weight = sizes[level] if sizes is not None and level < len(sizes) else {}
+        for parent, nodes in groups.items():
+            above = taken_above.get((level + 1, parent), set()) if parent >= 0 else set()
+            used: set[str] = set()
+            for node in sorted(nodes, key=lambda n: (-float(weight.get(n, 0.0)), n)):
+                label = out[level][node]
+                name = label.name
+                if _key(name) in used or _key(name) in above:
+                    name = _alternative(label, used | above, max_words)
+                    out[level][node] = replace(label, name=name)
+                used.add(_key(name))
+                taken_above[(level, node)] = above | {_key(name)}
+    return out
+
+
+def _key(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def _alternative(label: ClusterLabel, taken: set[str], max_words: int) -> str:
+    """The label's name with its next key phrase not already in it, or a number, avoiding ``taken``."""
+    base = label.name
+    for keyword in label.keywords:
+        if keyword.lower() in base.lower():
+            continue
+        name = f"{base} ({keyword})"
+        words = name.split()
+        if len(words) > max_words:
+            name = " ".join(base.split()[: max(max_words - len(keyword.split()), 1)]).rstrip(",:") + f" ({keyword})"
+        if _key(name) not in taken:
+            return name
+    number = 2
+    while _key(f"{base} ({number})") in taken:
+        number += 1
+    return f"{base} ({number})"
