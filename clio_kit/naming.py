@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from .text import guess_language, is_cjk, is_dropped, phrases, run_stopwords, tokenize_segments
+from .text import (MAX_CHARS, guess_language, is_cjk, is_dropped, phrases, run_stopwords, script_languages,
+                   stopwords, tokenize_segments)
 
 __all__ = ["ClusterLabel", "KeyphraseNamer", "GENERIC_NAME", "format_name", "describe", "select_keywords",
            "imperative", "distinct_names"]
@@ -201,7 +202,9 @@ class KeyphraseNamer:
     """Name clusters offline from k-anonymous key phrases ranked by c-TF-IDF.
 
     Parameters: ``min_users`` -- a phrase (or language) may appear in a cluster's label only if at least this many
-    distinct users of the cluster used it; ``n_keywords`` -- key phrases kept per cluster; ``max_name_words``.
+    distinct users of the cluster used it; ``n_keywords`` -- key phrases kept per cluster; ``max_name_words``;
+    ``requests`` -- name a cluster after a request its users share, when there is one (off for parents: one
+    request is too narrow for a group of clusters).
 
     Learned: ``labels_`` ``{cluster: ClusterLabel}`` for every cluster in ``labels``; ``language_shares_``
     ``{cluster: {code: share}}`` (languages with >= ``min_users`` users only); ``n_users_`` ``{cluster: users}``.
@@ -211,10 +214,11 @@ class KeyphraseNamer:
     'Pasta recipe'
     """
 
-    def __init__(self, min_users: int = 5, n_keywords: int = 6, max_name_words: int = 10):
+    def __init__(self, min_users: int = 5, n_keywords: int = 6, max_name_words: int = 10, requests: bool = True):
         self.min_users = min_users
         self.n_keywords = n_keywords
         self.max_name_words = max_name_words
+        self.requests = requests
 
     # -- fitting ------------------------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[int], user_ids: Sequence[str],
@@ -255,8 +259,9 @@ class KeyphraseNamer:
         users_per_cluster = np.asarray(pairs_to_clusters.sum(axis=1)).ravel().astype(int)
 
         # phrases: stopwords of every language the run detects never count (a Persian "in" in a Spanish text too)
-        counted = pd.Series([c for c in codes if c]).value_counts()
-        stop = run_stopwords(frozenset(counted[counted >= self.min_users].index))
+        counted = pd.Series([c for c in codes if c], dtype=object).value_counts()
+        unknown = {code for text, c in zip(texts, codes) if not c for code in script_languages(text[:MAX_CHARS])}
+        stop = run_stopwords(frozenset(counted[counted >= self.min_users].index) | unknown)
         tokens = [_content_words(text, code, stop) for text, code in zip(texts, codes)]
         docs = [[p for segment in segments for p in phrases(segment)] for segments in tokens]
         vectorizer = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float32)
@@ -299,7 +304,7 @@ class KeyphraseNamer:
             language_of = {str(vocabulary[c]): phrase_language[c] for c in columns}
             self.language_shares_[cluster] = shares[row]
             self.n_users_[cluster] = int(users_per_cluster[row])
-            request = self._request(members[row], texts, codes, tokens, user_codes, eligible_users, row,
+            request = None if not self.requests else self._request(members[row], texts, codes, tokens, user_codes, eligible_users, row,
                                     vocabulary, embeddings)
             self.labels_[cluster] = self._label(ranked, dict(zip(ranked, n_users)), shares[row], language_of,
                                                 int(users_per_cluster[row]), len(members[row]), request)
@@ -477,7 +482,7 @@ def _mmr_order(columns: list[int], relevance: np.ndarray, presence: Any, weight:
     return [columns[i] for i in order]
 
 
-_PLAIN_REQUEST = re.compile(r"^[^\W\d_]+(?:[\s,'’¿¡、，-]+[^\W\d_]+)*[\s.?!。？！]*$")
+_PLAIN_REQUEST = re.compile(r"^[^\W\d_]+(?:[\s,'’¿¡、，،-]+[^\W\d_]+)*[\s.?!。？！؟]*$")
 _POLITE_OPENERS = re.compile(
     r"^(?:(?:hi|hello|hey)[\s,!.]+)?(?:(?:please|pls|kindly)\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|"
     r"i\s+(?:want|need|would\s+like)\s+you\s+to\s+|i\s+want\s+to\s+ask\s+you\s+to\s+)?(?:please\s+)?", re.IGNORECASE)
@@ -494,10 +499,17 @@ def imperative(text: str, language: str | None = None) -> str | None:
     'Write a poem about the sea'
     >>> imperative("How do I make sourdough bread?"), imperative("Call 555 1234"), imperative("Hi [NAME]")
     ('How do I make sourdough bread?', None, None)
+    >>> imperative("Hallo, wie stricke ich einen Schal?", "de")
+    'Wie stricke ich einen Schal?'
+
     """
     text = " ".join(str(text).split())
     if not text or not _PLAIN_REQUEST.match(text):
         return None
+    parts = re.split(r"[,،、，]\s*", text, maxsplit=1)
+    if len(parts) == 2 and parts[1] and all(is_dropped(w, stopwords(language or "en"))
+                                            for w in re.findall(r"[^\W\d_]+", parts[0].lower())):
+        text = parts[1]  # a greeting or filler before the request ("Hallo, ...", "안녕하세요, ...")
     if language in (None, "en"):
         stripped = _POLITE_OPENERS.sub("", text, count=1)
         if stripped != text:

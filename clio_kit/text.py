@@ -34,6 +34,7 @@ from typing import Any
 from . import scripts
 
 __all__ = ["tokenize", "tokenize_segments", "phrases", "guess_language", "stopwords", "run_stopwords", "is_dropped",
+           "script_languages",
            "is_cjk",
            "SUPPORTED_LANGUAGES"]
 
@@ -113,7 +114,7 @@ _EXTRA_STOPWORDS = {
     "uk": """не і й в у на з із зі що як це та до за по від для я ти він вона воно ми ви вони мені мене тебе тобі
         йому їй нам вам їм так ні а але чи є був була було були буде бути цей ця це ці той та те ті там тут де
         коли який яка яке які дуже все всі вже ще тільки лише може можна треба мій моя моє мої твій твоя свій
-        наш ваш його її їх про при без над під через щоб якщо бо аби же ж чому хто нас вас""",
+        наш ваш його її їх про при без над під через щоб якщо бо аби же ж чому хто нас вас привіт дякую""",
     "ru": "это как что не ты вы мне меня тебя тебе можно нужно пожалуйста привет спасибо",
     "he": """של את על זה זו זאת אני אתה את הוא היא אנחנו אתם הם הן לא כן מה עם גם יש אין אבל או כי אם כל רק עוד
         כמו אל לי לך לו לה לנו שלי שלך שלו שלה היה הייתה להיות אפשר צריך רוצה תן תודה שלום איך למה מי""",
@@ -162,6 +163,23 @@ def run_stopwords(languages: frozenset[str]) -> frozenset[str]:
     for language in languages:
         words |= stopwords(language)
     return frozenset(words)
+
+
+# Scripts whose text tells which stop lists may apply when no language was detected for it.
+_SCRIPT_LANGUAGES = ((re.compile("[\u0600-\u06ff]"), ("fa", "ar", "ur", "ku")), (re.compile("[\u0590-\u05ff]"), ("he",)),
+                     (re.compile("[\u0400-\u04ff]"), ("ru", "uk", "bg")), (_HANGUL, ("ko",)),
+                     (re.compile("[\u0900-\u097f]"), ("hi", "mr")), (re.compile("[\u0370-\u03ff]"), ("el",)),
+                     (re.compile("[\u0e00-\u0e7f]"), ("th",)), (re.compile("[\u0530-\u058f]"), ("hy",)),
+                     (re.compile("[\u0980-\u09ff]"), ("bn",)), (re.compile("[\u0a80-\u0aff]"), ("gu",)))
+
+
+def script_languages(text: str) -> tuple[str, ...]:
+    """Languages whose stopwords may apply to ``text`` by its non-Latin scripts (Latin text: none).
+
+    >>> script_languages("این یک متن است"), script_languages("як справи"), script_languages("hello")
+    (('fa', 'ar', 'ur', 'ku'), ('ru', 'uk', 'bg'), ())
+    """
+    return tuple(code for pattern, codes in _SCRIPT_LANGUAGES if pattern.search(text) for code in codes)
 
 
 @lru_cache(maxsize=None)

@@ -134,7 +134,7 @@ class OfflineBackend:
 
         members = context.get("members")
         if members is not None and context.get("texts") is not None:
-            namer = KeyphraseNamer(min_users=self.min_phrase_users)
+            namer = KeyphraseNamer(min_users=self.min_phrase_users, requests=False)
             named = dict(namer.fit(list(context["texts"]), np.asarray(members), list(context["user_ids"]),
                                    list(context.get("languages") or []) or None,
                                    embeddings=context.get("embeddings")).labels_)
