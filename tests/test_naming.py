@@ -159,7 +159,7 @@ def test_names_are_short_and_readable(corpus, max_words: int) -> None:
     for label in namer.labels_.values():
         assert 1 <= len(label.name.split()) <= max_words
         assert label.name[0] == label.name[0].upper()
-        assert label.description.startswith("Generated offline")
+        assert "Named offline" in label.description
         assert "\n" not in label.description
 
 
@@ -196,4 +196,78 @@ def test_select_keywords_merges_overlaps_and_plurals() -> None:
 def test_format_and_describe() -> None:
     assert format_name(["a b c d", "e f g h", "i j k l"], max_words=10) == "A b c d, e f g h"
     assert format_name(["one two three four five six seven eight nine ten eleven"], 10).count(" ") == 9
-    assert describe(["x"], {"en": 0.5, "fr": 0.25}).endswith("Languages: English 50%, French 25%.")
+    assert "Languages: English 50%, French 25%." in describe(["x"], {"en": 0.5, "fr": 0.25})
+
+
+# -- issue 14: names from what is in the cluster, in every language ----------------------------------------------
+FUNCTION_WORDS = {"fa": ["در", "دارد", "این", "که", "را", "از", "به"], "he": ["מה", "של", "את", "זה", "על", "לא"],
+                  "ko": ["너는", "그", "이", "저", "뭐", "왜"], "uk": ["ти", "не", "як", "це", "що", "на", "для"]}
+TOPIC_WORDS = {"fa": ["فوتبال", "تیم"], "he": ["מתכון", "עוגה"], "ko": ["주식", "투자"], "uk": ["погода", "прогноз"]}
+
+
+def _function_word_corpus() -> tuple[list[str], list[int], list[str], list[str]]:
+    """Per language one cluster: every user writes most of that language's function words and one topic word."""
+    rng = random.Random(3)
+    texts, labels, users, langs = [], [], [], []
+    for cluster, (language, words) in enumerate(FUNCTION_WORDS.items()):
+        for i in range(12):
+            chosen = rng.sample(words, len(words) - 1) + [TOPIC_WORDS[language][i % 2]]
+            rng.shuffle(chosen)
+            texts.append(" ".join(chosen))
+            labels.append(cluster)
+            users.append(f"{language}{i}")
+            langs.append(language)
+    return texts, labels, users, langs
+
+
+def test_persian_hebrew_korean_ukrainian_function_words_never_name_a_cluster() -> None:
+    texts, labels, users, langs = _function_word_corpus()
+    for languages in (langs, None):  # given, and guessed (the run still knows what it detected)
+        namer = KeyphraseNamer(min_users=K).fit(texts, labels, users, languages or ["und"] * len(texts))
+        for cluster, language in enumerate(FUNCTION_WORDS):
+            label = namer.labels_[cluster]
+            words = {w for k in label.keywords for w in k.split()}
+            assert not words & set(FUNCTION_WORDS[language]), (language, label)
+            if languages is not None:
+                assert set(label.keywords) <= set(TOPIC_WORDS[language]), (language, label)
+                assert label.name != GENERIC_NAME
+
+
+def test_phrases_common_to_most_clusters_are_not_distinctive() -> None:
+    texts, labels, users = [], [], []
+    for cluster, topic in enumerate(["violin lessons", "sourdough starter", "tax deduction", "hiking boots"]):
+        for i in range(6):
+            texts.append(f"{topic} overview" if i % 2 else f"{topic}")
+            labels.append(cluster)
+            users.append(f"{cluster}-{i}")
+    # "overview": 3 users in every cluster; the topic phrase is what tells clusters apart
+    namer = KeyphraseNamer(min_users=3).fit(texts, labels, users, ["en"] * len(texts))
+    for label in namer.labels_.values():
+        assert "overview" not in label.keywords and not label.name.lower().startswith("overview")
+
+
+def test_shared_request_names_the_cluster_in_imperative_style() -> None:
+    texts = ["Can you write a cover letter for a nursing job?", "write a cover letter for a nursing job please",
+             "Write a cover letter for a nursing job", "Please write a cover letter for a nursing job.",
+             "cover letter for a nursing job at Quackenbush Clinic 555"]
+    namer = KeyphraseNamer(min_users=3).fit(texts, [0] * 5, list("abcde"), ["en"] * 5)
+    assert namer.labels_[0].name == "Write a cover letter for a nursing job"
+    assert "request" in namer.labels_[0].description
+    # a request with a word fewer than k users wrote is never a name
+    rare = KeyphraseNamer(min_users=3).fit(texts[:2] + texts[4:], [0] * 3, list("abc"), ["en"] * 3)
+    assert "quackenbush" not in rare.labels_[0].name.lower()
+
+
+def test_keywords_are_diverse() -> None:
+    # "alpha beta" users always also write "gamma"; MMR prefers a phrase that adds new conversations
+    texts = ["alpha beta gamma"] * 6 + ["delta epsilon"] * 5
+    namer = KeyphraseNamer(min_users=3, n_keywords=2).fit(texts, [0] * 11, [f"u{i}" for i in range(11)], ["en"] * 11)
+    assert any("delta" in k or "epsilon" in k for k in namer.labels_[0].keywords)
+
+
+def test_descriptions_say_what_the_cluster_holds() -> None:
+    namer = KeyphraseNamer(min_users=3).fit(*_corpus())
+    descriptions = [label.description for label in namer.labels_.values()]
+    assert len(set(descriptions)) == len(descriptions)
+    assert all("conversations" in d for d in descriptions)
+    assert any("%" in d and "share of users" in d for d in descriptions)

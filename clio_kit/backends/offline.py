@@ -26,7 +26,7 @@ from ..facets.summary import ExtractiveSummarizer
 
 __all__ = ["OfflineBackend"]
 
-OFFLINE_VERSION = 4
+OFFLINE_VERSION = 5
 
 
 class OfflineBackend:
@@ -109,44 +109,52 @@ class OfflineBackend:
     # -- names --------------------------------------------------------------------------------------------------
     def label_clusters(self, texts: Sequence[str], labels: np.ndarray, user_ids: Sequence[str],
                        languages: Sequence[str], embeddings: np.ndarray, *, embedder: Any = None) -> dict[int, Any]:
-        """Key phrases that pass the k-user rule, plus (given the run's ``embedder``) the nearest taxonomy topic."""
+        """Key phrases (or a shared request) that pass the k-user rule, plus (given the run's ``embedder``) the
+        nearest taxonomy topic when it is earned (:class:`clio_kit.taxonomy.TaxonomyLabeler`)."""
         from ..naming import KeyphraseNamer
 
         namer = KeyphraseNamer(min_users=self.min_phrase_users)
-        named = dict(namer.fit(list(texts), list(labels), list(user_ids), list(languages)).labels_)
+        named = dict(namer.fit(list(texts), list(labels), list(user_ids), list(languages),
+                               embeddings=embeddings).labels_)
         if embedder is None or not self.taxonomy:
             return named
-        from ..taxonomy import TaxonomyLabeler
-
         labels = np.asarray(labels)
         clusters = sorted(named)
         centroids = np.stack([np.asarray(embeddings[labels == c]).mean(axis=0) for c in clusters])
-        topics = TaxonomyLabeler(embedder).fit(centroids, corpus_mean=np.asarray(embeddings).mean(axis=0)).topics_
-        return {c: _with_topic(named[c], topic) for c, topic in zip(clusters, topics)}
+        return self._with_topics(named, clusters, centroids, np.asarray(embeddings).mean(axis=0), embedder)
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
                       parent_of: Mapping[int, int], **context: Any) -> dict[int, Any]:
-        """Parents keep their children's k-anonymous phrases; their topic is the taxonomy topic nearest to their
-        own centroid (given ``centroids``, ``corpus_mean`` and ``embedder``), else the children's majority."""
+        """Name each parent from its own conversations' phrases against its siblings' (given ``texts``,
+        ``user_ids``, ``languages`` and ``members``, each conversation's parent), else from its children's
+        keywords; its topic is the taxonomy topic nearest to its own centroid when earned (given ``centroids``,
+        ``corpus_mean`` and ``embedder``)."""
         from ..hierarchy import name_parents
+        from ..naming import KeyphraseNamer
 
-        named = name_parents(child_labels, child_sizes, parent_of)
+        members = context.get("members")
+        if members is not None and context.get("texts") is not None:
+            namer = KeyphraseNamer(min_users=self.min_phrase_users, requests=False)
+            named = dict(namer.fit(list(context["texts"]), np.asarray(members), list(context["user_ids"]),
+                                   list(context.get("languages") or []) or None,
+                                   embeddings=context.get("embeddings")).labels_)
+        else:
+            named = name_parents(child_labels, child_sizes, parent_of)
         centroids, embedder = context.get("centroids"), context.get("embedder")
         if self.taxonomy and centroids is not None and embedder is not None:
-            from ..taxonomy import TaxonomyLabeler
-
             parents = sorted(named)
-            labeler = TaxonomyLabeler(embedder).fit(np.stack([centroids[p] for p in parents]),
-                                                    corpus_mean=context.get("corpus_mean"))
-            return {p: _with_topic(named[p], topic) for p, topic in zip(parents, labeler.topics_)}
-        votes: dict[int, dict[str, float]] = {}
-        for child, parent in parent_of.items():
-            topic = getattr(child_labels.get(child), "topic", "")
-            if topic:
-                bucket = votes.setdefault(int(parent), {})
-                bucket[topic] = bucket.get(topic, 0.0) + float(child_sizes.get(child, 1))
-        return {p: _with_topic(label, max(votes[p], key=lambda t: (votes[p][t], t))) if p in votes else label
-                for p, label in named.items()}
+            return self._with_topics(named, parents, np.stack([centroids[p] for p in parents]),
+                                     context.get("corpus_mean"), embedder)
+        return named
+
+    def _with_topics(self, named: Mapping[int, Any], clusters: Sequence[int], centroids: np.ndarray,
+                     corpus_mean: Any, embedder: Any) -> dict[int, Any]:
+        from ..taxonomy import TaxonomyLabeler
+
+        labeler = TaxonomyLabeler(embedder).fit(centroids, corpus_mean=corpus_mean)
+        return {c: _with_topic(named[c], topic, float(sim), float(margin), bool(earned))
+                for c, topic, sim, margin, earned in zip(clusters, labeler.topics_, labeler.similarity_,
+                                                         labeler.margin_, labeler.earned_)}
 
     # -- audit --------------------------------------------------------------------------------------------------
     def audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:
@@ -155,15 +163,22 @@ class OfflineBackend:
         return RuleBasedAuditor(min_score=self.min_audit_score).audit_many(items)
 
 
-def _with_topic(label: Any, topic: str) -> Any:
-    """Prefix a label's name with its taxonomy topic; the description says how both were chosen."""
-    from ..naming import ClusterLabel
+def _with_topic(label: Any, topic: str, similarity: float, margin: float, earned: bool) -> Any:
+    """Prefix a key-phrase name with its taxonomy topic when the topic is earned (a name that is a shared request
+    stays as it is); record the similarity and margin either way, and say in the description how it was chosen."""
+    from dataclasses import replace
 
-    phrases = ", ".join(label.keywords[:2])
-    name = f"{topic}: {phrases}" if phrases else topic
-    words = name.split()
-    if len(words) > 10:
-        name = topic if len(topic.split()) <= 10 else " ".join(topic.split()[:10])
-    description = (f"Topic '{topic}' chosen offline from a fixed taxonomy by embedding similarity "
-                   f"(approximate). {label.description}")
-    return ClusterLabel(name, description, tuple(label.keywords), topic)
+    if not earned:
+        note = f" No taxonomy topic is near enough (nearest similarity {similarity:.2f}); none is named."
+        return replace(label, description=label.description + note, topic="", topic_similarity=similarity,
+                       topic_margin=margin)
+    name = label.name
+    if "Named offline after a request" not in label.description:
+        phrases = ", ".join(label.keywords[:2])
+        name = f"{topic}: {phrases}" if phrases else topic
+        if len(name.split()) > 10:
+            name = topic if len(topic.split()) <= 10 else " ".join(topic.split()[:10])
+    note = (f" Topic '{topic}' chosen offline from a fixed taxonomy by embedding similarity {similarity:.2f} "
+            f"(lead over the next topic {margin:.2f}; approximate).")
+    return replace(label, name=name, description=label.description + note, topic=topic,
+                   topic_similarity=similarity, topic_margin=margin)
