@@ -92,6 +92,11 @@ class CentroidHierarchy:
         self.n_top = n_top
         self.random_state = random_state
 
+    def fingerprint(self) -> dict[str, object]:
+        """Parameters plus the top-size rule's version: runs cached under an older rule are rebuilt."""
+        return {"n_levels": self.n_levels, "n_top": self.n_top, "random_state": self.random_state,
+                "top_level_rule": "silhouette-4-15/1"}
+
     def fit(self, centroids: np.ndarray, sizes: Sequence[int]) -> "CentroidHierarchy":
         """Build the levels above ``centroids`` (one row per base cluster, ``sizes`` its conversations)."""
         centroids, weights = checked_base_clusters(centroids, sizes)
