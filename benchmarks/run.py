@@ -543,7 +543,8 @@ def case_labelled(which: str) -> dict:
         levels = result.levels[result.levels["language"] == "all"].to_dict(orient="records")
     return {"case": f"labelled-{which}", "dataset": which, "about": about, "in_sample": which == "bundled",
             "n_conversations": result.scores["n_conversations"], "n_languages": len(result.per_language),
-            "scores": result.scores, "levels": levels}
+            "scores": result.scores, "levels": levels,
+            "planted_lifts": result.planted_lifts.to_dict(orient="records")}
 
 
 def _child(case: str, arg: str) -> None:

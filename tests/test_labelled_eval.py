@@ -187,3 +187,13 @@ def test_name_scores_use_visible_names_and_majority_labels(tmp_path: Path) -> No
     clusters.loc[0, "name"] = "Taxes"
     clusters.to_parquet(tmp_path / "clusters.parquet")
     assert _name_scores(tmp_path, data, _LookupEmbedder())["topic_agreement"] == 0.4
+
+
+def test_cli_data_bbc_news_is_the_public_held_out_set() -> None:
+    from clio_kit.cli import _labelled_source
+
+    conversations = _labelled_source("bbc-news")
+    assert len(conversations) == 600
+    assert {c.metadata["labels"]["category"] for c in conversations} == {"business", "entertainment", "politics",
+                                                                         "sport", "tech"}
+    assert str(_labelled_source(None)).endswith("tests/data/labelled/conversations.jsonl")
