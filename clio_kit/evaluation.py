@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["majority_mapping", "reconstruction_accuracy", "clustering_scores", "language_lift",
-           "per_language_accuracy", "cluster_language_purity"]
+           "per_language_accuracy", "cluster_language_purity", "language_dominated_share", "name_agreement"]
 
 
 def _as_list(values: Sequence[Any]) -> list[Any]:
@@ -78,6 +78,46 @@ def cluster_language_purity(pred_labels: Sequence[Hashable], languages: Sequence
         return 0.0
     frame = pd.DataFrame({"cluster": _as_list(pred_labels), "language": _as_list(languages)})
     return float(frame.groupby("cluster")["language"].agg(lambda s: s.value_counts().iloc[0]).sum() / len(frame))
+
+
+def language_dominated_share(pred_labels: Sequence[Hashable], languages: Sequence[Hashable], *,
+                             threshold: float = 0.9) -> float:
+    """Share of *clusters* (not conversations) whose most common language holds at least ``threshold`` of their
+    members: how often a grouping splits by language instead of by meaning (0.0 for no items).
+
+    >>> language_dominated_share([0, 0, 1, 1, 2], ["en", "fr", "ja", "ja", "de"])
+    0.6666666666666666
+    """
+    _check_lengths(pred_labels, languages)
+    if len(pred_labels) == 0:
+        return 0.0
+    frame = pd.DataFrame({"cluster": _as_list(pred_labels), "language": _as_list(languages)})
+    top_share = frame.groupby("cluster")["language"].agg(lambda s: s.value_counts().iloc[0] / len(s))
+    return float((top_share >= threshold).mean())
+
+
+def name_agreement(name_vectors: np.ndarray, label_vectors: np.ndarray, labels: Sequence[Hashable],
+                   majority_labels: Sequence[Hashable], sizes: Sequence[float]) -> float:
+    """Size-weighted share of clusters whose name is nearest (cosine) to the description of their own majority
+    label: row ``i`` of ``name_vectors`` is cluster ``i``'s embedded name, ``majority_labels[i]`` its majority true
+    label and ``sizes[i]`` its conversations; row ``j`` of ``label_vectors`` describes ``labels[j]``.
+
+    >>> names = np.array([[1.0, 0.1], [0.2, 1.0], [1.0, 0.0]])
+    >>> described = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> name_agreement(names, described, ["cooking", "travel"], ["cooking", "travel", "travel"], [10, 5, 5])
+    0.75
+    """
+    names = np.asarray(name_vectors, dtype=np.float64)
+    described = np.asarray(label_vectors, dtype=np.float64)
+    weights = np.asarray(sizes, dtype=np.float64)
+    _check_lengths(names, majority_labels, weights)
+    _check_lengths(described, labels)
+    if len(names) == 0 or weights.sum() <= 0:
+        return 0.0
+    unit = lambda m: m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)  # noqa: E731
+    nearest = (unit(names) @ unit(described).T).argmax(axis=1)
+    agrees = np.array([_as_list(labels)[j] == m for j, m in zip(nearest, _as_list(majority_labels))])
+    return float((weights * agrees).sum() / weights.sum())
 
 
 def clustering_scores(pred: Sequence[Hashable], true: Sequence[Hashable],

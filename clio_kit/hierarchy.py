@@ -1,8 +1,11 @@
 """Offline hierarchy: base clusters grouped level by level with weighted k-means, parents named from children.
 
-Level sizes follow Clio's ratio rule ``n_l / n_(l-1) = (n_top / n_base) ** (1 / (L - 1))`` (``level_sizes``). Each
-level's nodes are the weighted k-means clusters (weights = conversations) of the L2-normalised centroids of the level
-below; a parent's centroid is the size-weighted mean of its children's. Parents are named from their children's
+The top level's size is chosen from the data unless given: among 4 to 15 groups, the one whose weighted k-means
+grouping of the base centroids has the best silhouette (cosine) (``choose_n_top``); the pipeline passes centroids of
+language-centred embeddings, so groups form by meaning rather than by language. The levels between follow Clio's ratio
+rule ``n_l / n_(l-1) = (n_top / n_base) ** (1 / (L - 1))`` (``level_sizes``). Each level's nodes are the weighted
+k-means clusters (weights = conversations) of the L2-normalised centroids of the level below; a parent's centroid is
+the size-weighted mean of its children's. Parents are named from their children's
 keywords only (``name_parents``), so a phrase in a parent name was already used by >= k users of one child.
 
 >>> import numpy as np
@@ -22,9 +25,10 @@ import numpy as np
 
 from .naming import ClusterLabel, describe, format_name, select_keywords
 
-__all__ = ["level_sizes", "default_n_top", "CentroidHierarchy", "name_parents"]
+__all__ = ["level_sizes", "default_n_top", "choose_n_top", "CentroidHierarchy", "name_parents"]
 
 MAX_DEFAULT_TOP = 30
+TOP_LEVEL_RANGE = (4, 15)  # top-level sizes a reader can take in at a glance; the data picks one of them
 
 
 def level_sizes(n_base: int, n_top: int, n_levels: int) -> list[int]:
@@ -71,10 +75,12 @@ def default_n_top(n_base: int) -> int:
 class CentroidHierarchy:
     """Group base clusters into ``n_levels`` levels (the base included) by weighted k-means of centroids.
 
-    Learned: ``parents_`` (``parents_[l][i]`` = index at level ``l + 1`` of the parent of node ``i`` at level
-    ``l``); ``centroids_`` and ``sizes_`` per level, base first; ``level_sizes_`` (nodes per level). Every parent
-    has at least one child (parents are re-indexed 0..n-1 in order of first child). With too few base clusters
-    the hierarchy has fewer levels (``len(centroids_)``), down to the base alone.
+    ``n_top`` is the top level's size; ``None`` chooses it from the data (:func:`choose_n_top`: 4 to 15 groups,
+    best silhouette). Learned: ``parents_`` (``parents_[l][i]`` = index at level ``l + 1`` of the parent of node
+    ``i`` at level ``l``); ``centroids_`` and ``sizes_`` per level, base first; ``level_sizes_`` (nodes per level);
+    ``top_scores_`` (candidate top size -> silhouette; empty when ``n_top`` was given or nothing was to choose).
+    Every parent has at least one child (parents are re-indexed 0..n-1 in order of first child). With too few base
+    clusters the hierarchy has fewer levels (``len(centroids_)``), down to the base alone.
 
     >>> tree = CentroidHierarchy(n_levels=3, n_top=2).fit(np.eye(6), [1, 2, 3, 4, 5, 6])
     >>> tree.level_sizes_, int(tree.sizes_[-1].sum())
@@ -86,10 +92,19 @@ class CentroidHierarchy:
         self.n_top = n_top
         self.random_state = random_state
 
+    def fingerprint(self) -> dict[str, object]:
+        """Parameters plus the top-size rule's version: runs cached under an older rule are rebuilt."""
+        return {"n_levels": self.n_levels, "n_top": self.n_top, "random_state": self.random_state,
+                "top_level_rule": "silhouette-4-15/1"}
+
     def fit(self, centroids: np.ndarray, sizes: Sequence[int]) -> "CentroidHierarchy":
         """Build the levels above ``centroids`` (one row per base cluster, ``sizes`` its conversations)."""
         centroids, weights = checked_base_clusters(centroids, sizes)
-        targets = level_sizes_for(len(centroids), self.n_top, self.n_levels)
+        self.top_scores_: dict[int, float] = {}
+        n_top = self.n_top
+        if n_top is None and self.n_levels > 1:
+            n_top, self.top_scores_ = _choose_n_top(_l2_normalise(centroids), weights, self._group)
+        targets = level_sizes_for(len(centroids), n_top, self.n_levels)
 
         self.parents_: list[np.ndarray] = []
         self.centroids_: list[np.ndarray] = [centroids]
@@ -109,19 +124,7 @@ class CentroidHierarchy:
         return self
 
     def _group(self, points: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarray:
-        from sklearn.cluster import KMeans
-
-        sample_weight = weights if weights.sum() > 0 else None
-        if sample_weight is not None:  # a zero-size child still needs a parent: give it a tiny weight
-            sample_weight = np.maximum(sample_weight, sample_weight[sample_weight > 0].min() * 1e-6)
-        n_distinct = len(np.unique(points.round(10), axis=0))  # duplicates cannot fill more groups
-        model = KMeans(n_clusters=min(n_groups, n_distinct), n_init=4, random_state=self.random_state)
-        labels = model.fit_predict(points, sample_weight=sample_weight)
-        _, first_seen = np.unique(labels, return_index=True)
-        order = np.argsort(first_seen)  # old label ids by first child
-        remap = np.empty(labels.max() + 1, dtype=np.int64)
-        remap[np.unique(labels)[order]] = np.arange(len(order))
-        return remap[labels]
+        return weighted_kmeans_groups(points, weights, n_groups, self.random_state)
 
     def ancestors(self, level: int) -> np.ndarray:
         """For each base cluster, the index of its ancestor at ``level`` (0 = itself).
@@ -130,6 +133,74 @@ class CentroidHierarchy:
         [0, 1, 2, 3]
         """
         return ancestors_at(self.parents_, len(self.centroids_[0]), level)
+
+
+def weighted_kmeans_groups(points: np.ndarray, weights: np.ndarray, n_groups: int,
+                           random_state: int = 0) -> np.ndarray:
+    """Weighted k-means of ``points`` into at most ``n_groups`` groups, numbered 0.. in order of first member.
+
+    >>> weighted_kmeans_groups(np.array([[0.0], [0.1], [5.0]]), np.array([1.0, 1.0, 1.0]), 2).tolist()
+    [0, 0, 1]
+    """
+    from sklearn.cluster import KMeans
+
+    sample_weight = weights if weights.sum() > 0 else None
+    if sample_weight is not None:  # a zero-size child still needs a parent: give it a tiny weight
+        sample_weight = np.maximum(sample_weight, sample_weight[sample_weight > 0].min() * 1e-6)
+    n_distinct = len(np.unique(points.round(10), axis=0))  # duplicates cannot fill more groups
+    model = KMeans(n_clusters=min(n_groups, n_distinct), n_init=4, random_state=random_state)
+    labels = model.fit_predict(points, sample_weight=sample_weight)
+    _, first_seen = np.unique(labels, return_index=True)
+    order = np.argsort(first_seen)  # old label ids by first child
+    remap = np.empty(labels.max() + 1, dtype=np.int64)
+    remap[np.unique(labels)[order]] = np.arange(len(order))
+    return remap[labels]
+
+
+def choose_n_top(centroids: np.ndarray, sizes: Sequence[int], *, k_range: tuple[int, int] = TOP_LEVEL_RANGE,
+                 random_state: int = 0) -> int:
+    """The top level's size for these base clusters: the k in ``k_range`` (4 to 15) whose weighted k-means
+    grouping of the L2-normalised centroids has the highest silhouette (cosine distance; ties: the smaller k).
+
+    With fewer distinct base clusters than ``k_range`` needs, the range shrinks to at most ``n - 1`` groups
+    (so the top level still groups something); 2 or fewer base clusters are not grouped.
+
+    >>> rng = np.random.default_rng(0)
+    >>> centres = np.eye(8)[:6] * 3
+    >>> points = np.vstack([rng.normal(c, 0.1, size=(5, 8)) for c in centres])
+    >>> choose_n_top(points, [10] * 30)
+    6
+    """
+    centroids, weights = checked_base_clusters(centroids, sizes)
+    points = _l2_normalise(centroids)
+    return _choose_n_top(points, weights, lambda p, w, k: weighted_kmeans_groups(p, w, k, random_state),
+                         k_range, random_state)[0]
+
+
+def _choose_n_top(points: np.ndarray, weights: np.ndarray, group, k_range: tuple[int, int] = TOP_LEVEL_RANGE,
+                  random_state: int = 0) -> tuple[int, dict[int, float]]:
+    """``(k, {candidate k: silhouette})`` for normalised ``points``, grouped by ``group(points, weights, k)``."""
+    from sklearn.metrics import silhouette_score
+
+    n_distinct = len(np.unique(points.round(10), axis=0))
+    if n_distinct <= 2:
+        return max(n_distinct, 1), {}
+    high = min(k_range[1], n_distinct - 1)
+    low = max(2, min(k_range[0], high))
+    if low == high:
+        return low, {}
+    sample = min(len(points), 3000)  # silhouette is quadratic: score a fixed sample of very many base clusters
+    scores: dict[int, float] = {}
+    for k in range(low, high + 1):
+        labels = group(points, weights, k)
+        if len(np.unique(labels)) < 2:
+            continue
+        scores[k] = float(silhouette_score(points, labels, metric="cosine", sample_size=sample,
+                                           random_state=random_state))
+    if not scores:
+        return low, {}
+    best = max(scores, key=lambda k: (round(scores[k], 12), -k))
+    return best, scores
 
 
 def ancestors_at(parents: Sequence[np.ndarray], n_base: int, level: int) -> np.ndarray:

