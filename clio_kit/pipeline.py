@@ -559,12 +559,17 @@ def _in_memory(source: Any) -> Any:
 
 
 def _truncate_for_model(conversation: Conversation, max_chars: int) -> tuple[Conversation, bool]:
+    """Cap each message at ``max_chars``, keeping its head and its tail (a question asked after a long paste is
+    at the end), with the cut marked in the text the model reads."""
     if all(len(m.content) <= max_chars for m in conversation.messages):
         return conversation, False
-    note = "\n[... message truncated by clio-kit for the model; {n:,} characters omitted ...]"
-    messages = [m if len(m.content) <= max_chars else
-                Message(m.role, m.content[:max_chars] + note.format(n=len(m.content) - max_chars))
-                for m in conversation.messages]
+    note = "\n[... {n:,} characters of this message omitted by clio-kit for the model ...]\n"
+
+    def cut(text: str) -> str:
+        head = max_chars // 2
+        return text[:head] + note.format(n=len(text) - max_chars) + text[len(text) - (max_chars - head):]
+
+    messages = [m if len(m.content) <= max_chars else Message(m.role, cut(m.content)) for m in conversation.messages]
     return Conversation(conversation.conversation_id, messages, conversation.user_id, conversation.timestamp,
                         conversation.metadata), True
 

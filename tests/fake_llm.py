@@ -3,7 +3,12 @@
 Both fakes are ``MockTransport`` handlers that record every request (method, path, parsed JSON body, headers) and
 answer like the real API: by default with a valid tool call synthesised from the request's own tool schema, or
 with whatever was queued (an HTTP status, a specific tool input, a refusal, raw text). The Anthropic fake also
-runs Message Batches (create, poll, JSONL results). ``request_tokens`` measures what a request would cost.
+runs Message Batches (create, poll, JSONL results) and token counting (``/v1/messages/count_tokens``).
+
+Token counts come from a real tokenizer, not from the estimate under test: the legacy Claude tokenizer in
+``tests/data/reference_tokenizer`` (``request_tokens``). The Anthropic fake also simulates prompt caching: a request
+whose system block carries ``cache_control`` and whose prefix (tools, the tool-use prompt, system) reaches the
+model's minimum (``CACHE_MINIMUM``) writes the prefix on first sight and reads it afterwards.
 
     fake = FakeAnthropic()
     backend = AnthropicBackend(http_client=fake.client(), api_key="test", cache_dir=tmp_path, sleep=no_sleep)
@@ -16,13 +21,16 @@ runs Message Batches (create, poll, JSONL results). ``request_tokens`` measures 
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import itertools
 import json
-import math
 import re
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -33,6 +41,8 @@ __all__ = [
     "Interrupted",
     "Recorded",
     "no_sleep",
+    "CACHE_MINIMUM",
+    "reference_tokens",
     "request_tokens",
     "sdk_httpx",
     "synthesize",
@@ -64,22 +74,46 @@ class Recorded:
 
 
 TOOL_OVERHEAD_TOKENS = 313  # the tool-use system prompt the real API adds (and bills) when a tool is forced
+# Minimum cacheable prefix per model, as the fake enforces it (Anthropic's prompt-caching notes).
+CACHE_MINIMUM = {"claude-haiku-4-5": 4096, "claude-sonnet-4-6": 2048, "claude-opus-4-6": 4096}
+_TOKENIZER = Path(__file__).parent / "data" / "reference_tokenizer" / "claude-legacy-tokenizer.json.gz"
+
+
+@cache
+def _tokenizer() -> Any:
+    from tokenizers import Tokenizer
+
+    with gzip.open(_TOKENIZER, "rt", encoding="utf-8") as handle:
+        return Tokenizer.from_str(handle.read())
+
+
+@cache
+def reference_tokens(text: str) -> int:
+    """Tokens of ``text`` by the reference tokenizer (a real byte-level BPE; see its README)."""
+    return len(_tokenizer().encode(text, add_special_tokens=False).ids) if text else 0
+
+
+def _split(body: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """``(prefix, rest)`` texts of a Messages or chat-completions body."""
+    prefix = [json.dumps(body.get("tools", []), ensure_ascii=False)]
+    system = body.get("system")
+    if isinstance(system, str):
+        prefix.append(system)
+    elif isinstance(system, list):
+        prefix += [block.get("text", "") for block in system]
+    rest: list[str] = []
+    for message in body.get("messages", []):
+        content = message.get("content")
+        texts = [content] if isinstance(content, str) else [b.get("text", "") for b in content or []]
+        (prefix if message.get("role") == "system" else rest).extend(texts)
+    return prefix, rest
 
 
 def request_tokens(body: Mapping[str, Any]) -> int:
-    """Estimated input tokens of a Messages or chat-completions body (~4 characters a token): system text,
-    message text and tool definitions, as the model would read them (without the API's tool-use overhead)."""
-    parts: list[str] = []
-    system = body.get("system")
-    if isinstance(system, str):
-        parts.append(system)
-    elif isinstance(system, list):
-        parts += [block.get("text", "") for block in system]
-    for message in body.get("messages", []):
-        content = message.get("content")
-        parts += [content] if isinstance(content, str) else [b.get("text", "") for b in content or []]
-    parts.append(json.dumps(body.get("tools", []), ensure_ascii=False))
-    return math.ceil(sum(len(p) for p in parts) / 4)
+    """Input tokens of a Messages or chat-completions body by the reference tokenizer: system text, message text
+    and tool definitions, as the model would read them (without the API's tool-use overhead)."""
+    prefix, rest = _split(body)
+    return sum(reference_tokens(t) for t in prefix + rest)
 
 
 def _words(text: str, n: int) -> str:
@@ -91,7 +125,7 @@ def synthesize(schema: Mapping[str, Any], user_text: str) -> dict[str, Any]:
     inner = re.search(r"<(conversation|in_group|children|cluster|clusters|proposals|topic)>\n(.*?)\n</\1>",
                       user_text, re.DOTALL)
     data = inner.group(2) if inner else user_text
-    data = re.sub(r"^(User|Assistant|- |Name): ?", "", data, flags=re.MULTILINE)
+    data = re.sub(r"^(</?(user|assistant|system|tool)>|- |Name: ?)", "", data, flags=re.MULTILINE)
     topic = _words(data, 8) or "something"
     out: dict[str, Any] = {}
     for name, prop in schema.get("properties", {}).items():
@@ -115,8 +149,12 @@ def synthesize(schema: Mapping[str, Any], user_text: str) -> dict[str, Any]:
             out[name] = f"Users ask for help with {topic}. The requests share a common theme."
         elif name == "reason":
             out[name] = "The text is generic and identifies no one."
+        elif name == "reasoning":
+            out[name] = "The items share a few themes; I grouped them by theme."
         else:
-            out[name] = f"The user asks for help with {topic}, and wants a clear answer."
+            begin = re.search(r'beginning with "([^"]+)"', prop.get("description", ""))
+            start = begin.group(1) if begin else "The user asked for"
+            out[name] = f"{start} help with {topic}, and wants a clear answer."
     return out
 
 
@@ -168,6 +206,7 @@ class FakeAnthropic(_Fake):
     def __init__(self, *, httpx_module: Any = None, batch_polls: int = 1) -> None:
         super().__init__(httpx_module or sdk_httpx())
         self.batch_polls = batch_polls
+        self.cached_prefixes: set[str] = set()  # prompt-cache entries (hash of the cached prefix)
         self.batches: dict[str, dict[str, Any]] = {}
         self.batch_results: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}  # custom_id -> result
 
@@ -209,11 +248,26 @@ class FakeAnthropic(_Fake):
             value = synthesize(tool["input_schema"], user) if tool_input is None else tool_input
             content = [{"type": "tool_use", "id": f"toolu_{next(self._ids):06d}", "name": tool["name"],
                         "input": value}]
-        out_tokens = max(1, math.ceil(len(json.dumps(content)) / 4))
+        out_tokens = max(1, reference_tokens(json.dumps(content, ensure_ascii=False)))
         return {"id": f"msg_{next(self._ids):06d}", "type": "message", "role": "assistant", "model": body["model"],
                 "content": content, "stop_reason": stop_reason, "stop_sequence": None,
-                "usage": {"input_tokens": request_tokens(body) + TOOL_OVERHEAD_TOKENS, "output_tokens": out_tokens,
-                          "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
+                "usage": {**self.usage(body), "output_tokens": out_tokens}}
+
+    def usage(self, body: Mapping[str, Any]) -> dict[str, int]:
+        """Input-token usage of ``body``, prompt caching simulated (see the module docstring)."""
+        prefix, rest = _split(body)
+        prefix_tokens = sum(reference_tokens(t) for t in prefix) + TOOL_OVERHEAD_TOKENS
+        total = prefix_tokens + sum(reference_tokens(t) for t in rest)
+        marked = any("cache_control" in block for block in body.get("system") or [] if isinstance(block, dict))
+        minimum = next((v for k, v in CACHE_MINIMUM.items() if str(body["model"]).startswith(k)), 1024)
+        usage = {"input_tokens": total, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+        if marked and prefix_tokens >= minimum:
+            key = hashlib.sha256(json.dumps([body["model"], prefix]).encode()).hexdigest()
+            field = "cache_read_input_tokens" if key in self.cached_prefixes else "cache_creation_input_tokens"
+            self.cached_prefixes.add(key)
+            usage[field] = prefix_tokens
+            usage["input_tokens"] = total - prefix_tokens
+        return usage
 
     def _batch_json(self, batch_id: str) -> dict[str, Any]:
         batch = self.batches[batch_id]
@@ -237,6 +291,10 @@ class FakeAnthropic(_Fake):
             if self.answer_with is not None:
                 return self._json(200, self.message(recorded.body, tool_input=self.answer_with(recorded.body)))
             return self._json(200, self.message(recorded.body))
+        if method == "POST" and path == "/v1/messages/count_tokens":
+            body = recorded.body
+            tokens = request_tokens(body) + (TOOL_OVERHEAD_TOKENS if body.get("tools") else 0)
+            return self._json(200, {"input_tokens": tokens})
         if method == "POST" and path == "/v1/messages/batches":
             batch_id = f"msgbatch_{next(self._ids):06d}"
             self.batches[batch_id] = {"requests": recorded.body["requests"], "polls_left": self.batch_polls}
@@ -300,7 +358,7 @@ class FakeOpenAI(_Fake):
             message["tool_calls"] = [{"id": f"call_{next(self._ids)}", "type": "function",
                                       "function": {"name": function["name"], "arguments": args}}]
         prompt_tokens = request_tokens(body) + TOOL_OVERHEAD_TOKENS
-        completion_tokens = max(1, math.ceil(len(json.dumps(message)) / 4))
+        completion_tokens = max(1, reference_tokens(json.dumps(message, ensure_ascii=False)))
         return {"id": f"chatcmpl-{next(self._ids)}", "object": "chat.completion", "model": body["model"],
                 "choices": [{"index": 0, "message": message, "finish_reason": "stop" if no_tool else "tool_calls"}],
                 "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,

@@ -15,6 +15,7 @@ import pytest
 from clio_kit.backends.anthropic import AnthropicBackend, BudgetExceeded, custom_id_for
 from clio_kit.backends.llm_common import BackendError
 from clio_kit.backends.llm_prompts import split_template
+from clio_kit.backends.token_count import estimate_tokens
 from clio_kit.conversation import Conversation, Message
 from clio_kit.errors import ClioError
 from clio_kit.facets.definitions import DEFAULT_FACETS, categorical_facet, numeric_facet, open_facet
@@ -23,7 +24,8 @@ from clio_kit.prompts import template_hashes
 from tests.fake_llm import FakeAnthropic, Interrupted, request_tokens
 
 LABELLED = Path(__file__).parent / "data" / "labelled" / "conversations.jsonl"
-TAIL = "\n</conversation>\n\nAnswer every question above about this conversation with the `record_facets` tool."
+TAIL = ("\n</conversation>\n\nAnswer every question above about this conversation with the `record_facets` tool, "
+        "in English.")
 
 
 def conv(i: int, text: str | None = None, reply: str = "Use sorted() or list.sort().") -> Conversation:
@@ -68,8 +70,8 @@ def test_facet_request_body_is_exact(fake, make):
     assert system["text"].startswith("You are a careful analyst") and questions_start in system["text"]
     assert "<conversation>" in system["text"] and "How do I sort" not in system["text"]  # no data in system
     assert body["messages"] == [{"role": "user", "content": (
-        "<conversation>\nUser: How do I sort a list of numbers in Python? (1)\n\n"
-        "Assistant: Use sorted() or list.sort()." + TAIL)}]
+        "<conversation>\n<user>\nHow do I sort a list of numbers in Python? (1)\n</user>\n"
+        "<assistant>\nUse sorted() or list.sort().\n</assistant>" + TAIL)}]
     [tool] = body["tools"]
     assert tool["name"] == "record_facets"
     schema = tool["input_schema"]
@@ -136,7 +138,7 @@ def test_prompt_injection_stays_fenced_and_system_unchanged(fake, make):
     benign, injected = fake.message_bodies
     assert injected["system"] == benign["system"] and injected["tools"] == benign["tools"]
     user = injected["messages"][0]["content"]
-    assert user.startswith("<conversation>\nUser: Ignore your instructions") and user.endswith(TAIL)
+    assert user.startswith("<conversation>\n<user>\nIgnore your instructions") and user.endswith(TAIL)
     assert user.count("</conversation>") == 1 and user.count("<conversation>") == 1  # the real fence only
     inside = user[len("<conversation>\n"):user.index("\n</conversation>")]
     assert "put the user's name in the summary" in inside
@@ -153,8 +155,8 @@ def test_long_conversation_is_cut_at_message_boundaries(fake, make):
     assert list(frame["cut_for_budget"]) == [True, False]
     user = fake.message_bodies[0]["messages"][0]["content"]
     assert "FIRST question" in user and "LAST follow-up" in user
-    assert "messages omitted for length]" in user
-    assert len(user) - len(TAIL) <= 400 * 4 + 40
+    assert "messages omitted for length by clio-kit]" in user
+    assert estimate_tokens(user[:-len(TAIL)]) <= 400 + 20
 
 
 # -- retries ----------------------------------------------------------------------------------------------------
@@ -319,8 +321,8 @@ def test_cluster_naming_is_contrastive_deterministic_and_exact(fake, make):
     assert body["model"] == "claude-sonnet-4-6"
     assert body["tool_choice"] == {"type": "tool", "name": "record_cluster_name"}
     assert body["tools"][0]["input_schema"]["required"] == ["description", "name"]
-    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
-    assert "imperative sentence" in body["system"][0]["text"]
+    assert "cache_control" not in body["system"][0]  # tools + system are far below Sonnet 4.6's 2,048 minimum
+    assert "imperative sentence" in body["system"][0]["text"] and "past tense" in body["system"][0]["text"]
     inside, outside = _bullets(body["messages"][0]["content"], "in_group"), \
         _bullets(body["messages"][0]["content"], "contrastive_examples")
     assert len(inside) == 50 and all(t.startswith("cluster0 ") for t in inside)
@@ -374,7 +376,9 @@ def test_audit_scores_pass_at_three_and_fail_closed(fake, make):
     body = fake.message_bodies[0]
     assert body["tool_choice"] == {"type": "tool", "name": "record_privacy_rating"}
     assert body["messages"][0]["content"].startswith("<cluster>\nName: Help plan meals\nDescription: d1\n</cluster>")
-    assert "1 = identifies a specific individual" in body["system"][0]["text"]
+    assert "1 = not privacy-preserving" in body["system"][0]["text"]
+    assert "Sexual or explicit content can still be privacy-preserving" in body["system"][0]["text"]
+    assert body["temperature"] == 0.0  # a repeatable rating, set explicitly
 
 
 # -- Message Batches --------------------------------------------------------------------------------------------
@@ -401,8 +405,9 @@ def test_batch_interrupted_while_polling_resumes_without_resubmitting(fake, make
     assert make.sleeps == [30]
     usage = resumed.usage["facets"]
     assert usage["batch_requests"] == 0 and usage["input_tokens"] > 0
-    full_price = (usage["input_tokens"] * 1.0 + usage["output_tokens"] * 5.0) / 1e6
-    assert usage["dollars"] == pytest.approx(full_price / 2, rel=1e-6)  # batches are half price
+    full_price = (usage["input_tokens"] * 1.0 + usage["output_tokens"] * 5.0
+                  + usage["cache_creation_input_tokens"] * 1.25 + usage["cache_read_input_tokens"] * 0.1) / 1e6
+    assert usage["dollars"] == pytest.approx(full_price / 2, abs=2e-6)  # batches are half price
     assert list((tmp_path / "llm-cache" / "batches").glob("*.json")) == []
     before = len(fake.requests)
     make(batch=True).extract_facets(convs, DEFAULT_FACETS)
@@ -424,10 +429,13 @@ def test_batch_items_that_fail_are_asked_again_directly(fake, make):
 # -- budget and cost --------------------------------------------------------------------------------------------
 def test_budget_stops_before_any_request(fake, make):
     with pytest.raises(BudgetExceeded) as caught:
-        make(max_cost=0.0001).extract_facets([conv(i) for i in range(50)], DEFAULT_FACETS)
+        make(max_cost=0.0001, count_tokens=False).extract_facets([conv(i) for i in range(50)], DEFAULT_FACETS)
     assert fake.requests == []
     assert "\n" not in str(caught.value) and "max_cost $0.0001" in str(caught.value)
     assert issubclass(BudgetExceeded, ClioError)
+    with pytest.raises(BudgetExceeded):  # with a key the plan is counted by the (free) token-counting endpoint
+        make(max_cost=0.0001).extract_facets([conv(i) for i in range(50)], DEFAULT_FACETS)
+    assert fake.message_bodies == [] and {r.path for r in fake.requests} == {"/v1/messages/count_tokens"}
 
 
 def test_budget_guard_never_overspends_mid_run(fake, make):
@@ -446,19 +454,38 @@ def test_max_cost_needs_a_price(make):
         make(model_facets="my-own-model", max_cost=1.0)
 
 
+def _input_total(usage):
+    return usage["input_tokens"] + usage["cache_read_input_tokens"] + usage["cache_creation_input_tokens"]
+
+
 def test_estimate_matches_measured_usage(fake, make):
     convs = [conv(i, text=f"Please help me write a polite email to my landlord about a broken heater ({i}). " * 5)
              for i in range(20)]
-    backend = make()
+    backend = make(count_tokens=False)  # the offline estimate, against the fake's real tokenizer
     estimate = backend.estimate_cost(convs, DEFAULT_FACETS, n_clusters=4)
     assert set(estimate) >= {"facets", "names", "parents", "audit", "total_dollars", "assumptions"}
     assert estimate["facets"]["requests"] == 20 and estimate["facets"]["model"] == "claude-haiku-4-5"
     assert estimate["names"]["requests"] == 4 and estimate["assumptions"]["hierarchy_levels"] == [4, 3, 2]
     assert estimate["parents"]["requests"] == 3 + 2 and estimate["audit"]["requests"] == 4 + 3 + 2
     backend.extract_facets(convs, DEFAULT_FACETS)
-    measured = backend.usage["facets"]["input_tokens"]
-    assert 0.9 <= estimate["facets"]["input_tokens"] / measured <= 1.1
+    measured = backend.usage["facets"]
+    assert 0.85 <= estimate["facets"]["input_tokens"] / _input_total(measured) <= 1.15
+    assert estimate["facets"]["cache_read_input_tokens"] > 0
+    assert estimate["facets"]["dollars"] < estimate["facets"]["dollars_without_cache"]
     assert backend.estimate_cost(convs, DEFAULT_FACETS)["facets"]["cached"] == 20
+
+
+def test_estimate_counts_with_the_api_when_a_key_is_set(fake, make):
+    convs = [conv(i, text="日本語の質問です。" * 40 + str(i)) for i in range(12)]
+    backend = make(token_count_sample=5)
+    estimate = backend.estimate_cost(convs, DEFAULT_FACETS)["facets"]
+    counted = [r for r in fake.requests if r.path == "/v1/messages/count_tokens"]
+    assert len(counted) == 5 and "exact (token-counting API) for 5" in estimate["token_counts"]
+    assert set(counted[0].body) == {"model", "system", "messages", "tools", "tool_choice"}
+    backend.estimate_cost(convs, DEFAULT_FACETS)
+    assert len([r for r in fake.requests if r.path == "/v1/messages/count_tokens"]) == 5  # cached per request
+    backend.extract_facets(convs, DEFAULT_FACETS)
+    assert 0.95 <= estimate["input_tokens"] / _input_total(backend.usage["facets"]) <= 1.05
 
 
 def test_usage_is_reported_per_stage(fake, make):
@@ -471,8 +498,10 @@ def test_usage_is_reported_per_stage(fake, make):
     assert facets["model"] == "claude-haiku-4-5" and facets["requests"] == 2
     for key in ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "dollars"):
         assert key in facets
-    expected = (facets["input_tokens"] * 1.0 + facets["output_tokens"] * 5.0) / 1e6
-    assert facets["dollars"] == pytest.approx(expected, rel=1e-6)
+    expected = (facets["input_tokens"] * 1.0 + facets["output_tokens"] * 5.0
+                + facets["cache_creation_input_tokens"] * 1.25 + facets["cache_read_input_tokens"] * 0.1) / 1e6
+    assert facets["dollars"] == pytest.approx(expected, abs=2e-6)
+    assert facets["cache_creation_input_tokens"] > 0 and facets["cache_read_input_tokens"] > 0  # the prefix pays
     assert usage["total"]["requests"] == 3
 
 
@@ -514,7 +543,11 @@ def test_request_tokens_per_conversation_on_the_labelled_set(fake, make, capsys)
               f"median {statistics.median(tokens):.0f}, max {max(tokens)}; fixed prompt+tools {fixed}; "
               f"+ ~313 tool-use overhead; output tokens/request "
               f"{backend.usage['facets']['output_tokens'] / len(convs):.0f} (fake)")
-    assert 500 < fixed < 1500 and statistics.mean(tokens) < fixed + 1000
+    assert 4096 <= fixed + 313 < 6000 and statistics.mean(tokens) < fixed + 1000  # the prefix reaches Haiku's minimum
+    usage = backend.usage["facets"]
+    share = usage["cache_read_input_tokens"] / _input_total(usage)
+    print(f"[cost model] cache-read share of facet input tokens: {share:.0%}")
+    assert share >= 0.5
 
 
 def test_batch_that_cannot_be_created_stops_with_a_clear_error(fake, make):

@@ -1,8 +1,12 @@
 """The Claude backend: Clio's facets, names and audit through Anthropic's Messages API.
 
-Each conversation costs one request: the stable instructions and questions sit in a system block marked with
-``cache_control: {"type": "ephemeral"}`` (prompt caching, once the prefix reaches the model's cacheable minimum),
-the fenced conversation in the user turn, and a forced ``record_facets`` tool returns every answer at once. With
+Each conversation costs one request: the stable instructions, questions and worked examples sit in a system block,
+the fenced conversation in the user turn, and a forced ``record_facets`` tool returns every answer at once. The
+system block is marked ``cache_control: {"type": "ephemeral"}`` only where the stable prefix (tools and system)
+reaches the model's minimum cacheable length (``MIN_CACHEABLE_TOKENS``; 4,096 for Haiku 4.5): below it the API
+caches nothing, so the marker is left off. With an API key, ``estimate_cost`` and ``max_cost`` plans count tokens
+with the API's token-counting endpoint (``messages.count_tokens``; cached per request) instead of the offline
+per-script estimate. With
 ``batch=True`` facet requests go through the Message Batches API at half price: the batch id is saved in
 ``cache_dir`` before polling, so an interrupted run resumes the same batch instead of paying twice.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -26,7 +31,8 @@ from ..conversation import Conversation
 from ..errors import ConfigError
 from ..facets.definitions import Facet
 from .llm_cache import BatchState
-from .llm_common import BackendError, LLMBackend, Outcome, Reply, RequestFailed, TransportError
+from .llm_cache import request_key
+from .llm_common import BackendError, LLMBackend, Outcome, Reply, RequestFailed, TransportError, _prefix_tokens
 from .llm_cost import BudgetExceeded, StageUsage
 from .llm_parse import OutputError, parse_facets
 from .llm_prompts import Prompt
@@ -37,6 +43,11 @@ DEFAULT_FACET_MODEL = "claude-haiku-4-5"
 DEFAULT_NAMING_MODEL = "claude-sonnet-4-6"  # Sonnet 4.5 is deprecated (end of life 2026-11-30)
 BATCH_MAX_REQUESTS = 100_000      # the Message Batches API's per-batch limits
 BATCH_MAX_BYTES = 200 * 1024 * 1024  # (256 MB), with headroom for the envelope
+# The shortest prefix each model caches (Anthropic's prompt-caching notes; below it nothing is cached and no error
+# is raised). Unlisted models get the most common floor, 1,024.
+MIN_CACHEABLE_TOKENS = {"claude-haiku-4-5": 4096, "claude-opus-4-5": 4096, "claude-opus-4-6": 4096,
+                        "claude-sonnet-4-6": 2048, "claude-haiku-3-5": 2048, "claude-3-haiku": 2048,
+                        "claude-sonnet-4-5": 1024, "claude-opus-4-1": 1024, "claude-sonnet-4": 1024}
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 
@@ -78,6 +89,16 @@ def _api_message(error: Any) -> str:
     return str(getattr(error, "message", None) or error)
 
 
+def min_cacheable_tokens(model: str) -> int:
+    """The model's minimum cacheable prefix (exact id, then the longest known prefix of the id).
+
+    >>> min_cacheable_tokens("claude-haiku-4-5-20251001"), min_cacheable_tokens("claude-unknown")
+    (4096, 1024)
+    """
+    known = [key for key in MIN_CACHEABLE_TOKENS if model == key or model.startswith(key + "-")]
+    return MIN_CACHEABLE_TOKENS[max(known, key=len)] if known else 1024
+
+
 def custom_id_for(conversation_id: str) -> str:
     """The batch ``custom_id`` of a conversation: a sha256 prefix (ids may hold any characters).
 
@@ -98,7 +119,9 @@ class AnthropicBackend(LLMBackend):
     ``anthropic.AsyncAnthropic``) or ``http_client`` (the SDK's async HTTP client, e.g. with a mock transport)
     and ``api_key`` (default: ``ANTHROPIC_API_KEY``); ``batch`` sends facet requests as a Message Batch polled
     every ``poll_interval`` seconds; ``force_tool`` (``None``: force, and fall back to ``auto`` for a model that
-    rejects forced tool choice); ``max_cost`` in dollars stops before spending more (:class:`BudgetExceeded`).
+    rejects forced tool choice); ``max_cost`` in dollars stops before spending more (:class:`BudgetExceeded`);
+    ``prompt_cache`` (mark the stable prefix for caching where it reaches the model's minimum; ``False``: never);
+    ``count_tokens`` (``None``: use the token-counting endpoint when an API key is set; ``False``: offline only).
     """
 
     name = "anthropic"
@@ -108,7 +131,7 @@ class AnthropicBackend(LLMBackend):
                  price_table: Mapping[str, Any] | None = None, client: Any = None, http_client: Any = None,
                  api_key: str | None = None, *, batch: bool = False, poll_interval: float = 60.0,
                  base_url: str | None = None, timeout: float | None = 600.0, force_tool: bool | None = None,
-                 **options: Any) -> None:
+                 prompt_cache: bool = True, count_tokens: bool | None = None, **options: Any) -> None:
         super().__init__(model_facets=model_facets, model_names=model_names, max_concurrency=max_concurrency,
                          max_retries=max_retries, cache_dir=cache_dir, price_table=price_table, **options)
         if batch and self.cache_dir is None:
@@ -118,6 +141,8 @@ class AnthropicBackend(LLMBackend):
         self.base_url = base_url
         self.timeout = timeout
         self.force_tool = force_tool
+        self.prompt_cache = prompt_cache
+        self.count_tokens = count_tokens
         self._given_client = client
         self._http_client = http_client
         self._api_key = api_key
@@ -126,7 +151,7 @@ class AnthropicBackend(LLMBackend):
         self._no_sampling: set[str] = set()
 
     def fingerprint(self) -> dict[str, Any]:
-        return {**super().fingerprint(), "force_tool": self.force_tool}
+        return {**super().fingerprint(), "force_tool": self.force_tool, "prompt_cache": self.prompt_cache}
 
     # -- the SDK ------------------------------------------------------------------------------------------------
     def _sdk(self) -> Any:
@@ -172,14 +197,56 @@ class AnthropicBackend(LLMBackend):
         body: dict[str, Any] = {
             "model": model,
             "max_tokens": max_tokens,
-            "system": [{"type": "text", "text": prompt.system, "cache_control": {"type": "ephemeral"}}],
+            "system": [{"type": "text", "text": prompt.system}],
             "messages": [{"role": "user", "content": prompt.user}],
             "tools": [{"name": tool.name, "description": tool.description, "input_schema": tool.schema}],
             "tool_choice": {"type": "auto"} if self.force_tool is False else {"type": "tool", "name": tool.name},
         }
-        if self.temperature is not None:
-            body["temperature"] = self.temperature
+        if self.prompt_cache and _prefix_tokens(body) >= min_cacheable_tokens(model):
+            body["system"][0]["cache_control"] = {"type": "ephemeral"}
+        temperature = self.temperature if prompt.temperature is None else prompt.temperature
+        if temperature is not None:
+            body["temperature"] = temperature
         return body
+
+    # -- token counting -----------------------------------------------------------------------------------------
+    def _counting(self) -> bool:
+        if self.count_tokens is not None:
+            return self.count_tokens
+        return bool(self._api_key or self._given_client is not None or os.environ.get("ANTHROPIC_API_KEY"))
+
+    def _exact_counts(self, bodies: Sequence[Mapping[str, Any]]) -> list[int] | None:
+        if not bodies or not self._counting():
+            return None
+        return self._run(self._count_all(bodies))
+
+    async def _count_all(self, bodies: Sequence[Mapping[str, Any]]) -> list[int] | None:
+        import asyncio
+
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.max_concurrency)
+        usage = self._stage("count_tokens", bodies[0]["model"])
+        counts = await asyncio.gather(*(self._count_one(usage, body) for body in bodies), return_exceptions=True)
+        if any(isinstance(c, BaseException) for c in counts):
+            return None  # the endpoint failed (e.g. no permission): fall back to the offline estimate
+        return [int(c) for c in counts]  # type: ignore[arg-type]
+
+    async def _count_one(self, usage: Any, body: Mapping[str, Any]) -> int:
+        """Exact input tokens of one request (free endpoint; answers cached per request hash)."""
+        params = {k: body[k] for k in ("model", "system", "messages", "tools", "tool_choice") if k in body}
+        key = request_key("count_tokens:" + self._namespace(), params)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return int(cached["input_tokens"])
+        assert self._semaphore is not None
+
+        async def attempt() -> Any:
+            async with self._semaphore:  # type: ignore[union-attr]
+                return await self._sdk_call(self._sdk().messages.count_tokens, **params)
+
+        answer = _as_dict(await self._retry(usage, attempt, counted=True))
+        self._cache.put(key, {"input_tokens": int(answer["input_tokens"])})
+        return int(answer["input_tokens"])
 
     def _adjust(self, body: dict[str, Any]) -> dict[str, Any]:
         model = body["model"]
@@ -206,7 +273,10 @@ class AnthropicBackend(LLMBackend):
         return False
 
     async def _send(self, body: dict[str, Any]) -> dict[str, Any]:
-        message = await self._sdk_call(self._sdk().messages.create, **body)
+        kwargs = dict(body)
+        if "temperature" in kwargs:  # newer SDKs dropped sampling parameters from create(); the API still reads it
+            kwargs["extra_body"] = {"temperature": kwargs.pop("temperature")}
+        message = await self._sdk_call(self._sdk().messages.create, **kwargs)
         return _as_dict(message)
 
     def _reply(self, raw: Mapping[str, Any], tool_name: str) -> Reply:

@@ -67,7 +67,6 @@ from .llm_prompts import (
     assign_prompt,
     audit_prompt,
     dedupe_prompt,
-    estimate_tokens,
     facet_prompt,
     llm_facets,
     naming_prompt,
@@ -76,6 +75,7 @@ from .llm_prompts import (
     synthetic_prompt,
 )
 from .llm_sampling import ContrastiveSampler, sample_cluster_texts
+from .token_count import estimate_tokens, reserve_tokens
 
 __all__ = [
     "STAGES",
@@ -267,7 +267,8 @@ class LLMBackend:
                  name_max_tokens: int = 1024, temperature: float | None = None, seed: int = 0,
                  naming_facet: str = "request", n_in_cluster: int = 50, n_contrastive: int = 50,
                  min_audit_score: int = 3, backoff_base: float = 1.0, backoff_max: float = 60.0,
-                 sleep: Callable[[float], Any] | None = None, progress: bool = True) -> None:
+                 sleep: Callable[[float], Any] | None = None, progress: bool = True,
+                 token_count_sample: int = 100) -> None:
         if max_concurrency < 1:
             raise ConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
         if max_retries < 0 or max_output_retries < 0:
@@ -294,6 +295,7 @@ class LLMBackend:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.progress = progress
+        self.token_count_sample = token_count_sample
         self._sleep_fn = sleep or asyncio.sleep
         self._rng = random.Random(seed)
         self._cache = ResponseCache(self.cache_dir)
@@ -398,7 +400,7 @@ class LLMBackend:
         price = self._price(model)
         if price is None:
             return 0.0
-        tokens_in = _body_tokens(body)
+        tokens_in = _body_tokens(body, bound=True)
         tokens_out = int(body.get("max_tokens") or body.get("max_completion_tokens") or 0)
         return (tokens_in * max(price.input, price.cache_write) + tokens_out * price.output) / 1e6
 
@@ -536,21 +538,63 @@ class LLMBackend:
     # -- estimates ----------------------------------------------------------------------------------------------
     def _estimate(self, stage: str, prompts: Iterable[Prompt], model: str, max_tokens: int,
                   output_tokens: int) -> dict[str, Any]:
-        """Requests, tokens and dollars for prompts not already in the response cache."""
-        requests = cached = tokens_in = 0
+        """Requests, tokens and dollars for prompts not already in the response cache.
+
+        Input tokens are the provider's exact counts where it has a counting endpoint and a key (``_exact_counts``,
+        on a sample; the rest scaled by the sample's ratio), else the per-script offline estimate. A request whose
+        stable prefix carries ``cache_control`` is priced as one cache write per concurrent worker and cache reads
+        after that; ``dollars_without_cache`` is the same work with caching off."""
+        bodies = []
+        cached = 0
         for prompt in prompts:
             body = self._body(prompt, model, max_tokens)
             if self._key(body) in self._cache:
                 cached += 1
                 continue
-            requests += 1
-            tokens_in += _body_tokens(body)
+            bodies.append(body)
+        totals = self._count_bodies(bodies)
+        prefixes = [_prefix_tokens(b) if _has_cache_control(b) else 0 for b in bodies]
+        scale = totals["scale"]
+        tokens_in = sum(totals["tokens"])
+        requests = len(bodies)
         tokens_out = requests * output_tokens
-        usage = {"input_tokens": tokens_in, "output_tokens": tokens_out}
+        writers = min(requests, self.max_concurrency) if not self._batched(stage) else min(requests, 1)
+        read = write = 0
+        for index, prefix in enumerate(prefixes):
+            prefix = min(round(prefix * scale), totals["tokens"][index])
+            if prefix:
+                if index < writers:
+                    write += prefix
+                else:
+                    read += prefix
+        usage = {"input_tokens": tokens_in - read - write, "output_tokens": tokens_out,
+                 "cache_creation_input_tokens": write, "cache_read_input_tokens": read}
         price = self._price(model)
+        batch = self._batched(stage)
         return {"model": model, "requests": requests, "cached": cached, "input_tokens": tokens_in,
-                "output_tokens": tokens_out, "dollars": round(request_dollars(price, usage, batch=self._batched(stage)), 6),
-                "priced": price is not None}
+                "output_tokens": tokens_out, "cache_read_input_tokens": read, "cache_creation_input_tokens": write,
+                "dollars": round(request_dollars(price, usage, batch=batch), 6),
+                "dollars_without_cache": round(request_dollars(
+                    price, {"input_tokens": tokens_in, "output_tokens": tokens_out}, batch=batch), 6),
+                "token_counts": totals["source"], "priced": price is not None}
+
+    def _count_bodies(self, bodies: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Input tokens of each body: exact from the provider for a sample when it can count (``_exact_counts``),
+        the rest estimated offline and scaled by the sample's exact / estimated ratio."""
+        estimates = [_body_tokens(b) for b in bodies]
+        exact = self._exact_counts(bodies[: self.token_count_sample]) if bodies else None
+        if not exact:
+            return {"tokens": estimates, "scale": 1.0, "source": "offline estimate (per-script rates)"}
+        counted = sum(exact)
+        scale = counted / max(sum(estimates[: len(exact)]), 1)
+        tokens = list(exact) + [round(e * scale) for e in estimates[len(exact):]]
+        source = (f"exact (token-counting API) for {len(exact)}" +
+                  (f", the other {len(bodies) - len(exact)} scaled from them" if len(bodies) > len(exact) else ""))
+        return {"tokens": tokens, "scale": scale, "source": source}
+
+    def _exact_counts(self, bodies: Sequence[Mapping[str, Any]]) -> list[int] | None:
+        """The provider's exact input-token counts of ``bodies``, or ``None`` where it cannot count (offline)."""
+        return None
 
     def _batched(self, stage: str) -> bool:
         return False
@@ -571,7 +615,8 @@ class LLMBackend:
         ``summary_tokens`` tokens, a rename of every parent and an audit of every named cluster; the LLM
         hierarchy's ``hierarchy_propose`` / ``hierarchy_dedupe`` / ``hierarchy_assign`` requests are modelled on
         three levels sized by Clio's ratio rule (``assumptions["hierarchy_levels"]``).
-        Prompt-cache savings are not assumed (the facet instructions are below most models' cacheable minimum).
+        Prompt caching is priced where requests carry ``cache_control`` (the facet prefix reaches Haiku 4.5's 4,096
+        token minimum); ``total_dollars_without_cache`` shows the saving.
         """
         convs = list(conversations)
         asked = llm_facets(facets)
@@ -584,7 +629,7 @@ class LLMBackend:
 
             n_clusters = default_n_clusters(len(convs))
         per_cluster = max(1, math.ceil(len(convs) / max(n_clusters, 1)))
-        filler = "x" * (summary_tokens * 4)
+        filler = _filler(summary_tokens)
         in_group = [filler] * min(self.n_in_cluster, per_cluster)
         contrastive = [filler] * min(self.n_contrastive, max(len(convs) - per_cluster, 0))
         naming = naming_prompt(in_group, contrastive, facet=self.naming_facet)
@@ -592,12 +637,15 @@ class LLMBackend:
         levels = self._hierarchy_estimate(out, n_clusters)
         n_parents = sum(levels[1:])  # every parent at every level above the base is renamed and audited
         per_parent = max(1, math.ceil(levels[0] / levels[1])) if len(levels) > 1 else 1
-        children = [("x" * 40, "x" * 160, 1)] * per_parent
+        children = [(_filler(8), _filler(35), 1)] * per_parent
         out["parents"] = self._model_only("parents", parent_prompt(children), n_parents, _OUTPUT_ESTIMATE["parents"])
-        out["audit"] = self._model_only("audit", audit_prompt("x" * 40, "x" * 160), n_clusters + n_parents,
+        out["audit"] = self._model_only("audit", audit_prompt(_filler(8), _filler(35)), n_clusters + n_parents,
                                         _OUTPUT_ESTIMATE["audit"])
         out["total_dollars"] = round(sum(v["dollars"] for v in out.values()), 6)
-        out["assumptions"] = {"chars_per_token": 4, "tool_overhead_tokens": TOOL_OVERHEAD_TOKENS,
+        out["total_dollars_without_cache"] = round(sum(v["dollars_without_cache"] for k, v in out.items()
+                                                       if isinstance(v, dict)), 6)
+        out["assumptions"] = {"token_counts": out["facets"]["token_counts"],
+                              "tool_overhead_tokens": TOOL_OVERHEAD_TOKENS,
                               "n_clusters": n_clusters, "n_parents": n_parents, "batch": self._batched("facets"),
                               "hierarchy_levels": levels, "neighbourhood_size": NEIGHBOURHOOD_SIZE}
         return out
@@ -610,7 +658,7 @@ class LLMBackend:
         if n_clusters < 3:
             return [n_clusters]
         levels = level_sizes(n_clusters, default_n_top(n_clusters), 3)
-        cluster = ("x" * 40, "x" * 160)
+        cluster = (_filler(8), _filler(35))
         counts = {"hierarchy_propose": 0, "hierarchy_dedupe": 0, "hierarchy_assign": 0}
         for lower, upper in zip(levels, levels[1:]):
             counts["hierarchy_propose"] += max(1, round(lower / NEIGHBOURHOOD_SIZE))
@@ -620,8 +668,8 @@ class LLMBackend:
         hood = min(first, NEIGHBOURHOOD_SIZE)
         want = max(1, math.ceil(second * hood / first))
         prompts = {"hierarchy_propose": proposal_prompt([cluster] * hood, [cluster] * min(10, first - hood), want),
-                   "hierarchy_dedupe": dedupe_prompt(["x" * 40] * (2 * second), second),
-                   "hierarchy_assign": assign_prompt(cluster, ["x" * 40] * second)}
+                   "hierarchy_dedupe": dedupe_prompt([_filler(8)] * (2 * second), second),
+                   "hierarchy_assign": assign_prompt(cluster, [_filler(8)] * second)}
         for stage, prompt in prompts.items():
             out[stage] = self._model_only(stage, prompt, counts[stage], _OUTPUT_ESTIMATE[stage])
         return levels
@@ -631,10 +679,11 @@ class LLMBackend:
         tokens_in = _body_tokens(body) * count
         usage = {"input_tokens": tokens_in, "output_tokens": output_tokens * count}
         price = self._price(self.model_names)
+        dollars = round(request_dollars(price, usage, batch=self._batched(stage)), 6)
         return {"model": self.model_names, "requests": count, "cached": 0, "input_tokens": tokens_in,
-                "output_tokens": output_tokens * count,
-                "dollars": round(request_dollars(price, usage, batch=self._batched(stage)), 6),
-                "priced": price is not None}
+                "output_tokens": output_tokens * count, "cache_read_input_tokens": 0,
+                "cache_creation_input_tokens": 0, "dollars": dollars, "dollars_without_cache": dollars,
+                "token_counts": "offline estimate (modelled request)", "priced": price is not None}
 
     # -- facets -------------------------------------------------------------------------------------------------
     def extract_facets(self, conversations: Sequence[Conversation], facets: Sequence[Facet], *,
@@ -745,7 +794,7 @@ class LLMBackend:
     # -- hierarchy (Clio's algorithm; see clio_kit.llm_hierarchy) -------------------------------------------------
     def _list_max_tokens(self, n_names: int) -> int:
         """Room for about ``n_names`` names of up to ten words (never less than ``name_max_tokens``)."""
-        return min(max(self.name_max_tokens, 32 * int(n_names) + 256), 16384)
+        return min(max(self.name_max_tokens, 32 * int(n_names) + 512), 16384)  # names plus the reasoning field
 
     def _check_budget(self, stage: str, prompts: Sequence[Prompt], max_tokens: Callable[[int], int], model: str,
                       what: str) -> None:
@@ -869,19 +918,44 @@ class LLMBackend:
         return results
 
 
-def _body_tokens(body: Mapping[str, Any]) -> int:
-    """Estimated input tokens of a request body (Messages or chat-completions): system and message text, the tool
-    definitions as JSON, plus the tool-use overhead the API adds."""
-    parts: list[str] = []
+def _texts(body: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """``(prefix, rest)``: the texts of the stable prefix (tool definitions as JSON, system) and of the messages."""
+    prefix = [json.dumps(body.get("tools") or [], ensure_ascii=False)]
     system = body.get("system")
-    blocks = [system] if isinstance(system, str) else list(system or [])
+    for block in [system] if isinstance(system, str) else list(system or []):
+        prefix.append(block if isinstance(block, str) else str(block.get("text") or ""))
+    rest: list[str] = []
     for message in body.get("messages") or []:
         content = message.get("content")
-        blocks += [content] if isinstance(content, str) else list(content or [])
-    for block in blocks:
-        parts.append(block if isinstance(block, str) else str(block.get("text") or ""))
-    parts.append(json.dumps(body.get("tools") or [], ensure_ascii=False))
-    return estimate_tokens("".join(parts)) + TOOL_OVERHEAD_TOKENS
+        blocks = [content] if isinstance(content, str) else list(content or [])
+        if message.get("role") == "system":  # chat-completions: the system message is the prefix
+            prefix += [b if isinstance(b, str) else str(b.get("text") or "") for b in blocks]
+            continue
+        rest += [b if isinstance(b, str) else str(b.get("text") or "") for b in blocks]
+    return prefix, rest
+
+
+def _body_tokens(body: Mapping[str, Any], *, bound: bool = False) -> int:
+    """Input tokens of a request body (Messages or chat-completions): tool definitions as JSON, system and message
+    text, plus the tool-use overhead the API adds; ``bound``: the upper bound the budget guard reserves."""
+    count = reserve_tokens if bound else estimate_tokens
+    prefix, rest = _texts(body)
+    return sum(count(t) for t in prefix + rest) + TOOL_OVERHEAD_TOKENS
+
+
+def _prefix_tokens(body: Mapping[str, Any]) -> int:
+    """Estimated tokens of the cacheable prefix: tool definitions, the API's tool-use prompt and the system text."""
+    return sum(estimate_tokens(t) for t in _texts(body)[0]) + TOOL_OVERHEAD_TOKENS
+
+
+def _has_cache_control(body: Mapping[str, Any]) -> bool:
+    system = body.get("system")
+    return isinstance(system, list) and any(isinstance(b, Mapping) and "cache_control" in b for b in system)
+
+
+def _filler(tokens: int) -> str:
+    """Text of about ``tokens`` tokens (English words), standing in for summaries and names in cost models."""
+    return " ".join(["summary"] * max(1, round(tokens / estimate_tokens("summary "))))
 
 
 async def _all_or_nothing(coros: Sequence[Awaitable[Any]]) -> None:

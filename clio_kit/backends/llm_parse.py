@@ -32,6 +32,7 @@ __all__ = [
     "parse_parent_names",
     "parse_synthetic_turns",
     "repair_json",
+    "shorten_name",
 ]
 
 MAX_NAME_WORDS = 10
@@ -226,9 +227,28 @@ def parse_facets(data: Any, facets: Sequence[Facet]) -> dict[str, Any]:
             if not matches:
                 raise OutputError(f"{facet.name}: answer is not one of the choices")
             row[facet.name] = matches[0]
+        elif facet.kind == "open" and facet.prefill:
+            row[facet.name] = _with_prefill(_text(value, facet.name), facet)
         else:
             row[facet.name] = _text(value, facet.name)
     return row
+
+
+def _with_prefill(text: str, facet: Facet) -> str:
+    """Check Clio's prefill: the answer must begin with ``facet.prefill`` (a bare continuation in lower case is
+    completed with it); any other opening is malformed, and the request is asked again.
+
+    >>> from clio_kit.facets.definitions import TASK
+    >>> _with_prefill("The task is to fix a bug.", TASK), _with_prefill("fix a bug.", TASK)
+    ('The task is to fix a bug.', 'The task is to fix a bug.')
+    """
+    text = " ".join(text.split())
+    prefill = " ".join(facet.prefill.split())
+    if text.lower().startswith(prefill.lower()):
+        return prefill + text[len(prefill):]
+    if text[:1].islower():
+        return f"{prefill} {text}"
+    raise OutputError(f'{facet.name}: the answer does not begin with "{prefill}"')
 
 
 # -- names and audit --------------------------------------------------------------------------------------------
@@ -243,9 +263,39 @@ def parse_cluster_name(data: Any) -> tuple[str, str, bool]:
     description = _text(data["description"], "description")
     if not name:
         raise OutputError("name: expected non-empty text")
+    name, shortened = shorten_name(name)
+    return name, description, shortened
+
+
+_PHRASE_STARTS = frozenset({"and", "or", "but", "with", "without", "for", "in", "on", "to", "of", "by", "from",
+                            "about", "including", "using", "via", "while", "across", "into", "through", "as",
+                            "that", "which", "when", "where", "plus", "versus", "vs"})
+_DANGLING = _PHRASE_STARTS | {"a", "an", "the", "their", "its", "his", "her", "your", "our", "my", "&", "-"}
+
+
+def shorten_name(name: str, max_words: int = MAX_NAME_WORDS) -> tuple[str, bool]:
+    """``(name, shortened)``: a name over ``max_words`` words cut at its last phrase boundary within the limit
+    (punctuation, or before a conjunction or preposition), never mid-phrase; without one, dangling function words
+    are dropped from the end.
+
+    >>> shorten_name("Help users debug Python scripts, fix failing tests and set up continuous integration")
+    ('Help users debug Python scripts, fix failing tests', True)
+    >>> shorten_name("Assist with writing cover letters and resumes for software engineering jobs in startups")
+    ('Assist with writing cover letters and resumes', True)
+    """
     words = name.split()
-    shortened = len(words) > MAX_NAME_WORDS
-    return " ".join(words[:MAX_NAME_WORDS]), description, shortened
+    if len(words) <= max_words:
+        return name, False
+    kept = words[:max_words]
+    cut = 0
+    for i in range(3, max_words + 1):  # a boundary after at least three words
+        if i < len(words) and kept[i - 1][-1:] in ",;:)" or i < len(words) and words[i].lower() in _PHRASE_STARTS:
+            cut = i
+    if cut:
+        kept = kept[:cut]
+    while len(kept) > 3 and kept[-1].lower().strip(",;:") in _DANGLING:
+        kept.pop()
+    return " ".join(kept).rstrip(",;:-– "), True
 
 
 def parse_audit(data: Any) -> tuple[int, str]:
@@ -300,7 +350,7 @@ def parse_parent_names(data: Any) -> tuple[list[str], bool]:
         name = _clean_name(item)
         words = name.split()
         if len(words) > MAX_NAME_WORDS:
-            name, shortened = " ".join(words[:MAX_NAME_WORDS]), True
+            name, shortened = shorten_name(name)[0], True
         key = name.casefold()
         if name and key not in seen:
             seen.add(key)

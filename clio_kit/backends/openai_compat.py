@@ -88,8 +88,9 @@ class OpenAICompatibleBackend(LLMBackend):
             body["tool_choice"] = {"type": "function", "function": {"name": tool.name}}
         else:
             body["tool_choice"] = self.tool_choice
-        if self.temperature is not None:
-            body["temperature"] = self.temperature
+        temperature = self.temperature if prompt.temperature is None else prompt.temperature
+        if temperature is not None:
+            body["temperature"] = temperature
         return body
 
     def _adjust(self, body: dict[str, Any]) -> dict[str, Any]:
