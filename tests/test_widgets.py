@@ -410,6 +410,7 @@ def test_cluster_map_uses_coordinates_when_present(view: clio_kit.PrivacyView, d
 
     class Points:
         point_inds = inds
+        trace_index = 0
 
     explorer._on_points(trace, Points())
     summary = explorer.selection_summary()
@@ -421,6 +422,43 @@ def test_cluster_map_uses_coordinates_when_present(view: clio_kit.PrivacyView, d
     assert find_canaries(explorer.to_html(include_plotlyjs=False)) == []
     explorer.select([int(c) for c in hidden_ids(view)])
     assert explorer.selected == []  # hidden clusters cannot be selected
+
+
+def test_cluster_map_lasso_over_several_colours_selects_them_all(view: clio_kit.PrivacyView, data: GatedData) -> None:
+    """plotly calls the selection callback once per trace (one trace per colour): the selection is their union; a
+    new colouring or level starts a new selection."""
+    explorer = widgets.ClusterMap(data, color_by="parent")
+    traces = list(explorer.figure.data)
+    assert len(traces) > 1
+
+    class Points:
+        def __init__(self, index: int, inds: list[int]) -> None:
+            self.trace_index, self.point_inds = index, inds
+
+    for index, trace in enumerate(traces):  # every point of every trace, as a lasso around the whole map
+        explorer._on_points(trace, Points(index, list(range(len(trace_ids(trace))))))
+    everything = sorted(c for trace in traces for c in trace_ids(trace))
+    assert sorted(explorer.selected) == everything
+    assert f"<b>{len(everything)} selected clusters</b>" in explorer.breakdown.value
+    assert all(t.unselected.marker.opacity == 0.25 for t in explorer.figure.data)  # the rest is dimmed
+    explorer.color_by.value = "size"
+    assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
+    assert all(t.unselected.marker.opacity == t.marker.opacity for t in explorer.figure.data)  # nothing dimmed
+
+
+def test_cluster_map_parent_colours_are_stable_across_levels(data: GatedData) -> None:
+    explorer = widgets.ClusterMap(data, color_by="parent")
+    if not explorer.uses_coordinates:
+        return
+
+    def colours() -> dict[str, str]:
+        return {trace.name: trace.marker.color for trace in explorer.figure.data}
+
+    first = colours()
+    for level in data.levels[1:]:
+        explorer.level.value = level
+        again = colours()
+        assert all(again[name] == first[name] for name in again if name in first)
 
 
 def hidden_ids(view: clio_kit.PrivacyView) -> list[int]:

@@ -75,7 +75,7 @@ def _wait_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: 
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A server root with a copy of the notebook pointed at a small run directory next to it."""
     root = tmp_path_factory.mktemp("lab")
-    make_demo_run(root / "run", n_conversations=2000, seed=5)
+    make_demo_run(root / "run", n_conversations=2000, seed=5, coordinates=True)
     notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     params = next(c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
     params["source"] = 'run_dir = "run"\nsource = "synthetic"\nexport_html = None\n'
@@ -314,5 +314,83 @@ def test_monitoring_explorer_renders_in_jupyterlab(workspace: Path, lab_url: str
     page.locator(".clio-monitoring:visible").first.evaluate("(el) => el.scrollIntoView()")  # type: ignore[attr-defined]
     page.wait_for_timeout(800)  # type: ignore[attr-defined]
     page.screenshot(path=str(ARTIFACTS / "lab-6-monitoring.png"))  # type: ignore[attr-defined]
+    assert not blocked, f"JupyterLab tried to reach other hosts: {blocked[:5]}"
+    assert not [e for e in errors if "widget" in e.lower() or "plotly" in e.lower()], errors
+
+
+def _open_notebook(workspace: Path, lab_url: str, browser: object, name: str, source: str) -> tuple[object, list, list]:
+    """Write a one-cell notebook, open it in a fresh Lab workspace, run it; return (page, blocked, errors)."""
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": name, "metadata": {}, "outputs": [],
+                           "source": source}],
+                "metadata": json.loads(NOTEBOOK.read_text(encoding="utf-8"))["metadata"], "nbformat": 4,
+                "nbformat_minor": 5}
+    (workspace / f"{name}.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    page, blocked = _offline_page(browser, lab_url)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # type: ignore[attr-defined]
+    page.goto(f"{lab_url}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={TOKEN}")  # type: ignore
+    ready = ("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+             " const s = w && w.sessionContext && w.sessionContext.session;"
+             f" return w && w.context && w.context.path === '{name}.ipynb'"
+             " && s && s.kernel && s.kernel.status === 'idle'; }")
+    page.wait_for_function(ready, timeout=60_000)  # type: ignore[attr-defined]
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")  # type: ignore
+    return page, blocked, errors
+
+
+def _lasso(page: object, box: dict, fraction: float = 1.0) -> None:
+    """Drag a lasso around the left ``fraction`` of the plot area (a real mouse drag, as a user draws it)."""
+    left, top = box["x"] + 4, box["y"] + 4
+    right, bottom = box["x"] + (box["width"] - 8) * fraction, box["y"] + box["height"] - 4
+    mouse = page.mouse  # type: ignore[attr-defined]
+    mouse.move(left, top)
+    mouse.down()
+    for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 2)]:
+        mouse.move(x, y, steps=12)
+    mouse.up()
+
+
+def test_cluster_map_lasso_selects_across_colours_and_resets_with_colouring(workspace: Path, lab_url: str,
+                                                                           browser: object) -> None:
+    """A lasso around every cluster selects every cluster, whatever its colour (plotly reports a selection per
+    colour trace); changing the colouring or level leaves no stale lasso outline, and a new lasso works."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, blocked, errors = _open_notebook(
+        workspace, lab_url, browser, "clustermap",
+        "import clio_kit, widgets\nwidgets.ClusterMap(clio_kit.open_run('run'), color_by='parent')")
+    plot = page.locator(".clio-map:visible .js-plotly-plot").first  # type: ignore[attr-defined]
+    page.locator(".clio-map:visible .scatterlayer .trace .point").first.wait_for(timeout=120_000)  # type: ignore
+    plot.evaluate("(el) => el.scrollIntoView()")
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    n_traces = plot.evaluate("(gd) => gd.data.length")
+    n_points = plot.evaluate("(gd) => gd.querySelectorAll('.scatterlayer .point').length")
+    assert n_traces > 1 and n_points > n_traces
+    selection = page.locator(".clio-map-selection:visible").first  # type: ignore[attr-defined]
+    drag = page.locator(".clio-map:visible .nsewdrag").first  # type: ignore[attr-defined]
+    _lasso(page, drag.bounding_box())
+    selection.locator("b", has_text="selected clusters").wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]  # every trace's callback has run
+    assert f"{n_points} selected clusters" in selection.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "lab-7-map-lasso.png"))  # type: ignore[attr-defined]
+
+    # another colouring, then another level: no lasso outline, no selection, no dimmed point; a new lasso (starting
+    # inside the old outline) works
+    dimmed = ("(gd) => Array.from(gd.querySelectorAll('.scatterlayer .point'))"
+              ".filter(p => parseFloat(p.style.opacity || '1') < 0.5).length")
+    for control, predicate in ((".clio-map-colour", "o.text === 'size'"), (".clio-map-level", "true")):
+        _pick_other_option(page, f"{control}:visible select", predicate)
+        page.wait_for_function("() => document.querySelector('.clio-map-selection').innerText"  # type: ignore
+                               ".includes('Select clusters on the map')", timeout=60_000)
+        page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+        page.screenshot(path=str(ARTIFACTS / f"lab-8-map-after{control}.png"))  # type: ignore[attr-defined]
+        assert plot.evaluate("(gd) => (gd.layout.selections || []).length") == 0
+        assert page.locator(".clio-map:visible .selectionlayer path").count() == 0  # type: ignore[attr-defined]
+        assert plot.evaluate(dimmed) == 0
+        n_now = plot.evaluate("(gd) => gd.querySelectorAll('.scatterlayer .point').length")
+        _lasso(page, drag.bounding_box(), 0.5)
+        selection.locator("b", has_text="selected clusters").wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+        half = int(selection.locator("b").inner_text().split()[0])
+        assert 0 < half < n_now and plot.evaluate(dimmed) == n_now - half
     assert not blocked, f"JupyterLab tried to reach other hosts: {blocked[:5]}"
     assert not [e for e in errors if "widget" in e.lower() or "plotly" in e.lower()], errors

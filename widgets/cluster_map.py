@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import figures
-from .base import Explorer, replace_figure
+from .base import Explorer, replace_figure, sync_state
 from .base_rates import default_value
 from .layout import cluster_layout
 from .static import esc, figure_html
@@ -59,14 +59,20 @@ class ClusterMap(Explorer):
         self.value = W.Dropdown(options=values, value=value if value in values else default_value(values),
                                 description="Value")
         self.selected: list[int] = []
+        self._event: dict[int, list[int]] = {}  # trace index -> cluster ids picked in the current browser event
         self.figure = go.FigureWidget()
         self.breakdown = W.HTML(self._breakdown_html())
-        for control in (self.color_by, self.level, self.value):
+        for control in (self.color_by, self.value):
             control.observe(lambda _: self._update(), names="value")
+        self.level.observe(lambda _: self._update(), names="value")
         self.facet.observe(self._on_facet, names="value")
         self.note = W.HTML(f"<span class='clio-note'>{_MAP_NOTE if self.uses_coordinates else _TREEMAP_NOTE}</span>")
         self.widget = W.VBox([W.HBox([self.color_by, self.level, self.facet, self.value]), self.figure,
                               self.breakdown, self.note])
+        self.widget.add_class("clio-map")  # browser tests find the map and its controls by these
+        self.color_by.add_class("clio-map-colour")
+        self.level.add_class("clio-map-level")
+        self.breakdown.add_class("clio-map-selection")
         self._update()
 
     # -- data ---------------------------------------------------------------------------------------------------
@@ -79,7 +85,11 @@ class ClusterMap(Explorer):
         if not self.uses_coordinates:
             return self.layout  # type: ignore[return-value]
         frame = self.data.cluster_map(self.map_level).copy()
-        frame["top_name"] = [self.data.nodes[f"c{self.data.top_parent(int(c))}"].name for c in frame["cluster_id"]]
+        tops = [self.data.top_parent(int(c)) for c in frame["cluster_id"]]
+        frame["top_name"] = [self.data.nodes[f"c{t}"].name for t in tops]
+        # a top-level parent keeps its colour at every level: its rank among the roots, not among the points drawn
+        rank = {self.data.nodes[k].cluster_id: i for i, k in enumerate(self.data.roots)}
+        frame["top_rank"] = [rank.get(t, 0) for t in tops]
         return frame.reset_index(drop=True)
 
     def lift(self) -> pd.Series:
@@ -95,6 +105,13 @@ class ClusterMap(Explorer):
         drawn = set(self.points()["cluster_id"].astype(int))
         self.selected = [int(c) for c in dict.fromkeys(cluster_ids) if int(c) in drawn]
         self.breakdown.value = self._breakdown_html()
+        # plotly.js dims the points outside a selection, and after a redraw it may dim every point of the new
+        # traces: dim only while something is selected
+        with self.figure.batch_update():
+            for trace in self.figure.data:
+                if trace_ids(trace):
+                    trace.unselected = {"marker": {"opacity": 0.25 if self.selected else trace.marker.opacity}}
+        sync_state(self.figure)
 
     def selection_summary(self) -> dict[str, Any]:
         """Totals of the selection: clusters, conversations, users (summed per cluster) and top facet values.
@@ -124,10 +141,21 @@ class ClusterMap(Explorer):
                 f"<br>Top {esc(s['facet'])} values (cells above the thresholds):<ul>{values}</ul></div>")
 
     def _on_points(self, trace: Any, points: Any, selector: Any = None) -> None:
+        """One lasso, box or click in the browser calls this once per trace, in trace order, each time with that
+        trace's points: collect every trace's points, and select their union after the last trace (a lasso over
+        clusters of several colours is one selection)."""
+        index = int(getattr(points, "trace_index", 0))
+        if index in self._event or index == 0:  # a new event
+            self._event = {}
         ids = trace_ids(trace)
-        ids = [ids[i] for i in points.point_inds if i < len(ids)]
-        if ids:
-            self.select(ids)
+        self._event[index] = [ids[i] for i in points.point_inds if i < len(ids)]
+        picked = [c for part in self._event.values() for c in part]
+        if index >= len(self.figure.data) - 1 and picked:
+            self.select(picked)
+
+    def _on_deselect(self, trace: Any, points: Any) -> None:
+        if int(getattr(points, "trace_index", 0)) >= len(self.figure.data) - 1:  # a double-click clears
+            self.select([])
 
     # -- figure -------------------------------------------------------------------------------------------------
     def make_figure(self) -> go.Figure:
@@ -152,11 +180,17 @@ class ClusterMap(Explorer):
         lift = self.color_by.value == "lift"
         self.facet.layout.display = None if lift else "none"
         self.value.layout.display = None if lift else "none"
-        replace_figure(self.figure, self.make_figure())
+        figure = self.make_figure()
+        self.selected = []  # other colours or clusters: a new selection starts from nothing ...
+        replace_figure(self.figure, figure)
+        # ... and the browser must forget the old one: it keeps a drawn lasso or box (layout.selections) through a
+        # layout merge, and plotly drops an empty list from a layout, so tell it directly
+        self.figure._send_relayout_msg({"selections": []})
+        self._event = {}
         for trace in self.figure.data:
-            if getattr(trace, "customdata", None) is not None:
-                trace.on_selection(self._on_points)
-                trace.on_click(self._on_points)
+            trace.on_selection(self._on_points)
+            trace.on_click(self._on_points)
+            trace.on_deselect(self._on_deselect)
         self.select(self.selected)
 
     def static_body(self) -> str:
@@ -205,8 +239,9 @@ def scatter_map(points: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
 
     everything = np.ones(len(points), dtype=bool)
     if color_by == "parent":
-        for i, top in enumerate(dict.fromkeys(points["top_name"])):
-            add((points["top_name"] == top).to_numpy(), {"color": figures._PALETTE[i % len(figures._PALETTE)]},
+        ranks = points["top_rank"] if "top_rank" in points else pd.Series(pd.factorize(points["top_name"])[0])
+        for top, rank in dict.fromkeys(zip(points["top_name"], ranks)):
+            add((points["top_name"] == top).to_numpy(), {"color": figures._PALETTE[int(rank) % len(figures._PALETTE)]},
                 name=figures.short(str(top), 30))
     elif color_by == "size":
         logs = np.log10(np.maximum(points["n_conversations"].to_numpy(dtype=float), 1.0))

@@ -37,12 +37,14 @@ _TASKS = ("coding", "writing", "learning", "advice", "other")
 
 def make_demo_run(path: str | os.PathLike[str], n_conversations: int = 3000, *, seed: int = 0,
                   n_base: int | None = None, min_users: int = 5, min_conversations: int = 15,
-                  hidden_names: Sequence[str] = (), timestamps: bool = True) -> Path:
+                  hidden_names: Sequence[str] = (), timestamps: bool = True, coordinates: bool = False) -> Path:
     """Write a synthetic gated run of ``n_conversations`` into ``path`` and return the path.
 
     Three levels (base, middle, top). Some base clusters fall below the thresholds, one belongs to a single user
     and one fails the audit: all of these are hidden (``visible=False``). ``hidden_names`` (e.g. planted canaries)
     become the names and descriptions of hidden clusters, so tests can check they never reach any output.
+    ``coordinates=True`` adds map positions (``x``, ``y``) as the pipeline's map stage does: base clusters scattered
+    around their theme, parents at their children's size-weighted mean.
     """
     rng = np.random.default_rng(seed)
     out = Path(path)
@@ -95,6 +97,8 @@ def make_demo_run(path: str | os.PathLike[str], n_conversations: int = 3000, *, 
     frame["task"] = task
 
     clusters = _cluster_table(frame, n_base, n_mid, n_top, mid_of_base, top_of_mid, rng)
+    if coordinates:
+        clusters = _add_coordinates(clusters, n_base, n_mid, mid_of_base, top_of_mid, rng)
     audit_fail = int(np.argsort(-weights)[n_base // 3])
     clusters.loc[clusters["cluster_id"] == audit_fail, "audit_score"] = 2
     clusters = _gate(clusters, min_users, min_conversations)
@@ -157,6 +161,34 @@ def _cluster_table(frame: pd.DataFrame, n_base: int, n_mid: int, n_top: int, mid
     clusters[["n_conversations", "n_users"]] = clusters[["n_conversations", "n_users"]].fillna(0).astype(int)
     clusters["share"] = clusters["n_conversations"] / len(frame)
     clusters["audit_score"] = rng.choice([4, 5], size=len(clusters))
+    return clusters
+
+
+def _add_coordinates(clusters: pd.DataFrame, n_base: int, n_mid: int, mid_of_base: np.ndarray,
+                     top_of_mid: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    clusters = clusters.copy()
+    angle = 2 * np.pi * top_of_mid[mid_of_base] / max(int(top_of_mid.max()) + 1, 1)
+    x = 6 * np.cos(angle) + rng.normal(0, 1.2, n_base)
+    y = 6 * np.sin(angle) + rng.normal(0, 1.2, n_base)
+    base = clusters.set_index("cluster_id").loc[range(n_base)]
+    weights = np.maximum(base["n_conversations"].to_numpy(dtype=float), 1e-9)
+    position = {b: (x[b], y[b]) for b in range(n_base)}
+    for parent_of in (n_base + mid_of_base, None):
+        if parent_of is None:  # top level: weighted mean of the middle clusters
+            members = {m: [n_base + n_mid + int(top_of_mid[m - n_base])] for m in range(n_base, n_base + n_mid)}
+            sizes = clusters.set_index("cluster_id")["n_conversations"].astype(float).clip(lower=1e-9)
+        else:
+            members = {b: [int(parent_of[b])] for b in range(n_base)}
+            sizes = pd.Series(weights, index=range(n_base))
+        groups: dict[int, list[int]] = {}
+        for child, (parent,) in members.items():
+            groups.setdefault(parent, []).append(child)
+        for parent, children in groups.items():
+            w = np.array([sizes[c] for c in children])
+            xy = np.array([position[c] for c in children])
+            position[parent] = tuple((xy * w[:, None]).sum(axis=0) / w.sum())
+    clusters["x"] = clusters["cluster_id"].map(lambda c: float(position[c][0]))
+    clusters["y"] = clusters["cluster_id"].map(lambda c: float(position[c][1]))
     return clusters
 
 

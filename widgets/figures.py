@@ -200,18 +200,22 @@ def cluster_map(layout: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
         fig.add_annotation(x=region["x"] + 0.5, y=region["y"] + region["h"] - 0.5, text=short(region["name"], 30),
                            showarrow=False, xanchor="left", yanchor="top", font={"size": 11, "color": "#555"})
     hover = "%{text}<extra></extra>"
+
+    def ids(frame: pd.DataFrame) -> list[int]:  # cluster ids, for selections
+        return [int(c) for c in frame["cluster_id"]]
+
     if color_by == "parent":
         for i, (top, group) in enumerate(layout.groupby("top_name", sort=False)):
             idx = group.index
             fig.add_trace(go.Scatter(x=group["x"], y=group["y"], text=group["name"], mode="markers",
-                                     name=short(str(top), 30), hovertemplate=hover,
+                                     name=short(str(top), 30), hovertemplate=hover, customdata=ids(group),
                                      marker={"size": sizes[idx], "color": _PALETTE[i % len(_PALETTE)], "opacity": 0.8,
                                                  "line": {"width": 0.5, "color": "#fff"}}))
     elif color_by == "size":
         logs = np.log10(layout["n_conversations"].to_numpy(dtype=float))
         ticks = [10 ** k for k in range(math.ceil(float(logs.max())) + 1)]
         fig.add_trace(go.Scatter(x=layout["x"], y=layout["y"], text=layout["name"], mode="markers", hovertemplate=hover,
-                                 showlegend=False,
+                                 showlegend=False, customdata=ids(layout),
                                  marker={"size": sizes, "color": logs, "colorscale": "Viridis", "opacity": 0.85,
                                              "colorbar": {"title": "conversations", "tickvals": np.log10(ticks),
                                                            "ticktext": [f"{t:,}" for t in ticks]}}))
@@ -220,10 +224,11 @@ def cluster_map(layout: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
         shown = ~np.isnan(values.astype(float))
         grey = layout[~shown]
         fig.add_trace(go.Scatter(x=grey["x"], y=grey["y"], text=grey["name"], mode="markers", hovertemplate=hover,
-                                 name="suppressed or none", marker={"size": sizes[~shown], "color": "#cccccc"}))
+                                 customdata=ids(grey), name="suppressed or none", marker={"size": sizes[~shown], "color": "#cccccc"}))
         ticks = [0.25, 0.5, 1, 2, 4, 8]
         fig.add_trace(go.Scatter(x=layout["x"][shown], y=layout["y"][shown], text=layout["name"][shown],
-                                 mode="markers", hovertemplate=hover, name="lift", showlegend=False,
+                                 customdata=ids(layout[shown]), mode="markers", hovertemplate=hover, name="lift",
+                                 showlegend=False,
                                  marker={"size": sizes[shown], "color": np.log2(values[shown].astype(float)),
                                              "colorscale": "RdBu_r", "cmid": 0, "opacity": 0.9,
                                              "colorbar": {"title": color_label or "lift", "tickvals": np.log2(ticks),
