@@ -88,6 +88,8 @@ class Pipeline:
         self.progress = progress
         self.on_stage = on_stage
         self.client = client  # a dask.distributed Client or clio_kit.distributed.DaskExecutor: facets, embed there
+        if backend is not None:
+            _adopt_privacy(backend, self.config.privacy)  # one source of truth: the run's PrivacyConfig
         if self.config.facet not in {f.name for f in self.facets if f.kind == "open"}:
             raise ConfigError(f"clustered facet {self.config.facet!r} is not an open-ended facet of this pipeline")
         self.screener = _screener_facet(self.config, self.facets)  # yes/no question focusing the run, or None
@@ -165,12 +167,18 @@ class Pipeline:
         keys["ingest"] = self._stage(store, "ingest", {"input": self._input_fingerprint(source, format),
                                                        "sample": cfg.sample, "seed": cfg.seed},
                                      lambda: self._ingest(store, source, format))
+        ingested = (store.stage_record("ingest") or {}).get("counts", {})
+        from .privacy.user_ids import check_user_ids
+
+        check_user_ids(int(ingested.get("n_conversations", 0)), int(ingested.get("n_missing_user_id", 0)),
+                       cfg.privacy.user_id_policy)
         keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"], "backend": component_fingerprint(backend),
                                                        "prompts": backend.prompt_hashes(),
                                                        "facets": [f.to_dict() for f in self.facets],
                                                        "max_message_chars": cfg.max_message_chars,
                                                        **self._screener_key()},
-                                     lambda: self._facets(store))
+                                     lambda: self._facets(store),
+                                     redo=lambda counts: bool(counts.get("n_not_analysed")))  # re-ask failures
         keys["embed"] = self._stage(store, "embed", {"up": keys["facets"], "facet": cfg.facet,
                                                      "embedder": _embedder_fingerprint(self._embedder())},
                                     lambda: self._embed(store))
@@ -196,9 +204,13 @@ class Pipeline:
         return Run(store.path)
 
     def _stage(self, store: RunStore, name: str, settings: dict[str, Any],
-               compute: Callable[[], tuple[list[str], dict[str, Any]]]) -> str:
+               compute: Callable[[], tuple[list[str], dict[str, Any]]],
+               redo: Callable[[dict[str, Any]], bool] | None = None) -> str:
+        """Run (or reuse) one stage; ``redo(counts)`` true: a finished stage is run again anyway (e.g. to re-ask
+        the facet requests that failed: the LLM response cache answers the others without a request)."""
         key = stable_hash({"stage": name, **settings})
-        if store.is_done(name, key):
+        counts_before = (store.stage_record(name) or {}).get("counts", {})
+        if store.is_done(name, key) and not (redo is not None and redo(counts_before)):
             record = store.stage_record(name) or {}
             self._emit(_StageEvent(name, "reused", 0.0, record.get("counts", {})))
             return key
@@ -258,12 +270,19 @@ class Pipeline:
         frame["truncated_for_model"] = [cut for _, cut in limited]
         frame["user_id"] = conversations_frame["user_id"].to_numpy()
         frame["timestamp"] = conversations_frame["timestamp"].to_numpy()
-        n_errors = int(frame["facet_error"].notna().sum()) if "facet_error" in frame else 0
+        failed = frame["facet_error"].notna().to_numpy() if "facet_error" in frame else np.zeros(len(frame), bool)
         counts = {"n_conversations": len(frame), "n_truncated": int(frame["truncated_for_model"].sum()),
-                  "n_facet_errors": n_errors,
+                  "n_facet_errors": int(failed.sum()), "n_not_analysed": int(failed.sum()),
                   "languages": frame["language"].value_counts().head(10).to_dict() if "language" in frame else {}}
+        # a failed facet request is never embedded or clustered: listed by id (no text), counted, re-asked next run
+        not_analysed = frame.loc[failed, ["conversation_id", "facet_error"]].reset_index(drop=True)
+        if failed.all() and len(frame):
+            raise InputError(f"no conversation could be analysed: all {len(frame):,} facet requests failed "
+                             f"(first: {str(not_analysed.loc[0, 'facet_error'])[:200]}); re-run to ask again")
+        frame = frame[~failed].reset_index(drop=True)
         frame, screened_outputs, screened = self._screen(store, frame)  # a screener keeps only "yes" (counted)
-        return [store.write_table("facets.parquet", frame), *screened_outputs], {**counts, **screened}
+        return [store.write_table("facets.parquet", frame), store.write_table("not_analysed.parquet", not_analysed),
+                *screened_outputs], {**counts, **screened}
 
     def _screener_key(self) -> dict[str, Any]:
         """What screener answers depend on besides the facets: offline, the embedder that approximates them."""
@@ -451,11 +470,23 @@ class Pipeline:
         clusters, assignments, summary = apply_privacy_gate(
             clusters, ancestors, facets, self.config.privacy, auditor=self._audit,
             open_facets=[f.name for f in self.facets if f.kind == "open"])
+        summary["user_ids"] = self._user_id_coverage(store, facets)
+        summary["n_not_analysed"] = int((store.stage_record("facets") or {}).get("counts", {}).get("n_not_analysed", 0))
         clusters = self._with_coordinates(store, clusters)
         outputs = [store.write_table("clusters.parquet", clusters),
                    store.write_table("assignments.parquet", assignments),
                    store.write_json("privacy.json", summary)]
         return outputs, {k: summary[k] for k in ("n_clusters", "n_visible", "hidden_conversation_share")}
+
+    def _user_id_coverage(self, store: RunStore, facets: pd.DataFrame) -> dict[str, Any]:
+        """How many gated conversations lack a user id, and whether user thresholds can be claimed."""
+        from .privacy.user_ids import user_id_coverage
+
+        flags = store.read_table("conversations.parquet", columns=["conversation_id", "user_id_missing"])
+        missing = facets["conversation_id"].astype(str).map(
+            dict(zip(flags["conversation_id"].astype(str), flags["user_id_missing"].astype(bool))))
+        return user_id_coverage(len(facets), int(missing.fillna(False).astype(bool).sum()),
+                                self.config.privacy.user_id_policy)
 
     def _with_coordinates(self, store: RunStore, clusters: pd.DataFrame) -> pd.DataFrame:
         """Add ``x``, ``y`` (the 2-D map) to every cluster: UMAP/PCA of base centroids, parents at weighted means.
@@ -484,6 +515,31 @@ class Pipeline:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
+_BACKEND_PRIVACY_SETTINGS = ("min_phrase_users", "min_audit_score")
+
+
+def _adopt_privacy(backend: Any, privacy: Any) -> None:
+    """Give a backend passed in the run's privacy settings, so privacy.json reports what was applied.
+
+    A setting the backend leaves unset (``None``), or took from an earlier run, takes the run's value; one set on
+    the backend to a different value stops the run (one source of truth for every privacy setting).
+    """
+    adopted: set[str] = getattr(backend, "_privacy_from_run", set())
+    for name in _BACKEND_PRIVACY_SETTINGS:
+        if not hasattr(backend, name):
+            continue
+        value, wanted = getattr(backend, name), getattr(privacy, name)
+        if value is not None and value != wanted and name not in adopted:
+            raise ConfigError(f"the backend's {name}={value} differs from the run's {name}={wanted}: set privacy "
+                              f"settings once, in PipelineConfig (leave the backend's {name} unset)")
+        setattr(backend, name, wanted)
+        adopted.add(name)
+    try:
+        backend._privacy_from_run = adopted
+    except AttributeError:  # a backend with __slots__: it simply cannot switch runs later
+        pass
+
+
 def _projection_version() -> int:
     from .projection import PROJECTION_VERSION
 

@@ -37,6 +37,7 @@ from typing import Any, Self, TypeVar
 import numpy as np
 import pandas as pd
 
+from ..config import PrivacyConfig
 from ..conversation import Conversation
 from ..errors import ClioError, ConfigError
 from ..facets.computed import computed_facets
@@ -266,13 +267,13 @@ class LLMBackend:
                  max_cost: float | None = None, max_conversation_tokens: int = 8000, facet_max_tokens: int = 1024,
                  name_max_tokens: int = 1024, temperature: float | None = None, seed: int = 0,
                  naming_facet: str = "request", n_in_cluster: int = 50, n_contrastive: int = 50,
-                 min_audit_score: int = 3, backoff_base: float = 1.0, backoff_max: float = 60.0,
+                 min_audit_score: int | None = None, backoff_base: float = 1.0, backoff_max: float = 60.0,
                  sleep: Callable[[float], Any] | None = None, progress: bool = True) -> None:
         if max_concurrency < 1:
             raise ConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
         if max_retries < 0 or max_output_retries < 0:
             raise ConfigError("max_retries and max_output_retries must be >= 0")
-        if not 1 <= min_audit_score <= 5:
+        if min_audit_score is not None and not 1 <= min_audit_score <= 5:  # None: the run's setting
             raise ConfigError(f"min_audit_score must be 1-5, got {min_audit_score}")
         self.model_facets = model_facets
         self.model_names = model_names
@@ -865,7 +866,7 @@ class LLMBackend:
                 results.append(_audit_result(1, (f"audit failed: {outcome.error}",), False))
             else:
                 score, reason = outcome.value
-                results.append(_audit_result(score, (reason,) if reason else (), score >= self.min_audit_score))
+                results.append(_audit_result(score, (reason,) if reason else (), score >= (self.min_audit_score or PrivacyConfig().min_audit_score)))
         return results
 
 
