@@ -189,7 +189,7 @@ class Pipeline:
                                       lambda: self._cluster(store))
         keys["name"] = self._stage(store, "name", {"up": keys["cluster"], "backend": component_fingerprint(backend),
                                                    "taxonomy": getattr(backend, "taxonomy", None),
-                                                   "prompts": backend.prompt_hashes()},
+                                                   "prompts": backend.prompt_hashes(), **_wording_key(backend, cfg)},
                                    lambda: self._name(store))
         keys["hierarchy"] = self._stage(store, "hierarchy", {"up": keys["name"],
                                                              "hierarchy": component_fingerprint(self._hierarchy())},
@@ -385,12 +385,36 @@ class Pipeline:
         facets = store.read_table("facets.parquet", columns=[self.config.facet, "user_id", "language"])
         labels = store.read_array("base_labels.npy", mmap=False)
         vectors = store.read_array("embeddings.npy")
-        named = self._backend().label_clusters(
-            facets[self.config.facet].fillna("").astype(str).tolist(), labels,
-            facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist(), vectors,
-            embedder=self._cached_embedder())
+        texts = facets[self.config.facet].fillna("").astype(str).tolist()
+        users, languages = facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist()
+        backend = self._backend()
+        named = backend.label_clusters(texts, labels, users, languages, vectors, embedder=self._cached_embedder())
+        counts: dict[str, Any] = {}
+        if getattr(backend, "uses_llm", False):  # a model may copy one user's phrase into a name: re-ask, else offline
+            def reask(avoid: dict[int, list[str]]) -> Any:
+                return backend.label_clusters(texts, labels, users, languages, vectors,
+                                              embedder=self._cached_embedder(), avoid=avoid) \
+                    if _accepts(backend.label_clusters, "avoid") else None
+
+            def offline(keys: list[int]) -> dict[int, Any]:
+                return _offline_names(self._offline_namer().label_clusters(
+                    texts, labels, users, languages, vectors, embedder=self._cached_embedder()))
+
+            named, counts = self._wording_guard(texts, users).guard(named, reask, offline)
+            counts = {f"rare_wording_{k}": v for k, v in counts.items()}
         frame = _labels_frame(named, range(int(labels.max()) + 1))
-        return [store.write_table("base_names.parquet", frame)], {"n_named": len(frame)}
+        return [store.write_table("base_names.parquet", frame)], {"n_named": len(frame), **counts}
+
+    def _wording_guard(self, texts: Sequence[str], users: Sequence[str]) -> Any:
+        from .privacy.wording import RareWordingGuard
+
+        return RareWordingGuard(texts, users, min_users=self.config.privacy.min_phrase_users)
+
+    def _offline_namer(self) -> Any:
+        from .backends import OfflineBackend
+
+        p = self.config.privacy
+        return OfflineBackend(min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
 
     # -- stage: hierarchy ---------------------------------------------------------------------------------------
     def _build_hierarchy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
@@ -415,6 +439,14 @@ class Pipeline:
         vectors = store.read_array("embeddings.npy")  # memory-mapped: only means and row selections
         corpus_mean = vectors.mean(axis=0)
         node = labels.copy()
+        backend = self._backend()
+        guarded = getattr(backend, "uses_llm", False)  # LLM-written parent names pass the rare-wording rule too
+        if guarded:
+            facets = store.read_table("facets.parquet", columns=[self.config.facet, "user_id", "language"])
+            texts = facets[self.config.facet].fillna("").astype(str).tolist()
+            users, languages = facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist()
+            guard = self._wording_guard(texts, users)
+        wording: dict[str, int] = {}
         for depth, parent_of in enumerate(parents):
             child_sizes = level_sizes[-1]
             mapping = {i: int(p) for i, p in enumerate(parent_of)}
@@ -423,9 +455,24 @@ class Pipeline:
                 named = dict(own_labels[depth])
             else:
                 parent_centroids = {int(p): vectors[node == p].mean(axis=0) for p in np.unique(node)}
-                named = self._backend().label_parents(all_labels[-1], child_sizes, mapping,
-                                                      centroids=parent_centroids, corpus_mean=corpus_mean,
-                                                      embedder=self._cached_embedder())
+                named = backend.label_parents(all_labels[-1], child_sizes, mapping,
+                                              centroids=parent_centroids, corpus_mean=corpus_mean,
+                                              embedder=self._cached_embedder())
+            if guarded:
+                def reask(avoid: dict[int, list[str]], children: Any = all_labels[-1], sizes: Any = child_sizes,
+                          mapping: Any = mapping) -> Any:
+                    return backend.label_parents(children, sizes, mapping, avoid=avoid) \
+                        if _accepts(backend.label_parents, "avoid") else None
+
+                def offline(keys: list[int], node: Any = node) -> dict[int, Any]:
+                    from .naming import KeyphraseNamer
+
+                    namer = KeyphraseNamer(min_users=self.config.privacy.min_phrase_users)
+                    return _offline_names(namer.fit(texts, node.tolist(), users, languages).labels_)
+
+                named, stats = guard.guard(named, reask, offline)
+                for key, value in stats.items():
+                    wording[f"rare_wording_{key}"] = wording.get(f"rare_wording_{key}", 0) + value
             parent_sizes: dict[int, int] = {}
             for child, parent in mapping.items():
                 parent_sizes[parent] = parent_sizes.get(parent, 0) + child_sizes[child]
@@ -452,7 +499,7 @@ class Pipeline:
             if level < len(parents):
                 node = parents[level][node]
         outputs = [store.write_table("hierarchy.parquet", clusters), store.write_array("ancestors.npy", ancestors)]
-        counts: dict[str, Any] = {"levels": [len(s) for s in level_sizes]}
+        counts: dict[str, Any] = {"levels": [len(s) for s in level_sizes], **wording}
         for stats in getattr(builder, "level_stats_", None) or []:  # the LLM hierarchy's fallbacks, if any
             for key in ("assign_fallbacks", "failed_proposals"):
                 counts[key] = counts.get(key, 0) + int(stats.get(key, 0))
@@ -515,6 +562,33 @@ class Pipeline:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
+_WORDING_GUARD_VERSION = 1  # LLM-written names: no 4-word sequence of fewer than min_phrase_users users' summaries
+
+
+def _wording_key(backend: Any, config: PipelineConfig) -> dict[str, Any]:
+    """What LLM-written names also depend on: the guard's rule and its threshold."""
+    if not getattr(backend, "uses_llm", False):
+        return {}
+    return {"wording_guard": _WORDING_GUARD_VERSION, "min_phrase_users": config.privacy.min_phrase_users}
+
+
+def _accepts(method: Any, name: str) -> bool:
+    try:
+        return name in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _offline_names(named: dict[int, Any]) -> dict[int, Any]:
+    """Offline key-phrase names standing in for model names that used wording too few users share."""
+    from .naming import ClusterLabel
+
+    return {key: ClusterLabel(label.name, "Named offline from key phrases: the model's name used wording that too "
+                              f"few users share. {label.description}", tuple(label.keywords),
+                              getattr(label, "topic", ""))
+            for key, label in named.items()}
+
+
 _BACKEND_PRIVACY_SETTINGS = ("min_phrase_users", "min_audit_score")
 
 

@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import json
 import math
@@ -690,14 +691,16 @@ class LLMBackend:
 
     # -- names --------------------------------------------------------------------------------------------------
     def label_clusters(self, texts: Sequence[str], labels: np.ndarray, user_ids: Sequence[str],
-                       languages: Sequence[str], embeddings: np.ndarray, *, embedder: Any = None) -> dict[int, Any]:
+                       languages: Sequence[str], embeddings: np.ndarray, *, embedder: Any = None,
+                       avoid: Mapping[int, Sequence[str]] | None = None) -> dict[int, Any]:
         """Name every cluster from up to 50 in-cluster and 50 nearest out-of-cluster summaries.
 
         ``embedder`` is accepted for interface parity with the offline backend and not used: the model names
-        clusters itself, from the run's existing ``embeddings``.
+        clusters itself, from the run's existing ``embeddings``. ``avoid`` (``{cluster: word sequences}``) re-asks
+        only those clusters, telling the model not to use those sequences (:mod:`clio_kit.privacy.wording`).
         """
         labels = np.asarray(labels)
-        clusters = [int(c) for c in np.unique(labels)]
+        clusters = [int(c) for c in np.unique(labels) if avoid is None or int(c) in avoid]
         texts = [str(t) for t in texts]
 
         sampler = ContrastiveSampler(texts, labels, embeddings, n_in=self.n_in_cluster, n_out=self.n_contrastive,
@@ -705,23 +708,28 @@ class LLMBackend:
 
         def make(index: int) -> Prompt:
             inside, outside = sampler.sample(clusters[index])
-            return naming_prompt(inside, outside, facet=self.naming_facet)
+            return _avoiding(naming_prompt(inside, outside, facet=self.naming_facet), avoid, clusters[index])
 
         return self._names("names", clusters, make)
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
-                      parent_of: Mapping[int, int], **context: Any) -> dict[int, Any]:
+                      parent_of: Mapping[int, int], *, avoid: Mapping[int, Sequence[str]] | None = None,
+                      **context: Any) -> dict[int, Any]:
         """Rename each parent from its children's names and descriptions (Clio's last hierarchy step).
 
-        ``context`` (parent centroids, the embedder) is accepted for interface parity and not used."""
+        ``context`` (parent centroids, the embedder) is accepted for interface parity and not used. ``avoid``
+        (``{parent: word sequences}``) re-asks only those parents, telling the model not to use the sequences."""
         children: dict[int, list[tuple[str, str, int]]] = {}
         for child, parent in parent_of.items():
+            if avoid is not None and int(parent) not in avoid:
+                continue
             label = child_labels.get(child)
             if label is not None:
                 children.setdefault(int(parent), []).append(
                     (str(label.name), str(label.description), int(child_sizes.get(child, 0))))
         parents = sorted(children)
-        return self._names("parents", parents, lambda i: parent_prompt(children[parents[i]]))
+        return self._names("parents", parents,
+                           lambda i: _avoiding(parent_prompt(children[parents[i]]), avoid, parents[i]))
 
     def _names(self, stage: str, keys: Sequence[int], make: Callable[[int], Prompt]) -> dict[int, Any]:
         if self.max_cost is not None:
@@ -868,6 +876,15 @@ class LLMBackend:
                 score, reason = outcome.value
                 results.append(_audit_result(score, (reason,) if reason else (), score >= (self.min_audit_score or PrivacyConfig().min_audit_score)))
         return results
+
+
+def _avoiding(prompt: Prompt, avoid: Mapping[int, Sequence[str]] | None, key: int) -> Prompt:
+    """``prompt`` asking the model not to use word sequences that too few users wrote (a re-ask; a new request)."""
+    if not avoid or not avoid.get(key):
+        return prompt
+    listed = "; ".join(f'"{s}"' for s in avoid[key])
+    return dataclasses.replace(prompt, user=f"{prompt.user}\n\nDo not use these word sequences in the name or "
+                                            f"description (too few users wrote them): {listed}.")
 
 
 def _body_tokens(body: Mapping[str, Any]) -> int:
