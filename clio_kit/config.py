@@ -22,7 +22,12 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["PipelineConfig", "PrivacyConfig", "load_config"]
+__all__ = ["MAX_MISSING_USER_SHARE", "PipelineConfig", "PrivacyConfig", "USER_ID_POLICIES", "load_config"]
+
+#: what a conversation without a user id counts as (see :class:`PrivacyConfig`)
+USER_ID_POLICIES = ("auto", "conversation", "require")
+#: above this share of conversations without a user id, ``user_id_policy="auto"`` claims no user thresholds
+MAX_MISSING_USER_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,21 @@ class PrivacyConfig:
 
     A cell (a cluster, a cross-tab cell, a time bucket) is shown only if it holds at least ``min_users`` distinct
     users AND ``min_conversations`` conversations. Cluster text must score at least ``min_audit_score`` (Clio's 1-5
-    rubric) and offline key phrases must be used by at least ``min_phrase_users`` distinct users.
+    rubric) and offline key phrases (and any 4-word sequence of an LLM-written name) must be used by at least
+    ``min_phrase_users`` distinct users.
+
+    ``user_id_policy`` says what a conversation without a user id counts as. ``"auto"``: its own user while at most
+    :data:`MAX_MISSING_USER_SHARE` of conversations lack one; above that, user counts are not claimed (every output
+    says "user counts unavailable: thresholds apply to conversations only"). ``"conversation"``: always its own
+    user, and outputs say user counts are unavailable whenever any id is missing. ``"require"``: a run with any
+    conversation lacking a user id stops with a one-line error.
     """
 
     min_users: int = 5
     min_conversations: int = 15
     min_audit_score: int = 3
     min_phrase_users: int = 5
+    user_id_policy: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,8 @@ class PipelineConfig:
             raise ConfigError("privacy thresholds must be at least 1")
         if not 1 <= p.min_audit_score <= 5:
             raise ConfigError(f"min_audit_score must be 1-5, got {p.min_audit_score}")
+        if p.user_id_policy not in USER_ID_POLICIES:
+            raise ConfigError(f"user_id_policy must be one of {', '.join(USER_ID_POLICIES)}, got {p.user_id_policy!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -89,6 +89,8 @@ class Pipeline:
         self.progress = progress
         self.on_stage = on_stage
         self.client = client  # a dask.distributed Client or clio_kit.distributed.DaskExecutor: facets, embed there
+        if backend is not None:
+            _adopt_privacy(backend, self.config.privacy)  # one source of truth: the run's PrivacyConfig
         if self.config.facet not in {f.name for f in self.facets if f.kind == "open"}:
             raise ConfigError(f"clustered facet {self.config.facet!r} is not an open-ended facet of this pipeline")
         self.screener = _screener_facet(self.config, self.facets)  # yes/no question focusing the run, or None
@@ -166,12 +168,18 @@ class Pipeline:
         keys["ingest"] = self._stage(store, "ingest", {"input": self._input_fingerprint(source, format),
                                                        "sample": cfg.sample, "seed": cfg.seed},
                                      lambda: self._ingest(store, source, format))
+        ingested = (store.stage_record("ingest") or {}).get("counts", {})
+        from .privacy.user_ids import check_user_ids
+
+        check_user_ids(int(ingested.get("n_conversations", 0)), int(ingested.get("n_missing_user_id", 0)),
+                       cfg.privacy.user_id_policy)
         keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"], "backend": component_fingerprint(backend),
                                                        "prompts": backend.prompt_hashes(),
                                                        "facets": [f.to_dict() for f in self.facets],
                                                        "max_message_chars": cfg.max_message_chars,
                                                        **self._screener_key()},
-                                     lambda: self._facets(store))
+                                     lambda: self._facets(store),
+                                     redo=lambda counts: bool(counts.get("n_not_analysed")))  # re-ask failures
         keys["embed"] = self._stage(store, "embed", {"up": keys["facets"], "facet": cfg.facet,
                                                      "embedder": _embedder_fingerprint(self._embedder())},
                                     lambda: self._embed(store))
@@ -182,7 +190,7 @@ class Pipeline:
                                       lambda: self._cluster(store))
         keys["name"] = self._stage(store, "name", {"up": keys["cluster"], "backend": component_fingerprint(backend),
                                                    "taxonomy": getattr(backend, "taxonomy", None),
-                                                   "prompts": backend.prompt_hashes()},
+                                                   "prompts": backend.prompt_hashes(), **_wording_key(backend, cfg)},
                                    lambda: self._name(store))
         keys["hierarchy"] = self._stage(store, "hierarchy", {"up": keys["name"],
                                                              "hierarchy": component_fingerprint(self._hierarchy())},
@@ -197,9 +205,13 @@ class Pipeline:
         return Run(store.path)
 
     def _stage(self, store: RunStore, name: str, settings: dict[str, Any],
-               compute: Callable[[], tuple[list[str], dict[str, Any]]]) -> str:
+               compute: Callable[[], tuple[list[str], dict[str, Any]]],
+               redo: Callable[[dict[str, Any]], bool] | None = None) -> str:
+        """Run (or reuse) one stage; ``redo(counts)`` true: a finished stage is run again anyway (e.g. to re-ask
+        the facet requests that failed: the LLM response cache answers the others without a request)."""
         key = stable_hash({"stage": name, **settings})
-        if store.is_done(name, key):
+        counts_before = (store.stage_record(name) or {}).get("counts", {})
+        if store.is_done(name, key) and not (redo is not None and redo(counts_before)):
             record = store.stage_record(name) or {}
             self._emit(_StageEvent(name, "reused", 0.0, record.get("counts", {})))
             return key
@@ -259,12 +271,19 @@ class Pipeline:
         frame["truncated_for_model"] = [cut for _, cut in limited]
         frame["user_id"] = conversations_frame["user_id"].to_numpy()
         frame["timestamp"] = conversations_frame["timestamp"].to_numpy()
-        n_errors = int(frame["facet_error"].notna().sum()) if "facet_error" in frame else 0
+        failed = frame["facet_error"].notna().to_numpy() if "facet_error" in frame else np.zeros(len(frame), bool)
         counts = {"n_conversations": len(frame), "n_truncated": int(frame["truncated_for_model"].sum()),
-                  "n_facet_errors": n_errors,
+                  "n_facet_errors": int(failed.sum()), "n_not_analysed": int(failed.sum()),
                   "languages": frame["language"].value_counts().head(10).to_dict() if "language" in frame else {}}
+        # a failed facet request is never embedded or clustered: listed by id (no text), counted, re-asked next run
+        not_analysed = frame.loc[failed, ["conversation_id", "facet_error"]].reset_index(drop=True)
+        if failed.all() and len(frame):
+            raise InputError(f"no conversation could be analysed: all {len(frame):,} facet requests failed "
+                             f"(first: {str(not_analysed.loc[0, 'facet_error'])[:200]}); re-run to ask again")
+        frame = frame[~failed].reset_index(drop=True)
         frame, screened_outputs, screened = self._screen(store, frame)  # a screener keeps only "yes" (counted)
-        return [store.write_table("facets.parquet", frame), *screened_outputs], {**counts, **screened}
+        return [store.write_table("facets.parquet", frame), store.write_table("not_analysed.parquet", not_analysed),
+                *screened_outputs], {**counts, **screened}
 
     def _screener_key(self) -> dict[str, Any]:
         """What screener answers depend on besides the facets: offline, the embedder that approximates them."""
@@ -367,12 +386,36 @@ class Pipeline:
         facets = store.read_table("facets.parquet", columns=[self.config.facet, "user_id", "language"])
         labels = store.read_array("base_labels.npy", mmap=False)
         vectors = store.read_array("embeddings.npy")
-        named = self._backend().label_clusters(
-            facets[self.config.facet].fillna("").astype(str).tolist(), labels,
-            facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist(), vectors,
-            embedder=self._cached_embedder())
+        texts = facets[self.config.facet].fillna("").astype(str).tolist()
+        users, languages = facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist()
+        backend = self._backend()
+        named = backend.label_clusters(texts, labels, users, languages, vectors, embedder=self._cached_embedder())
+        counts: dict[str, Any] = {}
+        if getattr(backend, "uses_llm", False):  # a model may copy one user's phrase into a name: re-ask, else offline
+            def reask(avoid: dict[int, list[str]]) -> Any:
+                return backend.label_clusters(texts, labels, users, languages, vectors,
+                                              embedder=self._cached_embedder(), avoid=avoid) \
+                    if _accepts(backend.label_clusters, "avoid") else None
+
+            def offline(keys: list[int]) -> dict[int, Any]:
+                return _offline_names(self._offline_namer().label_clusters(
+                    texts, labels, users, languages, vectors, embedder=self._cached_embedder()))
+
+            named, counts = self._wording_guard(texts, users).guard(named, reask, offline)
+            counts = {f"rare_wording_{k}": v for k, v in counts.items()}
         frame = _labels_frame(named, range(int(labels.max()) + 1))
-        return [store.write_table("base_names.parquet", frame)], {"n_named": len(frame)}
+        return [store.write_table("base_names.parquet", frame)], {"n_named": len(frame), **counts}
+
+    def _wording_guard(self, texts: Sequence[str], users: Sequence[str]) -> Any:
+        from .privacy.wording import RareWordingGuard
+
+        return RareWordingGuard(texts, users, min_users=self.config.privacy.min_phrase_users)
+
+    def _offline_namer(self) -> Any:
+        from .backends import OfflineBackend
+
+        p = self.config.privacy
+        return OfflineBackend(min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
 
     # -- stage: hierarchy ---------------------------------------------------------------------------------------
     def _build_hierarchy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
@@ -403,6 +446,12 @@ class Pipeline:
                    "user_ids": facets["user_id"].astype(str).tolist(),
                    "languages": facets["language"].astype(str).tolist(), "embeddings": vectors}
         node = labels.copy()
+        backend = self._backend()
+        guarded = getattr(backend, "uses_llm", False)  # LLM-written parent names pass the rare-wording rule too
+        if guarded:
+            texts, users, languages = content["texts"], content["user_ids"], content["languages"]
+            guard = self._wording_guard(texts, users)
+        wording: dict[str, int] = {}
         for depth, parent_of in enumerate(parents):
             child_sizes = level_sizes[-1]
             mapping = {i: int(p) for i, p in enumerate(parent_of)}
@@ -411,10 +460,24 @@ class Pipeline:
                 named = dict(own_labels[depth])
             else:
                 parent_centroids = {int(p): vectors[node == p].mean(axis=0) for p in np.unique(node)}
-                named = self._backend().label_parents(all_labels[-1], child_sizes, mapping,
-                                                      centroids=parent_centroids, corpus_mean=corpus_mean,
-                                                      embedder=self._cached_embedder(), members=node.copy(),
-                                                      **content)
+                named = backend.label_parents(all_labels[-1], child_sizes, mapping,
+                                              centroids=parent_centroids, corpus_mean=corpus_mean,
+                                              embedder=self._cached_embedder(), members=node.copy(), **content)
+            if guarded:
+                def reask(avoid: dict[int, list[str]], children: Any = all_labels[-1], sizes: Any = child_sizes,
+                          mapping: Any = mapping) -> Any:
+                    return backend.label_parents(children, sizes, mapping, avoid=avoid) \
+                        if _accepts(backend.label_parents, "avoid") else None
+
+                def offline(keys: list[int], node: Any = node) -> dict[int, Any]:
+                    from .naming import KeyphraseNamer
+
+                    namer = KeyphraseNamer(min_users=self.config.privacy.min_phrase_users)
+                    return _offline_names(namer.fit(texts, node.tolist(), users, languages).labels_)
+
+                named, stats = guard.guard(named, reask, offline)
+                for key, value in stats.items():
+                    wording[f"rare_wording_{key}"] = wording.get(f"rare_wording_{key}", 0) + value
             parent_sizes: dict[int, int] = {}
             for child, parent in mapping.items():
                 parent_sizes[parent] = parent_sizes.get(parent, 0) + child_sizes[child]
@@ -444,7 +507,7 @@ class Pipeline:
             if level < len(parents):
                 node = parents[level][node]
         outputs = [store.write_table("hierarchy.parquet", clusters), store.write_array("ancestors.npy", ancestors)]
-        counts: dict[str, Any] = {"levels": [len(s) for s in level_sizes]}
+        counts: dict[str, Any] = {"levels": [len(s) for s in level_sizes], **wording}
         if getattr(builder, "top_scores_", None):  # how the top level's size was chosen from the data
             counts["top_level_silhouette"] = {str(k): round(v, 4) for k, v in builder.top_scores_.items()}
         for stats in getattr(builder, "level_stats_", None) or []:  # the LLM hierarchy's fallbacks, if any
@@ -464,11 +527,23 @@ class Pipeline:
         clusters, assignments, summary = apply_privacy_gate(
             clusters, ancestors, facets, self.config.privacy, auditor=self._audit,
             open_facets=[f.name for f in self.facets if f.kind == "open"])
+        summary["user_ids"] = self._user_id_coverage(store, facets)
+        summary["n_not_analysed"] = int((store.stage_record("facets") or {}).get("counts", {}).get("n_not_analysed", 0))
         clusters = self._with_coordinates(store, clusters)
         outputs = [store.write_table("clusters.parquet", clusters),
                    store.write_table("assignments.parquet", assignments),
                    store.write_json("privacy.json", summary)]
         return outputs, {k: summary[k] for k in ("n_clusters", "n_visible", "hidden_conversation_share")}
+
+    def _user_id_coverage(self, store: RunStore, facets: pd.DataFrame) -> dict[str, Any]:
+        """How many gated conversations lack a user id, and whether user thresholds can be claimed."""
+        from .privacy.user_ids import user_id_coverage
+
+        flags = store.read_table("conversations.parquet", columns=["conversation_id", "user_id_missing"])
+        missing = facets["conversation_id"].astype(str).map(
+            dict(zip(flags["conversation_id"].astype(str), flags["user_id_missing"].astype(bool))))
+        return user_id_coverage(len(facets), int(missing.fillna(False).astype(bool).sum()),
+                                self.config.privacy.user_id_policy)
 
     def _with_coordinates(self, store: RunStore, clusters: pd.DataFrame) -> pd.DataFrame:
         """Add ``x``, ``y`` (the 2-D map) to every cluster: UMAP/PCA of base centroids, parents at weighted means.
@@ -497,6 +572,58 @@ class Pipeline:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
+_WORDING_GUARD_VERSION = 1  # LLM-written names: no 4-word sequence of fewer than min_phrase_users users' summaries
+
+
+def _wording_key(backend: Any, config: PipelineConfig) -> dict[str, Any]:
+    """What LLM-written names also depend on: the guard's rule and its threshold."""
+    if not getattr(backend, "uses_llm", False):
+        return {}
+    return {"wording_guard": _WORDING_GUARD_VERSION, "min_phrase_users": config.privacy.min_phrase_users}
+
+
+def _accepts(method: Any, name: str) -> bool:
+    try:
+        return name in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _offline_names(named: dict[int, Any]) -> dict[int, Any]:
+    """Offline key-phrase names standing in for model names that used wording too few users share."""
+    from .naming import ClusterLabel
+
+    return {key: ClusterLabel(label.name, "Named offline from key phrases: the model's name used wording that too "
+                              f"few users share. {label.description}", tuple(label.keywords),
+                              getattr(label, "topic", ""))
+            for key, label in named.items()}
+
+
+_BACKEND_PRIVACY_SETTINGS = ("min_phrase_users", "min_audit_score")
+
+
+def _adopt_privacy(backend: Any, privacy: Any) -> None:
+    """Give a backend passed in the run's privacy settings, so privacy.json reports what was applied.
+
+    A setting the backend leaves unset (``None``), or took from an earlier run, takes the run's value; one set on
+    the backend to a different value stops the run (one source of truth for every privacy setting).
+    """
+    adopted: set[str] = getattr(backend, "_privacy_from_run", set())
+    for name in _BACKEND_PRIVACY_SETTINGS:
+        if not hasattr(backend, name):
+            continue
+        value, wanted = getattr(backend, name), getattr(privacy, name)
+        if value is not None and value != wanted and name not in adopted:
+            raise ConfigError(f"the backend's {name}={value} differs from the run's {name}={wanted}: set privacy "
+                              f"settings once, in PipelineConfig (leave the backend's {name} unset)")
+        setattr(backend, name, wanted)
+        adopted.add(name)
+    try:
+        backend._privacy_from_run = adopted
+    except AttributeError:  # a backend with __slots__: it simply cannot switch runs later
+        pass
+
+
 def _projection_version() -> int:
     from .projection import PROJECTION_VERSION
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from .errors import ClioError, ConfigError, InputError
 
-__all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS", "OFFLINE_BANNER", "plotly_init_html", "figure",
+__all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS", "OFFLINE_BANNER", "coverage_html", "plotly_init_html", "figure",
            "figure_html", "table_html", "banner_html", "run_metadata", "privacy_tables", "sunburst_figure",
            "hierarchy_html", "value_label", "common_values", "strongest_overrepresentations", "lift_heatmap",
            "distribution_figure", "trend_frequency", "trend_figure"]
@@ -254,6 +254,22 @@ def banner_html(uses_llm: bool) -> str:
     return (f"<div class=\"clio-banner\"><b>{html.escape(OFFLINE_BANNER)}.</b> This run used clio-kit's offline "
             f"backend: cluster names and descriptions are key phrases shared by many users, and summaries are "
             f"extracted sentences. Read names as labels, not as an analyst's or a model's judgement.</div>")
+
+
+def coverage_html(summary: Mapping[str, Any]) -> str:
+    """What the thresholds do not cover, on the report's face: user counts that are not users (missing user ids)
+    and conversations not analysed (failed facet requests). ``summary`` is ``PrivacyView.privacy_summary()``."""
+    parts = []
+    users = summary.get("user_ids") or {}
+    if not summary.get("user_counts_available", True):
+        parts.append(f"<b>{html.escape(str(users.get('note') or 'user counts unavailable'))}.</b> "
+                     f"{int(users.get('n_missing_user_id', 0)):,} of {int(users.get('n_conversations', 0)):,} "
+                     f"conversations have no user id; each counts as its own user "
+                     f"(user_id_policy={html.escape(str(users.get('policy')))!r}).")
+    if summary.get("n_not_analysed"):
+        parts.append(f"<b>{int(summary['n_not_analysed']):,} conversations not analysed</b>: their facet requests "
+                     "failed; they are in no table or figure, and the next run of this configuration asks again.")
+    return "".join(f'<div class="clio-banner">{p}</div>' for p in parts)
 
 
 def run_metadata(manifest: Mapping[str, Any]) -> dict[str, pd.DataFrame]:

@@ -91,11 +91,19 @@ class Run:
         ingest = m.get("stages", {}).get("ingest", {}).get("counts", {})
         priv = m.get("stages", {}).get("privacy", {}).get("counts", {})
         levels = m.get("stages", {}).get("hierarchy", {}).get("counts", {}).get("levels", [])
-        return (f"{ingest.get('n_conversations', 0):,} conversations, {ingest.get('n_users', 0):,} users "
+        failed = m.get("stages", {}).get("facets", {}).get("counts", {}).get("n_not_analysed", 0)
+        not_analysed = (f"{failed:,} not analysed (facet requests failed; asked again on the next run); "
+                        if failed else "")
+        from .privacy.user_ids import user_id_coverage
+
+        coverage = user_id_coverage(int(ingest.get("n_conversations", 0)), int(ingest.get("n_missing_user_id", 0)),
+                                    m.get("config", {}).get("privacy", {}).get("user_id_policy", "auto"))
+        users = "" if coverage["user_counts_available"] else f"{coverage['note']}; "
+        return (f"{users}{ingest.get('n_conversations', 0):,} conversations, {ingest.get('n_users', 0):,} users "
                 f"({ingest.get('n_missing_user_id', 0):,} without a user id, each counted as its own user), "
                 f"{ingest.get('n_rejects', 0):,} rejected, {ingest.get('n_duplicates', 0):,} duplicates removed; "
-                f"clusters per level {levels}; {priv.get('n_visible', 0)} of {priv.get('n_clusters', 0)} clusters "
-                f"visible; backend {m.get('backend', {}).get('name')}")
+                f"{not_analysed}clusters per level {levels}; {priv.get('n_visible', 0)} of "
+                f"{priv.get('n_clusters', 0)} clusters visible; backend {m.get('backend', {}).get('name')}")
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r}): {self.summary()}"

@@ -586,7 +586,8 @@ def test_full_pipeline_with_the_claude_backend(fake, make, tmp_path, labelled_pa
     clusters = pd.read_parquet(run.path / "clusters.parquet")
     facets = pd.read_parquet(run.path / "facets.parquet")
     usage = backend.usage
-    assert usage["facets"]["requests"] == 120 and usage["names"]["requests"] == (clusters["level"] == 0).sum()
+    reasked = run.manifest["stages"]["name"]["counts"]["rare_wording_rejected"]  # names re-asked for rare wording
+    assert usage["facets"]["requests"] == 120 and usage["names"]["requests"] == (clusters["level"] == 0).sum() + reasked
     assert usage["audit"]["requests"] + usage["audit"]["cache_hits"] == len(clusters)
     assert facets["facet_error"].isna().all() and facets["language"].eq("en").all()
     assert {"cut_for_budget", "truncated_for_model", "concern"} <= set(facets.columns)

@@ -2,8 +2,10 @@
 headless Chromium through Playwright. Offline: every request to anything but the local server is aborted and
 recorded, so the widget and plotly lab extensions must load from the pip packages.
 
-Screenshots go to ``test-artifacts/`` (gitignored). Needs ``/usr/bin/chromium`` (``apt-get install -y chromium``);
-skipped without it. Never runs ``playwright install``.
+Screenshots go to ``test-artifacts/`` (gitignored). Needs ``/usr/bin/chromium`` (``apt-get install -y chromium``),
+playwright and voila: skipped without them on a developer's machine, FAILED without them in CI (``CI`` set). Never
+runs ``playwright install``. Any request to a URL that is not the local server, ``file:``, ``data:`` or ``blob:``
+fails the test that made it: Voila's page, the static widget export and the report included.
 """
 
 from __future__ import annotations
@@ -33,10 +35,23 @@ TOKEN = "clio-kit-browser-test"
 _ROOT_FLAG = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # CI containers run as root
 
 pytestmark = pytest.mark.browser
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+VOILA = Path(sys.executable).parent / "voila"
+
+
+def _missing(reason: str, *, module: bool = False) -> None:
+    """Skip on a developer's machine; fail in CI, where these tests must run."""
+    if IN_CI:
+        pytest.fail(f"{reason}: CI must run the browser tests", pytrace=False)
+    pytest.skip(reason, allow_module_level=module)
+
 
 if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)", allow_module_level=True)
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
+    _missing(f"{CHROMIUM} is missing (apt-get install -y chromium)", module=True)
+try:
+    import playwright.sync_api as playwright_sync
+except ImportError:
+    _missing("playwright (python) is not installed", module=True)
 
 
 def _free_port() -> int:
@@ -94,6 +109,9 @@ def _server_env(root: Path) -> dict[str, str]:
     (labconfig / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}), encoding="utf-8")
     env["CLIO_KIT_NO_PROGRESS"] = "1"
+    # the checkout's Voila template (pip installs the same files into <prefix>/share/jupyter), found first
+    env["JUPYTER_PATH"] = os.pathsep.join([str(ROOT / "share" / "jupyter"), env.get("JUPYTER_PATH", "")]).rstrip(
+        os.pathsep)
     return env
 
 
@@ -131,7 +149,8 @@ def browser() -> Iterator[object]:
 
 
 def _offline_page(browser: object, origin: str) -> tuple[object, list[str]]:
-    """A page that may talk only to ``origin``; anything else is aborted and recorded."""
+    """A page that may talk only to ``origin`` (the local server, or ``file://``), ``data:`` and ``blob:``; any
+    other request is aborted and recorded (the tests assert none was made)."""
     context = browser.new_context(viewport={"width": 1500, "height": 1100})  # type: ignore[attr-defined]
     blocked: list[str] = []
 
@@ -235,13 +254,15 @@ def test_notebook_runs_in_jupyterlab_and_widgets_react(lab_url: str, browser: ob
     assert not [e for e in errors if "widget" in e.lower() or "plotly" in e.lower()], errors
 
 
-@pytest.mark.skipif(shutil.which("voila", path=str(Path(sys.executable).parent)) is None,
-                    reason="voila is not installed (pip install voila)")
 def test_notebook_renders_in_voila(workspace: Path, browser: object) -> None:
+    if shutil.which("voila", path=str(VOILA.parent)) is None:
+        _missing("voila is not installed (pip install voila)")
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
     log = workspace.parent / "voila.log"
-    voila = str(Path(sys.executable).parent / "voila")
+    voila = str(VOILA)
+    # started where the notebook lives, as `cd notebooks && voila explore.ipynb` is: with the repository's voila.json
+    shutil.copy(ROOT / "notebooks" / "voila.json", workspace / "voila.json")
     with log.open("wb") as handle:
         process = subprocess.Popen(
             [voila, "explore.ipynb", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
@@ -266,8 +287,7 @@ def test_notebook_renders_in_voila(workspace: Path, browser: object) -> None:
         page.screenshot(path=str(ARTIFACTS / "voila-1-hierarchy.png"))  # type: ignore[attr-defined]
         page_text = page.locator("body").inner_text()  # type: ignore[attr-defined]
         assert "not JSON compliant" not in page_text and "Traceback" not in page_text
-        # Voila's page template links Font Awesome's CSS from a CDN (icons only); nothing else may leave the host
-        assert not [u for u in blocked if "fontawesome" not in u], f"Voila tried to reach other hosts: {blocked[:5]}"
+        assert not blocked, f"Voila tried to reach other hosts: {blocked[:5]}"  # Font Awesome's CDN included
     finally:
         process.terminate()
         try:
@@ -394,3 +414,20 @@ def test_cluster_map_lasso_selects_across_colours_and_resets_with_colouring(work
         assert 0 < half < n_now and plot.evaluate(dimmed) == n_now - half
     assert not blocked, f"JupyterLab tried to reach other hosts: {blocked[:5]}"
     assert not [e for e in errors if "widget" in e.lower() or "plotly" in e.lower()], errors
+def test_static_widget_export_and_report_make_no_request(workspace: Path, browser: object, tmp_path: Path) -> None:
+    """The HTML files the project writes (a widget's static export, the report) open from disk with no request to
+    any other machine, and show their figures."""
+    import clio_kit
+    import widgets
+    from clio_kit.report import render_report
+
+    run = clio_kit.open_run(workspace / "run")
+    pages = {"widgets": tmp_path / "explore.html", "report": tmp_path / "report.html"}
+    pages["widgets"].write_text(widgets.explore(run).to_html(), encoding="utf-8")
+    render_report(run.path, pages["report"])
+    for name, path in pages.items():
+        page, blocked = _offline_page(browser, "file://")
+        page.goto(path.as_uri(), timeout=120_000)  # type: ignore[attr-defined]
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+        page.wait_for_timeout(500)  # type: ignore[attr-defined]
+        assert not blocked, f"the {name} HTML tried to reach other hosts: {blocked[:5]}"

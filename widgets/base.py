@@ -68,10 +68,17 @@ def privacy_note(data: GatedData) -> str:
     hidden = summary.get("hidden_conversation_share")
     hidden_text = f"; {hidden:.1%} of conversations are in hidden base clusters" if hidden is not None else ""
     names = "" if data.view.uses_llm else " Cluster names were generated offline from key phrases (no LLM)."
+    if summary.get("user_counts_available", True):
+        floor = f"at least {users} users and {convs} conversations"
+    else:  # too many conversations without a user id: "users" would be conversations
+        floor = f"at least {convs} conversations (<b>{esc(summary['user_ids']['note'])}</b>)"
+    failed = summary.get("n_not_analysed") or 0
+    not_analysed = (f" {failed:,} conversations were not analysed (facet requests failed) and appear nowhere."
+                    if failed else "")
     return (f"<p class='clio-note'>Privacy-gated view of {data.n_conversations:,} conversations: every cluster and "
-            f"cell shown has at least {users} users and {convs} conversations; "
+            f"cell shown has {floor}; "
             f"{summary.get('n_visible', '?')} of {summary.get('n_clusters', '?')} clusters are visible{hidden_text}."
-            f"{names}</p>")
+            f"{names}{not_analysed}</p>")
 
 
 def json_safe(figure: go.Figure) -> go.Figure:

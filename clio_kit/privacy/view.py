@@ -13,6 +13,7 @@ the thresholds. No per-conversation text is reachable from it.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from pathlib import Path
@@ -44,20 +45,45 @@ class PrivacyView:
         manifest = json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
         self.manifest = manifest
         run_privacy = PrivacyConfig(**manifest["config"]["privacy"])
-        # an analyst may tighten the thresholds for a view, never loosen them below the run's
-        if privacy is not None and (privacy.min_users < run_privacy.min_users
-                                    or privacy.min_conversations < run_privacy.min_conversations):
-            raise ValueError("a view's thresholds cannot be lower than the run's; re-run with lower thresholds")
-        self.privacy = privacy or run_privacy
+        self.privacy = _stricter_only(privacy, run_privacy) if privacy is not None else run_privacy
         self._all_clusters = pd.read_parquet(self.path / "clusters.parquet")
         self._assignments = pd.read_parquet(self.path / "assignments.parquet")
         visible = self._all_clusters["visible"] & passes_thresholds(
             self._all_clusters["n_users"], self._all_clusters["n_conversations"], self.privacy)
+        if "audit_score" in self._all_clusters:  # a view's stricter audit score hides more names
+            visible &= self._all_clusters["audit_score"] >= self.privacy.min_audit_score
         self._visible = self._all_clusters[self._all_clusters["cluster_id"].isin(
             self._protect_remainders(set(self._all_clusters.loc[visible, "cluster_id"])))].copy()
         self._tables: dict[tuple[Any, ...], Any] = {}
         self._visible["mean_concern"] = self._mean_concern(self._visible)  # aggregate over visible clusters only
         self.privacy_report: dict[str, Any] = json.loads((self.path / "privacy.json").read_text(encoding="utf-8"))
+        self.user_ids = self._user_id_coverage()
+
+    def _user_id_coverage(self) -> dict[str, Any]:
+        """Conversations without a user id (from privacy.json; older runs: the ingest counts), under this view's
+        ``user_id_policy``; ``"require"`` refuses a run with missing ids."""
+        from .user_ids import check_user_ids, user_id_coverage
+
+        recorded = self.privacy_report.get("user_ids")
+        if recorded is None:
+            ingest = self.manifest.get("stages", {}).get("ingest", {}).get("counts", {})
+            recorded = {"n_conversations": ingest.get("n_conversations", self.n_conversations),
+                        "n_missing_user_id": ingest.get("n_missing_user_id", 0)}
+        total, missing = int(recorded["n_conversations"]), int(recorded["n_missing_user_id"])
+        check_user_ids(total, missing, self.privacy.user_id_policy)
+        return user_id_coverage(total, missing, self.privacy.user_id_policy)
+
+    @property
+    def user_counts_available(self) -> bool:
+        """False when too many conversations lack a user id for "at least N users" to mean users: every output
+        then says :data:`~clio_kit.privacy.user_ids.USER_COUNTS_UNAVAILABLE` on its face."""
+        return bool(self.user_ids["user_counts_available"])
+
+    @property
+    def n_not_analysed(self) -> int:
+        """Conversations whose facet request failed: never embedded, clustered or counted in any table."""
+        counts = self.manifest.get("stages", {}).get("facets", {}).get("counts", {})
+        return int(self.privacy_report.get("n_not_analysed", counts.get("n_not_analysed", 0)))
 
     def _protect_remainders(self, visible: set[int]) -> set[int]:
         """Top down: a cluster is visible only under a visible parent, and a parent's (or the whole run's)
@@ -398,7 +424,11 @@ class PrivacyView:
             report["levels"] = levels
             report["hidden_conversation_share"] = levels[0]["hidden_conversation_share"]
         report["view_thresholds"] = {"min_users": self.privacy.min_users,
-                                     "min_conversations": self.privacy.min_conversations}
+                                     "min_conversations": self.privacy.min_conversations,
+                                     "min_audit_score": self.privacy.min_audit_score}
+        report["user_ids"] = dict(self.user_ids)
+        report["user_counts_available"] = self.user_counts_available
+        report["n_not_analysed"] = self.n_not_analysed
         return report
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -421,10 +451,25 @@ class PrivacyView:
                        f"<td>{r.share:.1%}</td></tr>" for r in top.itertuples())
         s = self.privacy_report
         banner = "" if self.uses_llm else "<p><b>Names generated offline from key phrases (no LLM).</b></p>"
+        users = (f"&ge;{self.privacy.min_users} users and " if self.user_counts_available else
+                 f"<b>{html.escape(self.user_ids['note'])}</b>: ")
         return (f"<div><h4>Privacy-gated view: {self.n_conversations:,} conversations</h4>{banner}"
-                f"<p>Thresholds: &ge;{self.privacy.min_users} users and &ge;{self.privacy.min_conversations} "
+                f"<p>Thresholds: {users}&ge;{self.privacy.min_conversations} "
                 f"conversations per cell; {len(self._visible)} of {s['n_clusters']} clusters visible.</p>"
                 f"<table><tr><th>Top-level cluster</th><th>Conversations</th><th>Share</th></tr>{rows}</table></div>")
+
+
+def _stricter_only(view: PrivacyConfig, run: PrivacyConfig) -> PrivacyConfig:
+    """A view's settings: each may tighten the run's, none may loosen them; a phrase rule tighter than the run's
+    cannot be applied after naming, so it is refused rather than ignored."""
+    for name in ("min_users", "min_conversations", "min_audit_score"):
+        if getattr(view, name) < getattr(run, name):
+            raise ValueError(f"a view's {name} ({getattr(view, name)}) cannot be lower than the run's "
+                             f"({getattr(run, name)}); re-run with the lower setting")
+    if view.min_phrase_users > run.min_phrase_users:
+        raise ValueError(f"a view cannot raise min_phrase_users above the run's ({run.min_phrase_users}): names "
+                         "were chosen when the run was made; re-run with the higher setting")
+    return dataclasses.replace(view, min_phrase_users=run.min_phrase_users)  # the stricter (the run's) applies
 
 
 def _plain(value: Any) -> Any:
