@@ -72,6 +72,12 @@ class Pipeline:
 
     ``client`` (a ``dask.distributed`` Client or :class:`clio_kit.distributed.DaskExecutor`) runs facet extraction
     and embedding on a Dask cluster, with results identical to a local run (see :mod:`clio_kit.distributed`).
+
+    ``run(..., embeddings=...)`` uses vectors computed elsewhere instead of the embedder (see
+    :mod:`clio_kit.supplied`). Features that embed texts of their own to compare with conversations (approximate
+    categorical/yes-no facets and the concern score, taxonomy topics of names) then need an embedder of the same
+    space: the ``embedder`` given here, or the default one when ``embedder_name`` is its name; otherwise they are
+    skipped and the manifest says so.
     """
 
     def __init__(self, backend: Any = None, embedder: Any = None, clusterer: Any = None, hierarchy: Any = None,
@@ -81,6 +87,8 @@ class Pipeline:
         self.config = config or PipelineConfig()
         self.backend = backend
         self.embedder = embedder
+        self._embedder_given = embedder is not None  # with supplied embeddings: may embed texts in their space
+        self._supplied: Any = None  # SuppliedEmbeddings of the current run(), or None
         self.clusterer = clusterer
         self.hierarchy = hierarchy
         self.facets = tuple(facets) if facets is not None else DEFAULT_FACETS
@@ -118,6 +126,23 @@ class Pipeline:
             return embedder
         return CachedEmbedder(embedder, Path(self.cache_dir or default_cache_dir()) / "embeddings")
 
+    def _text_embedder(self) -> Any:
+        """The embedder for texts compared with the conversations' vectors (facet choices, concern anchors,
+        taxonomy topics): the run's cached embedder, or with supplied embeddings one known to share their space,
+        else ``None``."""
+        if self._supplied is None:
+            return self._cached_embedder()
+        if self._embedder_given or self._supplied.name == getattr(self._embedder(), "name", None):
+            return self._cached_embedder()
+        return None
+
+    def _embedder_record(self) -> dict[str, Any]:
+        if self._supplied is None:
+            return _embedder_fingerprint(self._embedder())
+        text = self._text_embedder()
+        return {"class": "SuppliedEmbeddings", **self._supplied.describe(),
+                "text_embedder": None if text is None else _embedder_fingerprint(text)}
+
     def _clusterer(self) -> Any:
         if self.clusterer is None:
             from .cluster import KMeansClusterer
@@ -139,10 +164,21 @@ class Pipeline:
         return self.hierarchy
 
     # -- running ------------------------------------------------------------------------------------------------
-    def run(self, source: Any, out: str | os.PathLike[str], *, format: str | None = None) -> "Run":
-        """Run ``source`` (a path, a ``LoadResult`` or a list of conversations) into the directory ``out``."""
-        from .run import Run
+    def run(self, source: Any, out: str | os.PathLike[str], *, format: str | None = None,
+            embeddings: Any = None, embedder_name: str | None = None) -> "Run":
+        """Run ``source`` (a path, a ``LoadResult`` or a list of conversations) into the directory ``out``.
 
+        ``embeddings``: vectors computed elsewhere (a ``.npy``/``.parquet`` path, an array, a DataFrame or a
+        :class:`~clio_kit.supplied.SuppliedEmbeddings`), aligned by conversation id, used instead of the embedder;
+        ``embedder_name`` names the model that made them (manifest, report)."""
+        from .run import Run
+        from .supplied import as_supplied
+
+        self._supplied = as_supplied(embeddings, embedder_name)
+        if self._supplied is not None and self.screener is not None and self._text_embedder() is None \
+                and not getattr(self._backend(), "uses_llm", False):
+            raise ConfigError("an offline screener embeds the summaries itself: with supplied embeddings give an "
+                              "embedder of the same model (Pipeline(embedder=...)) or drop the screener")
         store = RunStore(out)
         started = time.perf_counter()
         cfg = self.config
@@ -152,7 +188,7 @@ class Pipeline:
             config=cfg.to_dict(), config_hash=stable_hash(cfg.to_dict()),
             backend={"name": backend.name, "uses_llm": bool(backend.uses_llm),
                      **component_fingerprint(backend)},
-            components={"embedder": _embedder_fingerprint(self._embedder()),
+            components={"embedder": self._embedder_record(),
                         "clusterer": component_fingerprint(self._clusterer()),
                         "hierarchy": component_fingerprint(self._hierarchy())},
             facets=[f.to_dict() for f in self.facets],
@@ -172,7 +208,7 @@ class Pipeline:
                                                        **self._screener_key()},
                                      lambda: self._facets(store))
         keys["embed"] = self._stage(store, "embed", {"up": keys["facets"], "facet": cfg.facet,
-                                                     "embedder": _embedder_fingerprint(self._embedder())},
+                                                     "embedder": self._embedder_record()},
                                     lambda: self._embed(store))
         keys["classify"] = self._stage(store, "classify", {"up": keys["embed"], "facets": self._classified_facets()},
                                        lambda: self._classify(store))
@@ -304,6 +340,8 @@ class Pipeline:
 
     # -- stage: embed -------------------------------------------------------------------------------------------
     def _embed(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        if self._supplied is not None:
+            return self._embed_supplied(store)
         texts = store.read_table("facets.parquet", columns=[self.config.facet])[self.config.facet]
         texts = texts.fillna("").astype(str).tolist()
         from .distributed import cluster_embedder
@@ -313,13 +351,33 @@ class Pipeline:
         name = store.write_array_chunks("embeddings.npy", chunks, n_rows=len(texts))  # memory-mapped, chunk by chunk
         return [name], {"n_texts": len(texts), "dim": int(store.read_array(name).shape[1])}
 
+    def _embed_supplied(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        """The supplied vectors of the kept conversations, validated and normalised chunk by chunk."""
+        supplied = self._supplied
+        ids = store.read_table("facets.parquet", columns=["conversation_id"])["conversation_id"].astype(str)
+        if not supplied.has_ids:
+            if self.config.sample is not None:
+                raise ConfigError("embeddings without conversation ids follow the input's order, which a --sample "
+                                  "breaks: give ids (a sidecar FILE.ids.txt, one conversation id a line)")
+            ingested = store.read_table("conversations.parquet", columns=["conversation_id"])["conversation_id"]
+            supplied = supplied.aligned_to(ingested.astype(str).tolist())
+        text = self._text_embedder()
+        if text is not None:  # texts it embeds are compared with these vectors: one space, one dimension
+            dim = int(np.asarray(text.embed(["dimension check"])).shape[1])
+            if dim != supplied.dim:
+                raise ConfigError(f"supplied embeddings have {supplied.dim} dimensions but the embedder "
+                                  f"{getattr(text, 'name', '?')} makes {dim}: they cannot share one space")
+        name = store.write_array_chunks("embeddings.npy", supplied.iter_vectors(ids.tolist()), n_rows=len(ids))
+        return [name], {"n_texts": len(ids), "dim": supplied.dim, "supplied": supplied.name or "supplied",
+                        "n_supplied": int(supplied.n_vectors)}
+
     # -- stage: classify ---------------------------------------------------------------------------------------
     def _classified_facets(self) -> list[dict[str, Any]]:
         """Facets answered offline by embedding similarity (LLM backends answer them directly in the facets stage):
         user-defined categorical and yes/no facets (the screener is answered before embedding) and the concern
         score."""
-        if getattr(self._backend(), "uses_llm", False):
-            return []
+        if getattr(self._backend(), "uses_llm", False) or self._text_embedder() is None:
+            return []  # with supplied embeddings of an unknown model nothing can embed the choices in their space
         return [f.to_dict() for f in self.facets if (f.kind == "categorical" and f.choices)
                 or (f.kind == "boolean" and f is not self.screener)
                 or (f.kind == "numeric" and f.name == "concern" and hasattr(self._backend(), "approximate_concern"))]
@@ -332,7 +390,7 @@ class Pipeline:
         wanted = {f["name"] for f in self._classified_facets()}
         if wanted:
             vectors = store.read_array("embeddings.npy")  # memory-mapped (read-only use)
-            classifier = SimilarityFacetClassifier(self._embedder())
+            classifier = SimilarityFacetClassifier(self._text_embedder())
             for facet in self.facets:
                 if facet.name in wanted:
                     if facet.kind == "numeric":  # the concern score: nearest of fixed anchor descriptions
@@ -344,7 +402,10 @@ class Pipeline:
                     frame[facet.name] = values
                     frame[f"{facet.name}_similarity"] = scores
                     frame[f"{facet.name}_approximate"] = True
-        return [store.write_table("classified.parquet", frame)], {"facets": sorted(wanted)}
+        counts: dict[str, Any] = {"facets": sorted(wanted)}
+        if self._text_embedder() is None:
+            counts["skipped"] = "supplied embeddings of a model no embedder here shares: no approximate facets"
+        return [store.write_table("classified.parquet", frame)], counts
 
     # -- stage: cluster -----------------------------------------------------------------------------------------
     def _cluster(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
@@ -369,7 +430,7 @@ class Pipeline:
         named = self._backend().label_clusters(
             facets[self.config.facet].fillna("").astype(str).tolist(), labels,
             facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist(), vectors,
-            embedder=self._cached_embedder())
+            embedder=self._text_embedder())
         frame = _labels_frame(named, range(int(labels.max()) + 1))
         return [store.write_table("base_names.parquet", frame)], {"n_named": len(frame)}
 
@@ -406,7 +467,7 @@ class Pipeline:
                 parent_centroids = {int(p): vectors[node == p].mean(axis=0) for p in np.unique(node)}
                 named = self._backend().label_parents(all_labels[-1], child_sizes, mapping,
                                                       centroids=parent_centroids, corpus_mean=corpus_mean,
-                                                      embedder=self._cached_embedder())
+                                                      embedder=self._text_embedder())
             parent_sizes: dict[int, int] = {}
             for child, parent in mapping.items():
                 parent_sizes[parent] = parent_sizes.get(parent, 0) + child_sizes[child]
