@@ -132,9 +132,8 @@ def generate(folder: Path, n: int, seed: int = 0, chunk: int = 50_000) -> dict:
 
 def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
     """The offline pipeline + report on the generated data with its supplied embeddings (fresh run dir)."""
-    import tempfile
-
     import numpy as np
+    import pandas as pd
 
     sys.path.insert(0, str(ROOT))
     import clio_kit
@@ -156,27 +155,31 @@ def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
         cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        with tempfile.TemporaryDirectory(dir=folder) as tmp:
-            started = time.perf_counter()
-            # MiniBatchKMeansClusterer: float32 throughout (the default KMeansClusterer copies to float64)
-            pipeline = clio_kit.Pipeline(clusterer=MiniBatchKMeansClusterer(), progress=False, on_stage=on_stage,
-                                         client=client)
-            run = pipeline.run(folder / "conversations.jsonl", Path(tmp) / "run",
-                               embeddings=SuppliedEmbeddings(folder / "embeddings.npy", name="generated-topic-384"))
-            pipeline_seconds = time.perf_counter() - started
-            t0 = time.perf_counter()
-            render_report(run.path, Path(tmp) / "report.html", progress=False)
-            report_seconds = time.perf_counter() - t0
-            manifest = run.manifest
-            stages = {name: rec["seconds"] for name, rec in manifest["stages"].items()}
-            labels = np.load(run.path / "base_labels.npy")
-            ids = clio_kit.open_run(run.path).raw(i_understand_this_shows_raw_data=True).facets()["conversation_id"]
-            truth = np.load(folder / "truth.npz")
-            rows = ids.str[1:].astype(int).to_numpy()
-            sample = np.random.default_rng(0).choice(len(rows), size=min(len(rows), 200_000), replace=False)
-            accuracy = reconstruction_accuracy(labels[sample].tolist(), truth["topics"][rows[sample]].tolist())
-            privacy = json.loads((run.path / "privacy.json").read_text())
-            digest = _result_digest(run.path)
+        # a fresh run directory beside the data, kept until the next run (a killed run's manifest shows its stages)
+        import shutil
+
+        work = folder / f"run-{'dask' if dask_workers else 'local'}"
+        shutil.rmtree(work, ignore_errors=True)
+        started = time.perf_counter()
+        # MiniBatchKMeansClusterer: float32 throughout (the default KMeansClusterer copies to float64)
+        pipeline = clio_kit.Pipeline(clusterer=MiniBatchKMeansClusterer(), progress=False, on_stage=on_stage,
+                                     client=client)
+        run = pipeline.run(folder / "conversations.jsonl", work / "run",
+                           embeddings=SuppliedEmbeddings(folder / "embeddings.npy", name="generated-topic-384"))
+        pipeline_seconds = time.perf_counter() - started
+        t0 = time.perf_counter()
+        render_report(run.path, work / "report.html", progress=False)
+        report_seconds = time.perf_counter() - t0
+        manifest = run.manifest
+        stages = {name: rec["seconds"] for name, rec in manifest["stages"].items()}
+        labels = np.load(run.path / "base_labels.npy")
+        ids = pd.read_parquet(run.path / "facets.parquet", columns=["conversation_id"])["conversation_id"]
+        truth = np.load(folder / "truth.npz")
+        rows = ids.str[1:].astype(int).to_numpy()
+        sample = np.random.default_rng(0).choice(len(rows), size=min(len(rows), 200_000), replace=False)
+        accuracy = reconstruction_accuracy(labels[sample].tolist(), truth["topics"][rows[sample]].tolist())
+        privacy = json.loads((run.path / "privacy.json").read_text())
+        digest = _result_digest(run.path)
     finally:
         if client is not None:
             client.close()

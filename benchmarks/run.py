@@ -51,7 +51,7 @@ ALL_PIPELINE = ["100000", "dask:100000", "1000000"]  # generated conversations, 
 ALL_SCALE = ["kmeans:100000", "minibatch:100000", "minibatch:1000000"]
 ALL_CASES = ["bertopic", "llm-cost", "streaming"]
 SMOKE = {"sizes": ["60"], "scale": ["kmeans:3000", "minibatch:3000"], "cases": ["bertopic", "llm-cost"],
-         "pipeline": ["2000"]}
+         "pipeline": ["500", "dask:500"]}
 STREAMING_N = 100_000
 BUSY_LOAD = 0.5                    # 1-minute load average (other processes) above which a result is "machine busy"
 
