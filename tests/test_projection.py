@@ -1,4 +1,4 @@
-"""The 2-D cluster map: projection (PCA fallback and one UMAP run), parents' coordinates, and the pipeline and
+"""The 2-D cluster map: projection (PCA fallback, t-SNE by default, one UMAP run), parents' coordinates, and the pipeline and
 view plumbing (x/y for every cluster; the view shows visible clusters only)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import clio_kit
-from clio_kit.projection import UMAP_MIN_CLUSTERS, fallback_projection, hierarchy_coordinates, project_clusters
+from clio_kit.projection import MAP_MIN_CLUSTERS, fallback_projection, hierarchy_coordinates, project_clusters
 
 from .conftest import HashingEmbedder
 
@@ -32,26 +32,30 @@ def test_fallback_is_deterministic_and_shaped() -> None:
         project_clusters(centroids, [1, 2])
 
 
-def test_umap_failure_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("method, layout", [("tsne", "_tsne_projection"), ("umap", "_umap_projection")])
+def test_layout_failure_falls_back(monkeypatch: pytest.MonkeyPatch, method: str, layout: str) -> None:
     import clio_kit.projection as projection
 
     def broken(*args: object, **kwargs: object) -> np.ndarray:
         raise RuntimeError("numba exploded")
 
-    monkeypatch.setattr(projection, "_umap_projection", broken)
-    centroids = _centroids(UMAP_MIN_CLUSTERS + 2)
-    assert np.allclose(project_clusters(centroids, [1] * len(centroids)), fallback_projection(centroids))
+    monkeypatch.setattr(projection, layout, broken)
+    centroids = _centroids(MAP_MIN_CLUSTERS + 2)
+    assert np.allclose(project_clusters(centroids, [1] * len(centroids), method=method),
+                       fallback_projection(centroids))
 
 
-def test_umap_path_on_thirty_centroids() -> None:
-    """The one UMAP test (numba compiles on first use): deterministic, finite, not the PCA fallback."""
+@pytest.mark.parametrize("method", ["tsne", "umap"])
+def test_layout_on_thirty_centroids(method: str) -> None:
+    """t-SNE (the default) and the one UMAP run (numba compiles on first use): deterministic, finite, not the PCA
+    fallback, and three groups of centroids stay apart."""
     centers = _centroids(3, seed=1) * 5
     centroids = np.concatenate([centers[i] + 0.1 * _centroids(10, seed=10 + i) for i in range(3)])
-    first = project_clusters(centroids, [4] * 30, random_state=0)
+    first = project_clusters(centroids, [4] * 30, random_state=0, method=method)
     assert first.shape == (30, 2) and np.isfinite(first).all()
     assert not np.allclose(first, fallback_projection(centroids))
-    assert np.allclose(first, project_clusters(centroids, [4] * 30, random_state=0))
-    # the three groups stay apart: each point's nearest neighbour is in its own group
+    assert np.allclose(first, project_clusters(centroids, [4] * 30, random_state=0, method=method))
+    # each point's nearest neighbour is in its own group
     distances = np.linalg.norm(first[:, None] - first[None], axis=-1) + np.eye(30) * 1e9
     assert (distances.argmin(axis=1) // 10 == np.arange(30) // 10).mean() > 0.9
 

@@ -389,7 +389,7 @@ def test_cluster_map_uses_coordinates_when_present(view: clio_kit.PrivacyView, d
     if view.cluster_map().empty:  # a run without map coordinates: the treemap fallback, said so on screen
         assert not explorer.uses_coordinates and "treemap" in explorer.note.value
         return
-    assert explorer.uses_coordinates and "UMAP" in explorer.note.value
+    assert explorer.uses_coordinates and "t-SNE" in explorer.note.value
     coords = view.cluster_map(0).set_index("cluster_id")
     for mode in ("parent", "size", "share", "lift"):
         explorer.color_by.value = mode

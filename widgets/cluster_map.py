@@ -1,7 +1,7 @@
-"""ClusterMap: a zoomable 2-D map of visible CLUSTERS (never conversations), Clio's UMAP map.
+"""ClusterMap: a zoomable 2-D map of visible CLUSTERS (never conversations), like Clio's UMAP map.
 
-Positions come from :meth:`clio_kit.PrivacyView.cluster_map`: UMAP of base-cluster centroids (parents at their
-children's size-weighted mean), computed by the pipeline and shown for visible clusters only. Marker area ~
+Positions come from :meth:`clio_kit.PrivacyView.cluster_map`: a t-SNE layout of base-cluster centroids (parents at
+their children's size-weighted mean), computed by the pipeline and shown for visible clusters only. Marker area ~
 conversations; colour by top-level parent, size, share, or the lift of a facet value (Clio's "facet overlay";
 suppressed clusters are grey). Hover shows cluster names only. Selecting points (box/lasso) or clicking one shows
 the selection's totals and top facet values from the suppressed tables. Runs made before the map existed fall
@@ -31,11 +31,11 @@ __all__ = ["ClusterMap"]
 
 _COLOURS = [("top-level parent", "parent"), ("size", "size"), ("share", "share"), ("lift of a facet value", "lift")]
 _HOVER = "%{text}<extra></extra>"
-_MAP_NOTE = ("Positions are a UMAP projection of cluster centroids (aggregates; parents sit at their children's "
+_MAP_NOTE = ("Positions are a t-SNE projection of cluster centroids (aggregates; parents sit at their children's "
              "weighted mean); only visible clusters are drawn; marker area ~ conversations. Box- or lasso-select "
              "(or click) clusters to see their totals. Scroll to zoom.")
 _TREEMAP_NOTE = ("This run has no map coordinates (made before the map existed): positions are a treemap layout of "
-                 "the visible hierarchy; marker area ~ conversations. Re-run the pipeline for the UMAP map.")
+                 "the visible hierarchy; marker area ~ conversations. Re-run the pipeline for the t-SNE map.")
 
 
 class ClusterMap(Explorer):
