@@ -70,6 +70,9 @@ class Pipeline:
     - ``hierarchy``: organises base clusters into levels (``CentroidHierarchy``, Clio's ratio rule)
     - ``facets``: the questions asked of each conversation (request, task, language, concern)
 
+    ``namer`` (an LLM backend) or ``config.names`` (``"anthropic"``/``"openai"``) keeps facets, embeddings and
+    clusters offline and has the model write names from k-anonymous evidence only (:mod:`clio_kit.backends.hybrid`).
+
     ``client`` (a ``dask.distributed`` Client or :class:`clio_kit.distributed.DaskExecutor`) runs facet extraction
     and embedding on a Dask cluster, with results identical to a local run (see :mod:`clio_kit.distributed`).
     """
@@ -77,7 +80,8 @@ class Pipeline:
     def __init__(self, backend: Any = None, embedder: Any = None, clusterer: Any = None, hierarchy: Any = None,
                  facets: Sequence[Facet] | None = None, config: PipelineConfig | None = None,
                  cache_dir: str | os.PathLike[str] | None = None, progress: bool = True,
-                 on_stage: Callable[[_StageEvent], None] | None = None, client: Any = None) -> None:
+                 on_stage: Callable[[_StageEvent], None] | None = None, client: Any = None,
+                 namer: Any = None) -> None:
         self.config = config or PipelineConfig()
         self.backend = backend
         self.embedder = embedder
@@ -87,6 +91,7 @@ class Pipeline:
         self.cache_dir = cache_dir
         self.progress = progress
         self.on_stage = on_stage
+        self.namer = namer  # an LLM backend naming clusters from k-anonymous evidence (hybrid naming), or None
         self.client = client  # a dask.distributed Client or clio_kit.distributed.DaskExecutor: facets, embed there
         if self.config.facet not in {f.name for f in self.facets if f.kind == "open"}:
             raise ConfigError(f"clustered facet {self.config.facet!r} is not an open-ended facet of this pipeline")
@@ -101,6 +106,14 @@ class Pipeline:
 
             p = self.config.privacy
             self.backend = OfflineBackend(min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
+        if (self.namer is not None or self.config.names != "offline") and \
+                not getattr(self.backend, "names_by_model", False):
+            from .backends.hybrid import hybrid_backend
+
+            p = self.config.privacy
+            self.backend = hybrid_backend(self.backend, self.namer or self.config.names,
+                                          min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score,
+                                          names_language=self.config.names_language, facet=self.config.facet)
         return self.backend
 
     def _embedder(self) -> Any:
@@ -370,8 +383,13 @@ class Pipeline:
             facets[self.config.facet].fillna("").astype(str).tolist(), labels,
             facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist(), vectors,
             embedder=self._cached_embedder())
-        frame = _labels_frame(named, range(int(labels.max()) + 1))
-        return [store.write_table("base_names.parquet", frame)], {"n_named": len(frame)}
+        frame = _labels_frame(named, range(int(labels.max()) + 1), self._name_source())
+        counts = {"n_named": len(frame), "n_model_named": int((frame["name_source"] == "model").sum())}
+        return [store.write_table("base_names.parquet", frame)], counts
+
+    def _name_source(self) -> str:
+        """Where a label without its own ``source`` got its name: a model (LLM backends) or offline phrases."""
+        return "model" if getattr(self._backend(), "uses_llm", False) else "offline"
 
     # -- stage: hierarchy ---------------------------------------------------------------------------------------
     def _build_hierarchy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
@@ -381,6 +399,7 @@ class Pipeline:
         centroids = store.read_array("centroids.npy", mmap=False)
         sizes = np.bincount(labels)
         base = store.read_table("base_names.parquet")
+        base_sources = dict(zip(base["cluster"], base.get("name_source", pd.Series(self._name_source(), base.index))))
         level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords), r.topic or "")
                         for r in base.itertuples()}
         builder = self._hierarchy()
@@ -395,6 +414,11 @@ class Pipeline:
         level_sizes = [dict(enumerate(sizes.tolist()))]
         vectors = store.read_array("embeddings.npy")  # memory-mapped: only means and row selections
         corpus_mean = vectors.mean(axis=0)
+        member_texts: dict[str, Any] = {}
+        if getattr(self._backend(), "needs_member_texts", False):  # hybrid naming: parents named from evidence
+            facets = store.read_table("facets.parquet", columns=[self.config.facet, "user_id", "language"])
+            member_texts = {"texts": facets[self.config.facet].fillna("").astype(str).tolist(),
+                            "user_ids": facets["user_id"].tolist(), "languages": facets["language"].astype(str).tolist()}
         node = labels.copy()
         for depth, parent_of in enumerate(parents):
             child_sizes = level_sizes[-1]
@@ -406,7 +430,8 @@ class Pipeline:
                 parent_centroids = {int(p): vectors[node == p].mean(axis=0) for p in np.unique(node)}
                 named = self._backend().label_parents(all_labels[-1], child_sizes, mapping,
                                                       centroids=parent_centroids, corpus_mean=corpus_mean,
-                                                      embedder=self._cached_embedder())
+                                                      embedder=self._cached_embedder(), members=node,
+                                                      **member_texts)
             parent_sizes: dict[int, int] = {}
             for child, parent in mapping.items():
                 parent_sizes[parent] = parent_sizes.get(parent, 0) + child_sizes[child]
@@ -423,7 +448,9 @@ class Pipeline:
                     parent = int(offsets[level + 1] + parents[level][index])
                 rows.append({"cluster_id": int(offsets[level] + index), "level": level, "parent_id": parent,
                              "name": label.name, "description": label.description,
-                             "keywords": list(label.keywords), "topic": getattr(label, "topic", "")})
+                             "keywords": list(label.keywords), "topic": getattr(label, "topic", ""),
+                             "name_source": base_sources.get(index, "offline") if level == 0
+                             else getattr(label, "source", self._name_source())})
         clusters = pd.DataFrame(rows)
         clusters["parent_id"] = clusters["parent_id"].astype("Int64")
         ancestors = np.empty((len(labels), len(level_sizes)), dtype=np.int64)
@@ -565,7 +592,7 @@ def _compact_labels(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray
     return compact.astype(np.int64), centroids
 
 
-def _labels_frame(named: dict[int, Any], clusters: Iterable[int]) -> pd.DataFrame:
+def _labels_frame(named: dict[int, Any], clusters: Iterable[int], source: str = "offline") -> pd.DataFrame:
     rows = []
     for cluster in clusters:
         label = named.get(cluster)
@@ -573,5 +600,6 @@ def _labels_frame(named: dict[int, Any], clusters: Iterable[int]) -> pd.DataFram
                      "name": getattr(label, "name", "Unnamed cluster"),
                      "description": getattr(label, "description", ""),
                      "keywords": list(getattr(label, "keywords", ())),
-                     "topic": getattr(label, "topic", "")})
+                     "topic": getattr(label, "topic", ""),
+                     "name_source": getattr(label, "source", source)})
     return pd.DataFrame(rows)
