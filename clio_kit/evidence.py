@@ -196,5 +196,5 @@ def _neighbours(clusters: Sequence[int], centroids: Mapping[int, np.ndarray] | n
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
     similarity = matrix @ matrix.T
     np.fill_diagonal(similarity, -np.inf)
-    order = np.argsort(-similarity, axis=1, kind="stable")[:, :n]
+    order = np.argsort(-similarity, axis=1, kind="stable")[:, :min(n, len(clusters) - 1)]  # never itself
     return {c: tuple(clusters[j] for j in row) for c, row in zip(clusters, order)}
