@@ -198,3 +198,27 @@ def _neighbours(clusters: Sequence[int], centroids: Mapping[int, np.ndarray] | n
     np.fill_diagonal(similarity, -np.inf)
     order = np.argsort(-similarity, axis=1, kind="stable")[:, :min(n, len(clusters) - 1)]  # never itself
     return {c: tuple(clusters[j] for j in row) for c, row in zip(clusters, order)}
+
+
+def evidence_note(manifest: Mapping[str, object]) -> str:
+    """One sentence on who wrote a run's cluster names and from what; empty unless a model named from evidence.
+
+    >>> evidence_note({"backend": {"names_by_model": True, "params": {"namer_params": {"model_names": "m"}}},
+    ...                "config": {"privacy": {"min_phrase_users": 5}},
+    ...                "stages": {"name": {"counts": {"n_named": 10, "n_model_named": 8}}}})[:61]
+    'Names: 8 of 10 base-cluster names (and their parents) written'
+    """
+    backend = manifest.get("backend") or {}
+    if not isinstance(backend, Mapping) or not backend.get("names_by_model"):
+        return ""
+    params = backend.get("params") or {}
+    model = (params.get("namer_params") or {}).get("model_names", "a model") if isinstance(params, Mapping) else "a model"
+    config = manifest.get("config") or {}
+    k = (config.get("privacy") or {}).get("min_phrase_users", "k") if isinstance(config, Mapping) else "k"
+    stages = manifest.get("stages") or {}
+    counts = ((stages.get("name") or {}).get("counts") or {}) if isinstance(stages, Mapping) else {}
+    share = f"{counts.get('n_model_named', '?')} of {counts.get('n_named', '?')} base-cluster names"
+    return (f"Names: {share} (and their parents) written by {model} from k-anonymous evidence only: key phrases, "
+            f"shared wordings and languages each used by at least {k} users of the cluster, with user shares and "
+            "sizes, and the same for its nearest clusters; the model saw no conversation. The other names "
+            "(column name_source = offline) are offline key phrases.")

@@ -164,6 +164,7 @@ class Pipeline:
             clio_kit_version=_version("clio-kit"),
             config=cfg.to_dict(), config_hash=stable_hash(cfg.to_dict()),
             backend={"name": backend.name, "uses_llm": bool(backend.uses_llm),
+                     "names_by_model": bool(getattr(backend, "names_by_model", backend.uses_llm)),
                      **component_fingerprint(backend)},
             components={"embedder": _embedder_fingerprint(self._embedder()),
                         "clusterer": component_fingerprint(self._clusterer()),

@@ -123,6 +123,12 @@ def test_end_to_end_with_an_openai_compatible_server(tmp_path, labelled_path):
     clusters = pd.read_parquet(run.path / "clusters.parquet")
     model_named = clusters["name_source"] == "model"
     assert model_named.any() and (clusters.loc[model_named, "level"] > 0).any()  # parents named from evidence
+    from clio_kit.report import banner_html, run_metadata
+
+    view = run.view()
+    banner = banner_html(view.uses_llm, view.manifest)
+    assert "k-anonymous evidence" in banner and "qwen2.5:7b" in banner and "not by an LLM" not in banner
+    assert "names and audit by an LLM" in run_metadata(manifest)["run"]["value"].str.cat()
     sent = len(fake.requests)
     again = OpenAICompatibleBackend("http://localhost:11434/v1", "qwen2.5:7b", http_client=fake.client(),
                                     cache_dir=tmp_path / "cache", sleep=no_sleep, progress=False)
@@ -169,10 +175,13 @@ def test_estimate_prices_naming_only(tmp_path):
 @pytest.mark.slow
 def test_names_agree_with_topics_at_least_as_well_as_the_full_claude_backend(tmp_path, labelled_path,
                                                                               labelled_records):
-    """Same fake oracle (knows which words belong to which true topic) for both; in-sample: the bundled set."""
+    """Same fake oracle (knows which words belong to which true topic) for both; in-sample: the bundled set.
+
+    k = 2: the set has about 5 users per topic and language, so at the default k = 5 only a few clusters have
+    evidence and the rest keep offline names (benchmarks/hybrid_naming.py measures k = 2, 3, 5)."""
     oracle = TopicOracle(labelled_records)
     truth = {r["conversation_id"]: r["labels"]["topic"] for r in labelled_records}
-    config = PipelineConfig(min_phrase_users=3)
+    config = PipelineConfig(min_phrase_users=2)
     scores = {}
     for mode in ("full", "hybrid"):
         fake = FakeAnthropic()
@@ -185,4 +194,4 @@ def test_names_agree_with_topics_at_least_as_well_as_the_full_claude_backend(tmp
         base = clusters[clusters["level"] == 0]
         scores[mode] = name_agreement(dict(zip(base["cluster_id"], base["name"])), assignments["cluster_id"],
                                       [truth[c] for c in assignments["conversation_id"]], oracle.topics)
-    assert scores["hybrid"] >= scores["full"] - 0.02, scores
+    assert scores["hybrid"] >= scores["full"], scores

@@ -67,7 +67,10 @@ def privacy_note(data: GatedData) -> str:
     users, convs = data.thresholds
     hidden = summary.get("hidden_conversation_share")
     hidden_text = f"; {hidden:.1%} of conversations are in hidden base clusters" if hidden is not None else ""
+    from clio_kit.evidence import evidence_note
+
     names = "" if data.view.uses_llm else " Cluster names were generated offline from key phrases (no LLM)."
+    names = f" {esc(evidence_note(data.view.manifest))}" if evidence_note(data.view.manifest) else names
     return (f"<p class='clio-note'>Privacy-gated view of {data.n_conversations:,} conversations: every cluster and "
             f"cell shown has at least {users} users and {convs} conversations; "
             f"{summary.get('n_visible', '?')} of {summary.get('n_clusters', '?')} clusters are visible{hidden_text}."

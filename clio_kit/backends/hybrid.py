@@ -149,6 +149,10 @@ class HybridBackend:
     def close(self) -> None:
         self.namer.close()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (e.g. to Dask workers, which only extract facets) without the namer's client and event loop."""
+        return {**self.__dict__, "namer": None}
+
     # -- offline parts ------------------------------------------------------------------------------------------
     def extract_facets(self, *args: Any, **kwargs: Any) -> Any:
         return self.offline.extract_facets(*args, **kwargs)

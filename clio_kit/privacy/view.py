@@ -315,7 +315,7 @@ class PrivacyView:
         rows = "".join(f"<tr><td>{html.escape(str(r.name))}</td><td>{r.n_conversations:,}</td>"
                        f"<td>{r.share:.1%}</td></tr>" for r in top.itertuples())
         s = self.privacy_report
-        banner = "" if self.uses_llm else "<p><b>Names generated offline from key phrases (no LLM).</b></p>"
+        banner = "" if self.uses_llm or self.manifest.get("backend", {}).get("names_by_model") else "<p><b>Names generated offline from key phrases (no LLM).</b></p>"
         return (f"<div><h4>Privacy-gated view: {self.n_conversations:,} conversations</h4>{banner}"
                 f"<p>Thresholds: &ge;{self.privacy.min_users} users and &ge;{self.privacy.min_conversations} "
                 f"conversations per cell; {s['n_visible']} of {s['n_clusters']} clusters visible.</p>"
