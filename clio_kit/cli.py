@@ -2,11 +2,12 @@
 
     clio-kit run INPUT --out RUN_DIR [--backend offline] [--config FILE] [--sample N] [--format F]
                  [--embeddings FILE.npy|FILE.parquet --embedder-name NAME]
+                 [--names anthropic|openai [--model M] [--base-url URL] [--names-language L]]
     clio-kit report RUN_DIR --out FILE.html [--title T] [--compare-split DATE]
     clio-kit demo [--sample N] [--out RUN_DIR] [--report FILE.html]
     clio-kit inspect RUN_DIR
     clio-kit safety RUN_DIR --i-understand-this-identifies-accounts [--out flagged.csv]   (RESTRICTED)
-    clio-kit estimate INPUT [--backend anthropic] [--batch]
+    clio-kit estimate INPUT [--backend anthropic] [--batch] [--names anthropic|openai]
     clio-kit eval [accuracy|privacy] [--data FILE|bbc-news] [--out RUN_DIR] [--json FILE]
     clio-kit synth --taxonomy FILE --out FILE.jsonl --backend anthropic|openai [--per-topic N] [--languages en,ja]
 
@@ -46,6 +47,17 @@ def _pipeline(args: argparse.Namespace):  # noqa: ANN202
     if getattr(args, "sample", None) is not None:
         config = config.replace(sample=args.sample)
     p = config.privacy
+    names = getattr(args, "names", None) or "offline"
+    namer = None
+    if names != "offline":
+        if args.backend != "offline":
+            from .errors import ConfigError
+
+            raise ConfigError(f"--names {names} needs --backend offline: the {args.backend} backend already names "
+                              "clusters with its model")
+        config = config.replace(names=names, **({"names_language": args.names_language}
+                                                if getattr(args, "names_language", None) else {}))
+        namer = _namer(names, args, min_audit_score=p.min_audit_score)
     if args.backend == "offline":
         backend = get_backend("offline", min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
     else:
@@ -60,7 +72,24 @@ def _pipeline(args: argparse.Namespace):  # noqa: ANN202
         else:
             options.pop("batch", None)
         backend = get_backend(args.backend, **options)
-    return Pipeline(backend=backend, config=config, on_stage=_stage_printer, progress=not args.quiet)
+    return Pipeline(backend=backend, config=config, on_stage=_stage_printer, progress=not args.quiet, namer=namer)
+
+
+def _namer(names: str, args: argparse.Namespace, **options: object):  # noqa: ANN202
+    """The LLM backend that writes names from k-anonymous evidence (``--names``); ``--model`` is its model."""
+    from .backends import get_backend
+    from .errors import ConfigError
+
+    model, base_url = getattr(args, "model", None), getattr(args, "base_url", None)
+    options["max_cost"] = getattr(args, "max_cost", None)
+    if names == "anthropic":
+        options["model_names"] = model
+    elif not (model and base_url):
+        raise ConfigError("--names openai needs --base-url and --model, e.g. --base-url http://localhost:11434/v1 "
+                          "--model qwen2.5:7b (Ollama), or a vLLM / llama.cpp server's URL and model")
+    else:
+        options.update(base_url=base_url, model=model)
+    return get_backend(names, **{k: v for k, v in options.items() if v is not None})
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -118,6 +147,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     conversations = load(args.input, format=args.format, progress=not args.quiet).conversations
     if args.sample:
         conversations = conversations[: args.sample]
+    if args.names:
+        return _estimate_names(args, len(conversations))
     options = {"model": args.model, "base_url": args.base_url} if args.backend == "openai" else \
         ({"model_facets": args.model} if args.model else {})
     if args.batch and args.backend == "anthropic":
@@ -132,6 +163,26 @@ def cmd_estimate(args: argparse.Namespace) -> int:
                   f"{value.get('output_tokens', 0):>10,} output tokens  ${value.get('dollars', 0.0):,.2f}"
                   f"  ({value.get('model')})")
     print(f"  total    ${estimate['total_dollars']:,.2f}")
+    return 0
+
+
+def _estimate_names(args: argparse.Namespace, n_conversations: int) -> int:
+    """``estimate --names``: the naming-only cost of hybrid naming (facets, embeddings, clusters are offline)."""
+    from .backends import OfflineBackend
+    from .backends.hybrid import HybridBackend
+    from .config import PipelineConfig
+
+    privacy = PipelineConfig().privacy
+    backend = HybridBackend(OfflineBackend(), _namer(args.names, args), min_phrase_users=privacy.min_phrase_users)
+    estimate = backend.estimate_cost([None] * n_conversations)
+    print(f"{n_conversations:,} conversations, offline facets and clusters, names by {args.names} "
+          f"({estimate['assumptions']['n_clusters']:,} base clusters, {estimate['assumptions']['n_parents']:,} parents):")
+    for stage in ("names", "parents", "audit"):
+        value = estimate[stage]
+        print(f"  {stage:<17} {value['requests']:>8,} requests {value['input_tokens']:>12,} input tokens "
+              f"{value['output_tokens']:>10,} output tokens  ${value['dollars']:,.2f}  ({value['model']})")
+    print(f"  total    ${estimate['total_dollars']:,.2f}  (${estimate['dollars_per_1000_clusters']:,.2f} per 1,000 "
+          "clusters)")
     return 0
 
 
@@ -250,6 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--embedding-ids", metavar="FILE", help="the .npy rows' conversation ids, one a line")
     run.add_argument("--embedding-column", help="the parquet vector column (default: embedding/vector)")
     run.add_argument("--embedder-name", help="the model that made --embeddings (recorded, shown in the report)")
+    run.add_argument("--names", default="offline", choices=["offline", "anthropic", "openai"],
+                     help="with --backend offline: a model writes cluster names from k-anonymous evidence only "
+                          "(--model: its model; --base-url: the openai server)")
+    run.add_argument("--names-language", help="--names: the language names are written in (default English)")
     run.set_defaults(func=cmd_run)
 
     report = sub.add_parser("report", help="render a self-contained HTML report of a run")
@@ -274,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument("--model")
     estimate.add_argument("--base-url")
     estimate.add_argument("--batch", action="store_true", help="price with the Message Batches discount")
+    estimate.add_argument("--names", choices=["anthropic", "openai"],
+                          help="the naming-only cost of hybrid naming (offline facets; --model: the naming model)")
     estimate.set_defaults(func=cmd_estimate)
 
     evaluate = sub.add_parser("eval", help="accuracy on a labelled dataset, or the privacy evaluation")

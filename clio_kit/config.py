@@ -67,6 +67,8 @@ class PipelineConfig:
     center_languages: bool = True  # remove per-language offsets so topics cluster across languages
     screener: str | None = None  # a yes/no question (or a boolean facet's name): only "yes" conversations are clustered
     screener_about: str = ""  # offline: what a "yes" is about, e.g. "elections, voting" (default: from the question)
+    names: str = "offline"  # who writes cluster names: offline key phrases, or "anthropic"/"openai" from evidence
+    names_language: str = "English"  # the language model-written names are in (names="anthropic"/"openai")
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def __init__(self, **kwargs: Any) -> None:  # accept flat privacy keys too: PipelineConfig(min_users=3)
@@ -95,6 +97,8 @@ class PipelineConfig:
             raise ConfigError("screener must be a yes/no question or a boolean facet's name")
         if self.n_clusters is not None and self.n_clusters < 1:
             raise ConfigError(f"n_clusters must be at least 1, got {self.n_clusters}")
+        if self.names not in ("offline", "anthropic", "openai"):
+            raise ConfigError(f"names must be offline, anthropic or openai, got {self.names!r}")
         p = self.privacy
         if min(p.min_users, p.min_conversations, p.min_phrase_users) < 1:
             raise ConfigError("privacy thresholds must be at least 1")

@@ -72,6 +72,9 @@ class Pipeline:
       ratio rule between)
     - ``facets``: the questions asked of each conversation (request, task, language, concern)
 
+    ``namer`` (an LLM backend) or ``config.names`` (``"anthropic"``/``"openai"``) keeps facets, embeddings and
+    clusters offline and has the model write names from k-anonymous evidence only (:mod:`clio_kit.backends.hybrid`).
+
     ``client`` (a ``dask.distributed`` Client or :class:`clio_kit.distributed.DaskExecutor`) runs facet extraction
     and embedding on a Dask cluster, with results identical to a local run (see :mod:`clio_kit.distributed`).
 
@@ -85,7 +88,8 @@ class Pipeline:
     def __init__(self, backend: Any = None, embedder: Any = None, clusterer: Any = None, hierarchy: Any = None,
                  facets: Sequence[Facet] | None = None, config: PipelineConfig | None = None,
                  cache_dir: str | os.PathLike[str] | None = None, progress: bool = True,
-                 on_stage: Callable[[_StageEvent], None] | None = None, client: Any = None) -> None:
+                 on_stage: Callable[[_StageEvent], None] | None = None, client: Any = None,
+                 namer: Any = None) -> None:
         self.config = config or PipelineConfig()
         self.backend = backend
         self.embedder = embedder
@@ -97,6 +101,7 @@ class Pipeline:
         self.cache_dir = cache_dir
         self.progress = progress
         self.on_stage = on_stage
+        self.namer = namer  # an LLM backend naming clusters from k-anonymous evidence (hybrid naming), or None
         self.client = client  # a dask.distributed Client or clio_kit.distributed.DaskExecutor: facets, embed there
         if backend is not None:
             _adopt_privacy(backend, self.config.privacy)  # one source of truth: the run's PrivacyConfig
@@ -113,6 +118,14 @@ class Pipeline:
 
             p = self.config.privacy
             self.backend = OfflineBackend(min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
+        if (self.namer is not None or self.config.names != "offline") and \
+                not getattr(self.backend, "names_by_model", False):
+            from .backends.hybrid import hybrid_backend
+
+            p = self.config.privacy
+            self.backend = hybrid_backend(self.backend, self.namer or self.config.names,
+                                          min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score,
+                                          names_language=self.config.names_language, facet=self.config.facet)
         return self.backend
 
     def _embedder(self) -> Any:
@@ -191,6 +204,7 @@ class Pipeline:
             clio_kit_version=_version("clio-kit"),
             config=cfg.to_dict(), config_hash=stable_hash(cfg.to_dict()),
             backend={"name": backend.name, "uses_llm": bool(backend.uses_llm),
+                     "names_by_model": bool(getattr(backend, "names_by_model", backend.uses_llm)),
                      **component_fingerprint(backend)},
             components={"embedder": self._embedder_record(),
                         "clusterer": component_fingerprint(self._clusterer()),
@@ -466,7 +480,7 @@ class Pipeline:
         backend = self._backend()
         named = backend.label_clusters(texts, labels, users, languages, vectors, embedder=self._text_embedder())
         counts: dict[str, Any] = {}
-        if getattr(backend, "uses_llm", False):  # a model may copy one user's phrase into a name: re-ask, else offline
+        if self._names_by_model():  # a model may copy one user's phrase into a name: re-ask, else offline
             def reask(avoid: dict[int, list[str]]) -> Any:
                 return backend.label_clusters(texts, labels, users, languages, vectors,
                                               embedder=self._text_embedder(), avoid=avoid) \
@@ -478,8 +492,18 @@ class Pipeline:
 
             named, counts = self._wording_guard(texts, users).guard(named, reask, offline)
             counts = {f"rare_wording_{k}": v for k, v in counts.items()}
-        frame = _labels_frame(named, range(int(labels.max()) + 1))
-        return [store.write_table("base_names.parquet", frame)], {"n_named": len(frame), **counts}
+        frame = _labels_frame(named, range(int(labels.max()) + 1), self._name_source())
+        counts = {"n_named": len(frame), "n_model_named": int((frame["name_source"] == "model").sum()), **counts}
+        return [store.write_table("base_names.parquet", frame)], counts
+
+    def _names_by_model(self) -> bool:
+        """True when a model writes the names (an LLM backend, or hybrid naming with an offline backend)."""
+        backend = self._backend()
+        return bool(getattr(backend, "names_by_model", getattr(backend, "uses_llm", False)))
+
+    def _name_source(self) -> str:
+        """Where a label without its own ``source`` got its name: a model (LLM backends) or offline phrases."""
+        return "model" if self._names_by_model() else "offline"
 
     def _wording_guard(self, texts: Sequence[str], users: Sequence[str]) -> Any:
         from .privacy.wording import RareWordingGuard
@@ -500,6 +524,7 @@ class Pipeline:
         centroids = store.read_array("centroids.npy", mmap=False)
         sizes = np.bincount(labels)
         base = store.read_table("base_names.parquet")
+        base_sources = dict(zip(base["cluster"], base.get("name_source", pd.Series(self._name_source(), base.index))))
         level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords), r.topic or "",
                                                      float(getattr(r, "topic_similarity", np.nan)),
                                                      float(getattr(r, "topic_margin", np.nan)))
@@ -522,7 +547,7 @@ class Pipeline:
                    "languages": facets["language"].astype(str).tolist(), "embeddings": vectors}
         node = labels.copy()
         backend = self._backend()
-        guarded = getattr(backend, "uses_llm", False)  # LLM-written parent names pass the rare-wording rule too
+        guarded = self._names_by_model()  # model-written parent names pass the rare-wording rule too
         if guarded:
             texts, users, languages = content["texts"], content["user_ids"], content["languages"]
             guard = self._wording_guard(texts, users)
@@ -572,7 +597,9 @@ class Pipeline:
                              "name": label.name, "description": label.description,
                              "keywords": list(label.keywords), "topic": getattr(label, "topic", ""),
                              "topic_similarity": float(getattr(label, "topic_similarity", np.nan)),
-                             "topic_margin": float(getattr(label, "topic_margin", np.nan))})
+                             "topic_margin": float(getattr(label, "topic_margin", np.nan)),
+                             "name_source": base_sources.get(index, "offline") if level == 0
+                             else getattr(label, "source", self._name_source())})
         clusters = pd.DataFrame(rows)
         clusters["parent_id"] = clusters["parent_id"].astype("Int64")
         ancestors = np.empty((len(labels), len(level_sizes)), dtype=np.int64)
@@ -788,7 +815,7 @@ def _compact_labels(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray
     return compact.astype(np.int64), centroids
 
 
-def _labels_frame(named: dict[int, Any], clusters: Iterable[int]) -> pd.DataFrame:
+def _labels_frame(named: dict[int, Any], clusters: Iterable[int], source: str = "offline") -> pd.DataFrame:
     rows = []
     for cluster in clusters:
         label = named.get(cluster)
@@ -798,5 +825,6 @@ def _labels_frame(named: dict[int, Any], clusters: Iterable[int]) -> pd.DataFram
                      "keywords": list(getattr(label, "keywords", ())),
                      "topic": getattr(label, "topic", ""),
                      "topic_similarity": float(getattr(label, "topic_similarity", np.nan)),
-                     "topic_margin": float(getattr(label, "topic_margin", np.nan))})
+                     "topic_margin": float(getattr(label, "topic_margin", np.nan)),
+                     "name_source": getattr(label, "source", source)})
     return pd.DataFrame(rows)

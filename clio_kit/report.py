@@ -250,8 +250,13 @@ def table_html(frame: pd.DataFrame, *, index: bool = False) -> Any:
     return HTML(frame.to_html(escape=True, index=index, na_rep="", border=0, classes="clio-table"))
 
 
-def banner_html(uses_llm: bool) -> str:
-    """The offline-names banner (empty for LLM-named runs)."""
+def banner_html(uses_llm: bool, manifest: Mapping[str, Any] | None = None) -> str:
+    """The offline-names banner (empty for LLM-named runs; who wrote the names, for hybrid-named runs)."""
+    from .evidence import evidence_note
+
+    note = evidence_note(manifest or {})
+    if note:
+        return f"<div class=\"clio-banner\">{html.escape(note)}</div>"
     if uses_llm:
         return ""
     return (f"<div class=\"clio-banner\"><b>{html.escape(OFFLINE_BANNER)}.</b> This run used clio-kit's offline "
@@ -285,6 +290,8 @@ def run_metadata(manifest: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         source_name = Path(str(source_name)).name  # the file's name, not where it lives on someone's disk
     backend = manifest.get("backend", {})
     backend_text = f"{backend.get('name')} ({'names, facets and audit by an LLM' if backend.get('uses_llm') else 'no LLM'})"
+    if backend.get("names_by_model") and not backend.get("uses_llm"):
+        backend_text = f"{backend.get('name')} (facets offline; names and audit by an LLM from k-anonymous evidence)"
     if backend.get("model"):
         backend_text += f", model {backend['model']}"
     embedder = manifest.get("components", {}).get("embedder", {})

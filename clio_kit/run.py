@@ -114,7 +114,7 @@ class Run:
         rows = "".join(f"<tr><td>{html.escape(str(r.stage))}</td><td>{html.escape(str(r.status))}</td>"
                        f"<td>{'' if pd.isna(r.seconds) else f'{r.seconds:.1f} s'}</td></tr>"
                        for r in stages.itertuples())
-        offline = not m.get("backend", {}).get("uses_llm", False)
+        offline = not m.get("backend", {}).get("names_by_model", m.get("backend", {}).get("uses_llm", False))
         banner = "<p><b>Offline backend: names were generated from key phrases, not by an LLM.</b></p>" if offline else ""
         top = ""
         if self.complete:

@@ -67,7 +67,10 @@ def privacy_note(data: GatedData) -> str:
     users, convs = data.thresholds
     hidden = summary.get("hidden_conversation_share")
     hidden_text = f"; {hidden:.1%} of conversations are in hidden base clusters" if hidden is not None else ""
+    from clio_kit.evidence import evidence_note
+
     names = "" if data.view.uses_llm else " Cluster names were generated offline from key phrases (no LLM)."
+    names = f" {esc(evidence_note(data.view.manifest))}" if evidence_note(data.view.manifest) else names
     if summary.get("user_counts_available", True):
         floor = f"at least {users} users and {convs} conversations"
     else:  # too many conversations without a user id: "users" would be conversations

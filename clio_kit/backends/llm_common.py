@@ -800,6 +800,17 @@ class LLMBackend:
             named[key] = label(name, description, ())
         return named
 
+    def name_requests(self, stage: str, prompts: Sequence[Prompt]) -> list[Outcome]:
+        """One ``record_cluster_name`` request per prompt, through the budget guard, response cache and retries.
+
+        Returns outcomes whose ``value`` is ``(name, description, shortened)``; the caller decides what a failed
+        item falls back to (the hybrid namer, :mod:`clio_kit.backends.hybrid`, keeps the offline name)."""
+        if not prompts:
+            return []
+        self._check_budget(stage, prompts, lambda i: self.name_max_tokens, self.model_names, "naming")
+        return self._run(self._many(stage, len(prompts), lambda i: prompts[i], self.model_names,
+                                    self.name_max_tokens, parse_cluster_name, self.progress))
+
     # -- hierarchy (Clio's algorithm; see clio_kit.llm_hierarchy) -------------------------------------------------
     def _list_max_tokens(self, n_names: int) -> int:
         """Room for about ``n_names`` names of up to ten words (never less than ``name_max_tokens``)."""

@@ -450,7 +450,8 @@ class PrivacyView:
         rows = "".join(f"<tr><td>{html.escape(str(r.name))}</td><td>{r.n_conversations:,}</td>"
                        f"<td>{r.share:.1%}</td></tr>" for r in top.itertuples())
         s = self.privacy_report
-        banner = "" if self.uses_llm else "<p><b>Names generated offline from key phrases (no LLM).</b></p>"
+        names_by_model = self.uses_llm or self.manifest.get("backend", {}).get("names_by_model")
+        banner = "" if names_by_model else "<p><b>Names generated offline from key phrases (no LLM).</b></p>"
         users = (f"&ge;{self.privacy.min_users} users and " if self.user_counts_available else
                  f"<b>{html.escape(self.user_ids['note'])}</b>: ")
         return (f"<div><h4>Privacy-gated view: {self.n_conversations:,} conversations</h4>{banner}"

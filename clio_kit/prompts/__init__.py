@@ -20,7 +20,7 @@ from string import Template
 __all__ = ["PromptTemplate", "get_template", "template_hashes", "TEMPLATE_NAMES"]
 
 TEMPLATE_NAMES = ("facets", "cluster_names", "parent_proposals", "parent_dedupe", "parent_assign", "parent_rename",
-                  "audit", "synthetic_conversation")
+                  "audit", "synthetic_conversation", "cluster_names_evidence")
 
 
 @dataclass(frozen=True)
