@@ -46,6 +46,7 @@ class PrivacyView:
             self._all_clusters["n_users"], self._all_clusters["n_conversations"], self.privacy)
         if "audit_score" in self._all_clusters:  # a view's stricter audit score hides more names
             visible &= self._all_clusters["audit_score"] >= self.privacy.min_audit_score
+            visible = _under_visible_parents(self._all_clusters, visible)
         self._visible = self._all_clusters[visible].copy()
         self._visible["mean_concern"] = self._mean_concern(self._visible)  # aggregate over visible clusters only
         self.privacy_report: dict[str, Any] = json.loads((self.path / "privacy.json").read_text(encoding="utf-8"))
@@ -352,6 +353,18 @@ class PrivacyView:
                 f"<p>Thresholds: {users}&ge;{self.privacy.min_conversations} "
                 f"conversations per cell; {s['n_visible']} of {s['n_clusters']} clusters visible.</p>"
                 f"<table><tr><th>Top-level cluster</th><th>Conversations</th><th>Share</th></tr>{rows}</table></div>")
+
+
+def _under_visible_parents(clusters: pd.DataFrame, visible: pd.Series) -> pd.Series:
+    """``visible`` with every cluster under a hidden parent hidden too (the gate's top-down rule, re-applied when a
+    view's stricter audit score hides a parent whose children would pass)."""
+    shown = dict(zip(clusters["cluster_id"], visible.to_numpy()))
+    parent = dict(zip(clusters["cluster_id"], clusters["parent_id"]))
+    for cid in clusters.sort_values("level", ascending=False)["cluster_id"]:
+        p = parent[cid]
+        if shown[cid] and p is not None and not pd.isna(p) and not shown.get(int(p), False):
+            shown[cid] = False
+    return clusters["cluster_id"].map(shown).astype(bool)
 
 
 def _stricter_only(view: PrivacyConfig, run: PrivacyConfig) -> PrivacyConfig:
