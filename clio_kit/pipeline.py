@@ -114,10 +114,7 @@ class Pipeline:
     # -- components ---------------------------------------------------------------------------------------------
     def _backend(self) -> Any:
         if self.backend is None:
-            from .backends import OfflineBackend
-
-            p = self.config.privacy
-            self.backend = OfflineBackend(min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
+            self.backend = self._offline_backend()
         if (self.namer is not None or self.config.names != "offline") and \
                 not getattr(self.backend, "names_by_model", False):
             from .backends.hybrid import hybrid_backend
@@ -127,6 +124,13 @@ class Pipeline:
                                           min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score,
                                           names_language=self.config.names_language, facet=self.config.facet)
         return self.backend
+
+    def _offline_backend(self) -> Any:
+        """The offline backend with the run's privacy settings (the default, and LLM names' fallback)."""
+        from .backends import OfflineBackend
+
+        p = self.config.privacy
+        return OfflineBackend(min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
 
     def _embedder(self) -> Any:
         if self.embedder is None:
@@ -487,7 +491,7 @@ class Pipeline:
                     if _accepts(backend.label_clusters, "avoid") else None
 
             def offline(keys: list[int]) -> dict[int, Any]:
-                return _offline_names(self._offline_namer().label_clusters(
+                return _offline_names(self._offline_backend().label_clusters(
                     texts, labels, users, languages, vectors, embedder=self._text_embedder()))
 
             named, counts = self._wording_guard(texts, users).guard(named, reask, offline)
@@ -510,11 +514,6 @@ class Pipeline:
 
         return RareWordingGuard(texts, users, min_users=self.config.privacy.min_phrase_users)
 
-    def _offline_namer(self) -> Any:
-        from .backends import OfflineBackend
-
-        p = self.config.privacy
-        return OfflineBackend(min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
 
     # -- stage: hierarchy ---------------------------------------------------------------------------------------
     def _build_hierarchy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:

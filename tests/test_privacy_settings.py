@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from clio_kit import Pipeline, PipelineConfig, PrivacyConfig
@@ -123,6 +124,9 @@ def test_stricter_view_applies_a_stricter_audit_score(tmp_path: Path) -> None:
     strict = run.view(PrivacyConfig(**{**LOW, "min_audit_score": 5}))
     assert (scores.loc[strict.clusters()["cluster_id"]] >= 5).all()
     assert len(strict.clusters()) < len(shown)
+    kept = set(strict.clusters()["cluster_id"])  # the gate's top-down rule holds in the stricter view too
+    parents = view._all_clusters.set_index("cluster_id")["parent_id"]
+    assert all(pd.isna(parents[c]) or int(parents[c]) in kept for c in kept)
     assert strict.privacy_summary()["view_thresholds"]["min_audit_score"] == 5
     with pytest.raises(ValueError, match="min_audit_score"):
         run.view(PrivacyConfig(**{**LOW, "min_audit_score": 2}))
