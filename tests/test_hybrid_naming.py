@@ -195,3 +195,16 @@ def test_names_agree_with_topics_at_least_as_well_as_the_full_claude_backend(tmp
         scores[mode] = name_agreement(dict(zip(base["cluster_id"], base["name"])), assignments["cluster_id"],
                                       [truth[c] for c in assignments["conversation_id"]], oracle.topics)
     assert scores["hybrid"] >= scores["full"], scores
+
+
+def test_cli_estimate_and_errors(capsys, labelled_path, tmp_path):
+    from clio_kit.cli import main
+
+    assert main(["-q", "estimate", str(labelled_path), "--names", "anthropic"]) == 0
+    out = capsys.readouterr().out
+    assert "names by anthropic" in out and "per 1,000 clusters" in out and "facets" not in out.split(":", 1)[1]
+    assert main(["-q", "run", str(labelled_path), "--out", str(tmp_path / "r"), "--names", "openai"]) == 2
+    assert "--names openai needs --base-url and --model" in capsys.readouterr().err
+    assert main(["-q", "run", str(labelled_path), "--out", str(tmp_path / "r"), "--backend", "anthropic",
+                 "--names", "anthropic"]) == 2
+    assert "needs --backend offline" in capsys.readouterr().err
