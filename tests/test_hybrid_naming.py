@@ -129,6 +129,11 @@ def test_end_to_end_with_an_openai_compatible_server(tmp_path, labelled_path):
     banner = banner_html(view.uses_llm, view.manifest)
     assert "k-anonymous evidence" in banner and "qwen2.5:7b" in banner and "not by an LLM" not in banner
     assert "names and audit by an LLM" in run_metadata(manifest)["run"]["value"].str.cat()
+    from widgets.base import privacy_note
+    from widgets.data import GatedData
+
+    note = privacy_note(GatedData.of(view))
+    assert "written by qwen2.5:7b from k-anonymous evidence" in note and "(no LLM)" not in note
     sent = len(fake.requests)
     again = OpenAICompatibleBackend("http://localhost:11434/v1", "qwen2.5:7b", http_client=fake.client(),
                                     cache_dir=tmp_path / "cache", sleep=no_sleep, progress=False)
