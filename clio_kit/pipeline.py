@@ -83,6 +83,9 @@ class Pipeline:
                  on_stage: Callable[[_StageEvent], None] | None = None, client: Any = None,
                  namer: Any = None) -> None:
         self.config = config or PipelineConfig()
+        if namer is not None and self.config.names == "offline" and \
+                getattr(namer, "name", "") in ("anthropic", "openai"):
+            self.config = self.config.replace(names=namer.name)  # the manifest's config says who names
         self.backend = backend
         self.embedder = embedder
         self.clusterer = clusterer
@@ -179,8 +182,10 @@ class Pipeline:
         keys["ingest"] = self._stage(store, "ingest", {"input": self._input_fingerprint(source, format),
                                                        "sample": cfg.sample, "seed": cfg.seed},
                                      lambda: self._ingest(store, source, format))
-        keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"], "backend": component_fingerprint(backend),
-                                                       "prompts": backend.prompt_hashes(),
+        facet_backend = getattr(backend, "facet_backend", backend)  # hybrid naming: facets are the offline ones
+        keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"],
+                                                       "backend": component_fingerprint(facet_backend),
+                                                       "prompts": facet_backend.prompt_hashes(),
                                                        "facets": [f.to_dict() for f in self.facets],
                                                        "max_message_chars": cfg.max_message_chars,
                                                        **self._screener_key()},
@@ -419,7 +424,8 @@ class Pipeline:
         if getattr(self._backend(), "needs_member_texts", False):  # hybrid naming: parents named from evidence
             facets = store.read_table("facets.parquet", columns=[self.config.facet, "user_id", "language"])
             member_texts = {"texts": facets[self.config.facet].fillna("").astype(str).tolist(),
-                            "user_ids": facets["user_id"].tolist(), "languages": facets["language"].astype(str).tolist()}
+                            "user_ids": facets["user_id"].tolist(),
+                            "languages": facets["language"].astype(str).tolist()}
         node = labels.copy()
         for depth, parent_of in enumerate(parents):
             child_sizes = level_sizes[-1]

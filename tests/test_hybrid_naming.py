@@ -173,7 +173,8 @@ def test_estimate_prices_naming_only(tmp_path):
     backend = HybridBackend(OfflineBackend(), anthropic_factory(fake, tmp_path)(), min_phrase_users=5)
     estimate = backend.estimate_cost([None] * 1_000_000)
     assert set(estimate) >= {"names", "parents", "audit", "dollars_per_1000_clusters"} and "facets" not in estimate
-    assert estimate["names"]["requests"] == 1000 and estimate["audit"]["requests"] == 1000 + estimate["parents"]["requests"]
+    parents = estimate["parents"]["requests"]
+    assert estimate["names"]["requests"] == 1000 and estimate["audit"]["requests"] == 1000 + parents
     assert 1 < estimate["dollars_per_1000_clusters"] < 100 and not fake.requests  # an estimate sends nothing
 
 
@@ -213,3 +214,16 @@ def test_cli_estimate_and_errors(capsys, labelled_path, tmp_path):
     assert main(["-q", "run", str(labelled_path), "--out", str(tmp_path / "r"), "--backend", "anthropic",
                  "--names", "anthropic"]) == 2
     assert "needs --backend offline" in capsys.readouterr().err
+
+
+def test_switching_to_hybrid_naming_reuses_offline_facets_and_clusters(tmp_path, labelled_path):
+    config = PipelineConfig(sample=120, min_phrase_users=2, min_users=2, min_conversations=3)
+    Pipeline(embedder=HashingEmbedder(), config=config, progress=False).run(labelled_path, tmp_path / "run")
+    events: list = []
+    fake = FakeAnthropic()
+    Pipeline(namer=anthropic_factory(fake, tmp_path / "cache")(), embedder=HashingEmbedder(), config=config,
+             progress=False, on_stage=events.append).run(labelled_path, tmp_path / "run")
+    status = {e.stage: e.status for e in events}
+    assert [status[s] for s in ("facets", "embed", "cluster")] == ["reused"] * 3 and status["name"] == "done"
+    assert fake.message_bodies
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["config"]["names"] == "anthropic"

@@ -126,6 +126,11 @@ class HybridBackend:
         return f"{self.offline.name}+{self.namer.name}"
 
     @property
+    def facet_backend(self) -> Any:
+        """The backend that answers facets (the offline one): switching naming modes keeps a run's facets."""
+        return self.offline
+
+    @property
     def taxonomy(self) -> Any:
         return getattr(self.offline, "taxonomy", None)
 
