@@ -162,6 +162,8 @@ def test_hybrid_needs_the_offline_backend_and_an_llm_namer():
 
     with pytest.raises(ConfigError, match="LLM backend"):
         HybridBackend(OfflineBackend(), OfflineBackend())
+    with pytest.raises(ConfigError, match="below the run's"):
+        HybridBackend(OfflineBackend(min_phrase_users=2), object.__new__(OpenAICompatibleBackend), min_phrase_users=5)
     with pytest.raises(ConfigError, match="names must be"):
         PipelineConfig(names="gpt")
 
