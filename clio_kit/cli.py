@@ -175,8 +175,9 @@ def _estimate_names(args: argparse.Namespace, n_conversations: int) -> int:
     privacy = PipelineConfig().privacy
     backend = HybridBackend(OfflineBackend(), _namer(args.names, args), min_phrase_users=privacy.min_phrase_users)
     estimate = backend.estimate_cost([None] * n_conversations)
+    assumed = estimate["assumptions"]
     print(f"{n_conversations:,} conversations, offline facets and clusters, names by {args.names} "
-          f"({estimate['assumptions']['n_clusters']:,} base clusters, {estimate['assumptions']['n_parents']:,} parents):")
+          f"({assumed['n_clusters']:,} base clusters, {assumed['n_parents']:,} parents):")
     for stage in ("names", "parents", "audit"):
         value = estimate[stage]
         print(f"  {stage:<17} {value['requests']:>8,} requests {value['input_tokens']:>12,} input tokens "

@@ -212,7 +212,8 @@ def evidence_note(manifest: Mapping[str, object]) -> str:
     if not isinstance(backend, Mapping) or not backend.get("names_by_model"):
         return ""
     params = backend.get("params") or {}
-    model = (params.get("namer_params") or {}).get("model_names", "a model") if isinstance(params, Mapping) else "a model"
+    namer = (params.get("namer_params") or {}) if isinstance(params, Mapping) else {}
+    model = namer.get("model_names", "a model")
     config = manifest.get("config") or {}
     k = (config.get("privacy") or {}).get("min_phrase_users", "k") if isinstance(config, Mapping) else "k"
     stages = manifest.get("stages") or {}

@@ -91,6 +91,9 @@ class Pipeline:
                  on_stage: Callable[[_StageEvent], None] | None = None, client: Any = None,
                  namer: Any = None) -> None:
         self.config = config or PipelineConfig()
+        if namer is not None and self.config.names == "offline" and \
+                getattr(namer, "name", "") in ("anthropic", "openai"):
+            self.config = self.config.replace(names=namer.name)  # the manifest's config says who names
         self.backend = backend
         self.embedder = embedder
         self._embedder_given = embedder is not None  # with supplied embeddings: may embed texts in their space
@@ -228,8 +231,10 @@ class Pipeline:
 
         check_user_ids(int(ingested.get("n_conversations", 0)), int(ingested.get("n_missing_user_id", 0)),
                        cfg.privacy.user_id_policy)
-        keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"], "backend": component_fingerprint(backend),
-                                                       "prompts": backend.prompt_hashes(),
+        facet_backend = getattr(backend, "facet_backend", backend)  # hybrid naming: facets are the offline ones
+        keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"],
+                                                       "backend": component_fingerprint(facet_backend),
+                                                       "prompts": facet_backend.prompt_hashes(),
                                                        "facets": [f.to_dict() for f in self.facets],
                                                        "max_message_chars": cfg.max_message_chars,
                                                        **self._screener_key()},

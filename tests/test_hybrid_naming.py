@@ -129,6 +129,11 @@ def test_end_to_end_with_an_openai_compatible_server(tmp_path, labelled_path):
     banner = banner_html(view.uses_llm, view.manifest)
     assert "k-anonymous evidence" in banner and "qwen2.5:7b" in banner and "not by an LLM" not in banner
     assert "names and audit by an LLM" in run_metadata(manifest)["run"]["value"].str.cat()
+    from widgets.base import privacy_note
+    from widgets.data import GatedData
+
+    note = privacy_note(GatedData.of(view))
+    assert "written by qwen2.5:7b from k-anonymous evidence" in note and "(no LLM)" not in note
     sent = len(fake.requests)
     again = OpenAICompatibleBackend("http://localhost:11434/v1", "qwen2.5:7b", http_client=fake.client(),
                                     cache_dir=tmp_path / "cache", sleep=no_sleep, progress=False)
@@ -157,6 +162,8 @@ def test_hybrid_needs_the_offline_backend_and_an_llm_namer():
 
     with pytest.raises(ConfigError, match="LLM backend"):
         HybridBackend(OfflineBackend(), OfflineBackend())
+    with pytest.raises(ConfigError, match="below the run's"):
+        HybridBackend(OfflineBackend(min_phrase_users=2), object.__new__(OpenAICompatibleBackend), min_phrase_users=5)
     with pytest.raises(ConfigError, match="names must be"):
         PipelineConfig(names="gpt")
 
@@ -168,7 +175,8 @@ def test_estimate_prices_naming_only(tmp_path):
     backend = HybridBackend(OfflineBackend(), anthropic_factory(fake, tmp_path)(), min_phrase_users=5)
     estimate = backend.estimate_cost([None] * 1_000_000)
     assert set(estimate) >= {"names", "parents", "audit", "dollars_per_1000_clusters"} and "facets" not in estimate
-    assert estimate["names"]["requests"] == 1000 and estimate["audit"]["requests"] == 1000 + estimate["parents"]["requests"]
+    parents = estimate["parents"]["requests"]
+    assert estimate["names"]["requests"] == 1000 and estimate["audit"]["requests"] == 1000 + parents
     assert 1 < estimate["dollars_per_1000_clusters"] < 100 and not fake.requests  # an estimate sends nothing
 
 
@@ -195,3 +203,29 @@ def test_names_agree_with_topics_at_least_as_well_as_the_full_claude_backend(tmp
         scores[mode] = name_agreement(dict(zip(base["cluster_id"], base["name"])), assignments["cluster_id"],
                                       [truth[c] for c in assignments["conversation_id"]], oracle.topics)
     assert scores["hybrid"] >= scores["full"], scores
+
+
+def test_cli_estimate_and_errors(capsys, labelled_path, tmp_path):
+    from clio_kit.cli import main
+
+    assert main(["-q", "estimate", str(labelled_path), "--names", "anthropic"]) == 0
+    out = capsys.readouterr().out
+    assert "names by anthropic" in out and "per 1,000 clusters" in out and "facets" not in out.split(":", 1)[1]
+    assert main(["-q", "run", str(labelled_path), "--out", str(tmp_path / "r"), "--names", "openai"]) == 2
+    assert "--names openai needs --base-url and --model" in capsys.readouterr().err
+    assert main(["-q", "run", str(labelled_path), "--out", str(tmp_path / "r"), "--backend", "anthropic",
+                 "--names", "anthropic"]) == 2
+    assert "needs --backend offline" in capsys.readouterr().err
+
+
+def test_switching_to_hybrid_naming_reuses_offline_facets_and_clusters(tmp_path, labelled_path):
+    config = PipelineConfig(sample=120, min_phrase_users=2, min_users=2, min_conversations=3)
+    Pipeline(embedder=HashingEmbedder(), config=config, progress=False).run(labelled_path, tmp_path / "run")
+    events: list = []
+    fake = FakeAnthropic()
+    Pipeline(namer=anthropic_factory(fake, tmp_path / "cache")(), embedder=HashingEmbedder(), config=config,
+             progress=False, on_stage=events.append).run(labelled_path, tmp_path / "run")
+    status = {e.stage: e.status for e in events}
+    assert [status[s] for s in ("facets", "embed", "cluster")] == ["reused"] * 3 and status["name"] == "done"
+    assert fake.message_bodies
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["config"]["names"] == "anthropic"

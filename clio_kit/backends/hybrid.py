@@ -112,6 +112,10 @@ class HybridBackend:
             raise ConfigError(f"the namer must be an LLM backend (anthropic or openai), got {type(namer).__name__}")
         if min_phrase_users < 1:
             raise ConfigError("min_phrase_users must be at least 1")
+        if getattr(offline, "min_phrase_users", min_phrase_users) < min_phrase_users:
+            raise ConfigError(f"the offline backend's min_phrase_users ({offline.min_phrase_users}) is below the "
+                              f"run's ({min_phrase_users}): its names, sent to the model as parents' sub-groups, "
+                              "could hold phrases fewer users wrote")
         self.offline = offline
         self.namer = namer
         self.min_phrase_users = min_phrase_users
@@ -124,6 +128,11 @@ class HybridBackend:
     @property
     def name(self) -> str:
         return f"{self.offline.name}+{self.namer.name}"
+
+    @property
+    def facet_backend(self) -> Any:
+        """The backend that answers facets (the offline one): switching naming modes keeps a run's facets."""
+        return self.offline
 
     @property
     def taxonomy(self) -> Any:
