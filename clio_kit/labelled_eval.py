@@ -102,8 +102,9 @@ class LabelledEvaluation:
         names = s.get("names") or {}
         if names.get("topic_agreement") is not None:
             text += (f"; names' topic agreement {names['topic_agreement']:.3f} (base level, "
-                     f"{names['n_base_named']} visible clusters), category agreement "
-                     f"{names['category_agreement']:.3f} (top level)")
+                     f"{names['n_base_named']} visible clusters)")
+            if names.get("category_agreement") is not None:
+                text += f", category agreement {names['category_agreement']:.3f} (top level)"
         if "language_dominated_cluster_share" in s:
             text += f"; language-dominated clusters {s['language_dominated_cluster_share']:.3f} (base level)"
         return text + (f"; language accuracy {s['language_accuracy']:.3f}; planted skews: {lifts or 'none'}")
@@ -279,7 +280,8 @@ def _name_scores(run_dir: Path, data: pd.DataFrame, embedder: Any) -> dict[str, 
                                    sizes)
         by_level[column] = {"against": key, "agreement": agreement, "n_clusters": len(ids)}
     top = by_level[columns[-1]] if len(columns) > 1 else {"agreement": None}
-    return {"topic_agreement": by_level["cluster_id"]["agreement"], "n_base_named": by_level["cluster_id"]["n_clusters"],
+    base = by_level["cluster_id"]
+    return {"topic_agreement": base["agreement"], "n_base_named": base["n_clusters"],
             "category_agreement": top["agreement"], "by_level": by_level}
 
 
