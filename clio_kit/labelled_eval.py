@@ -127,7 +127,7 @@ class LabelledEvaluation:
                                             "name_agreement": "name agreement",
                                             "language_dominated_share": "language-dominated clusters"})
         text = ["Reconstruction accuracy (each cluster -> its majority label)",
-                shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"), ""]
+                shown.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep=""), ""]
         if len(self.planted_lifts):
             planted = self.planted_lifts.rename(columns={"true_lift": "true lift", "recovered_lift": "recovered lift",
                                                          "recovered_low": "95% low", "recovered_high": "95% high",
@@ -139,7 +139,7 @@ class LabelledEvaluation:
         return "\n".join(text)
 
     def _repr_html_(self) -> str:
-        levels = self.levels.to_html(index=False, float_format=lambda v: f"{v:.3f}", escape=True)
+        levels = self.levels.to_html(index=False, float_format=lambda v: f"{v:.3f}", escape=True, na_rep="")
         lifts = self.planted_lifts.to_html(index=False, float_format=lambda v: f"{v:.2f}", escape=True)
         return f"<div><p>{html.escape(self.summary())}</p>{levels}{lifts}</div>"
 
