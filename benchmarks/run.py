@@ -780,6 +780,18 @@ def write_summary(results_dir: Path = RESULTS) -> str:
                          f"{agreement(n.get('topic_agreement'))} | {agreement(n.get('category_agreement'))} | "
                          f"{s['language_dominated_cluster_share']:.2f} | {_machine_cell(r)} |")
         lines += [""] + [f"- {r['dataset']}: {r['about']}." for r in labelled] + [""]
+    for r in (r for r in rows if r["case"] == "top-level-methods"):
+        lines += ["## Grouping base clusters into the top level (`benchmarks/top_level.py`)", "",
+                  "Each method groups the base centroids with its size chosen by silhouette in 4-15; category "
+                  f"accuracy (Clio's metric) at that size, {r['true_categories']} true categories; synthetic "
+                  "hierarchies (2 topics per category, 8 seeds each) and the bundled set (in-sample). The pipeline "
+                  f"uses weighted k-means. {r['date']}.", "",
+                  "| data | method | mean chosen size | mean category accuracy |", "| --- | --- | ---: | ---: |"]
+        for data, methods in r["summary"].items():
+            for method, cell in methods.items():
+                lines.append(f"| {data} | {method} | {cell['mean_chosen_k']:.1f} | "
+                             f"{cell['mean_category_accuracy']:.3f} |")
+        lines.append("")
     cost = [r for r in rows if r["case"] == "llm-cost"]
     for r in cost:
         t = r["facet_request_tokens"]

@@ -60,7 +60,8 @@ def level_sizes(n_base: int, n_top: int, n_levels: int) -> list[int]:
 
 
 def default_n_top(n_base: int) -> int:
-    """Top-level size when none is given: about the square root of ``n_base``, at least 2, at most 30.
+    """Top-level size by rule, for the LLM hierarchy when none is given (the offline :class:`CentroidHierarchy`
+    chooses from the data with :func:`choose_n_top`): about the square root of ``n_base``, at least 2, at most 30.
 
     Fewer than 3 base clusters get no grouping (the top is the base).
 

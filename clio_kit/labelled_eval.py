@@ -102,8 +102,9 @@ class LabelledEvaluation:
         names = s.get("names") or {}
         if names.get("topic_agreement") is not None:
             text += (f"; names' topic agreement {names['topic_agreement']:.3f} (base level, "
-                     f"{names['n_base_named']} visible clusters), category agreement "
-                     f"{names['category_agreement']:.3f} (top level)")
+                     f"{names['n_base_named']} visible clusters)")
+            if names.get("category_agreement") is not None:
+                text += f", category agreement {names['category_agreement']:.3f} (top level)"
         if "language_dominated_cluster_share" in s:
             text += f"; language-dominated clusters {s['language_dominated_cluster_share']:.3f} (base level)"
         return text + (f"; language accuracy {s['language_accuracy']:.3f}; planted skews: {lifts or 'none'}")
@@ -126,7 +127,7 @@ class LabelledEvaluation:
                                             "name_agreement": "name agreement",
                                             "language_dominated_share": "language-dominated clusters"})
         text = ["Reconstruction accuracy (each cluster -> its majority label)",
-                shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"), ""]
+                shown.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep=""), ""]
         if len(self.planted_lifts):
             planted = self.planted_lifts.rename(columns={"true_lift": "true lift", "recovered_lift": "recovered lift",
                                                          "recovered_low": "95% low", "recovered_high": "95% high",
@@ -138,7 +139,7 @@ class LabelledEvaluation:
         return "\n".join(text)
 
     def _repr_html_(self) -> str:
-        levels = self.levels.to_html(index=False, float_format=lambda v: f"{v:.3f}", escape=True)
+        levels = self.levels.to_html(index=False, float_format=lambda v: f"{v:.3f}", escape=True, na_rep="")
         lifts = self.planted_lifts.to_html(index=False, float_format=lambda v: f"{v:.2f}", escape=True)
         return f"<div><p>{html.escape(self.summary())}</p>{levels}{lifts}</div>"
 
@@ -279,7 +280,8 @@ def _name_scores(run_dir: Path, data: pd.DataFrame, embedder: Any) -> dict[str, 
                                    sizes)
         by_level[column] = {"against": key, "agreement": agreement, "n_clusters": len(ids)}
     top = by_level[columns[-1]] if len(columns) > 1 else {"agreement": None}
-    return {"topic_agreement": by_level["cluster_id"]["agreement"], "n_base_named": by_level["cluster_id"]["n_clusters"],
+    base = by_level["cluster_id"]
+    return {"topic_agreement": base["agreement"], "n_base_named": base["n_clusters"],
             "category_agreement": top["agreement"], "by_level": by_level}
 
 

@@ -48,6 +48,8 @@ def test_oracle_k_names_and_language_scores_are_reported(result) -> None:  # noq
     assert names["by_level"]["cluster_id"]["against"] == "topic"
     assert names["by_level"][scores["top_level_column"]]["against"] == "category"
     assert scores["language_dominated_cluster_share"] < 0.5  # language-centred: clusters mix languages
+    overall = result.levels[result.levels["language"] == "all"]
+    assert (overall["language_dominated_share"] < 0.5).all()  # parents too: grouped by meaning, not language
     assert "oracle-k" in result.summary() and "names' topic agreement" in result.summary()
 
 
@@ -197,3 +199,18 @@ def test_cli_data_bbc_news_is_the_public_held_out_set() -> None:
     assert {c.metadata["labels"]["category"] for c in conversations} == {"business", "entertainment", "politics",
                                                                          "sport", "tech"}
     assert str(_labelled_source(None)).endswith("tests/data/labelled/conversations.jsonl")
+
+
+def test_oracle_k_clusters_with_the_true_number_of_labels(tmp_path: Path) -> None:
+    from clio_kit.labelled_eval import oracle_k_accuracy
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"config": {"center_languages": False, "seed": 0}}))
+    ids = [f"c{i}" for i in range(8)]
+    pd.DataFrame({"conversation_id": ids, "language": ["en"] * 8}).to_parquet(tmp_path / "facets.parquet")
+    np.save(tmp_path / "embeddings.npy", np.array([[1.0, 0.0]] * 4 + [[0.0, 1.0]] * 4, dtype=np.float32))
+    # rows in another order than the embeddings: matched by conversation id
+    data = pd.DataFrame({"conversation_id": ids[::-1], "topic": list("ccccbaaa"), "category": list("yyyyxxxx")})
+    scores = oracle_k_accuracy(tmp_path, data)
+    # 3 topics but 2 distinct points: two clusters, {a, a, a, b} -> a and {c x4} -> c: 7 of 8 right
+    assert scores["topic"] == {"k": 3, "accuracy": 0.875}
+    assert scores["category"] == {"k": 2, "accuracy": 1.0}
