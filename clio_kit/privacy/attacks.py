@@ -174,15 +174,15 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
     sizes = view.clusters().set_index("cluster_id")["n_conversations"].astype(float)
     distributions = {facet: tables[f"distribution:{facet}"].set_index("value")["n_conversations"].astype(float)
                      for facet in view.facets}
-    periods_missing = view._periods("W") is not None and bool(view._periods("W").isna().any())
     period_totals = _public_period_totals(tables)
+    rare_values = {facet: _rare_values(view, facet) for facet in view.facets}
 
     for name, table in tables.items():
         kind, *rest = name.split(":")
         facet = rest[0] if kind in ("distribution", "crosstab", "base_rates", "facet_trend") else None
         # (a) named rare values
         if facet is not None:
-            rare = _rare_values(view, facet)
+            rare = rare_values[facet]
             named = set(table.columns.astype(str)) if kind == "crosstab" else set(table["value"].astype(str))
             report.named_rare_values += [f"{name}: {v}" for v in sorted(named & rare)]
         # (b) small counts
@@ -217,14 +217,12 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
             periods = sorted(set(table["period"]) | set(period_totals))
             shown = table.pivot(index="cluster_id", columns="period", values="n_conversations").reindex(index=ids, columns=periods)
             attack.grid(name, shown, sizes, pd.Series(period_totals, dtype=float), hidden_row=True,
-                        extra_col_total=_extra_period_total(attack.total, periods, period_totals)
-                        if periods_missing else False)
+                        extra_col_total=_extra_period_total(attack.total, periods, period_totals))
         elif kind == "facet_trend" and len(table):
             periods = sorted(set(table["period"]) | set(period_totals))
             shown = table.pivot(index="value", columns="period", values="n_conversations").reindex(index=distributions[facet].index, columns=periods)
             attack.grid(name, shown, distributions[facet], pd.Series(period_totals, dtype=float),
-                        hidden_row=False, extra_col_total=_extra_period_total(attack.total, periods, period_totals)
-                        if periods_missing else False)
+                        hidden_row=False, extra_col_total=_extra_period_total(attack.total, periods, period_totals))
 
     _attack_tree(attack, view.tree())
     if windows and view._periods("W") is not None:
