@@ -206,7 +206,8 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
             level = int(rest[1][1:])
             ids = view.clusters(level).sort_values("cluster_id")["cluster_id"].tolist()
             open_cells = table[~table["suppressed"].astype(bool)]
-            shown = open_cells.pivot(index="cluster_id", columns="value", values="n_conversations").reindex(index=ids, columns=distributions[facet].index)
+            shown = open_cells.pivot(index="cluster_id", columns="value", values="n_conversations")
+            shown = shown.reindex(index=ids, columns=distributions[facet].index)
             value_totals = (table.groupby("value")["share_overall"].first() * attack.total).round()
             cluster_totals = table.groupby("cluster_id")["cluster_n"].first().astype(float)
             attack.grid(name, shown, cluster_totals.combine_first(sizes), value_totals.combine_first(
@@ -215,12 +216,14 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
             level = int(rest[0][1:])
             ids = view.clusters(level).sort_values("cluster_id")["cluster_id"].tolist()
             periods = sorted(set(table["period"]) | set(period_totals))
-            shown = table.pivot(index="cluster_id", columns="period", values="n_conversations").reindex(index=ids, columns=periods)
+            shown = table.pivot(index="cluster_id", columns="period", values="n_conversations")
+            shown = shown.reindex(index=ids, columns=periods)
             attack.grid(name, shown, sizes, pd.Series(period_totals, dtype=float), hidden_row=True,
                         extra_col_total=_extra_period_total(attack.total, periods, period_totals))
         elif kind == "facet_trend" and len(table):
             periods = sorted(set(table["period"]) | set(period_totals))
-            shown = table.pivot(index="value", columns="period", values="n_conversations").reindex(index=distributions[facet].index, columns=periods)
+            shown = table.pivot(index="value", columns="period", values="n_conversations")
+            shown = shown.reindex(index=distributions[facet].index, columns=periods)
             attack.grid(name, shown, distributions[facet], pd.Series(period_totals, dtype=float),
                         hidden_row=False, extra_col_total=_extra_period_total(attack.total, periods, period_totals))
 
