@@ -70,8 +70,8 @@ def solve_table(cells: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarra
     ``("row"|"col", index, rest)``.
 
     >>> cells = np.array([[10.0, np.nan], [np.nan, np.nan]])
-    >>> solve_table(cells, np.array([13.0, 40.0]), np.array([30.0, np.nan]))
-    ([(0, 1, 3.0), (1, 0, 20.0)], [('row', 1, 20.0)])
+    >>> solve_table(cells, np.array([13.0, np.nan]), np.array([30.0, np.nan]))   # row 1's total is not public
+    ([(0, 1, 3.0), (1, 0, 20.0)], [])
     """
     values = np.array(cells, dtype=float)
     known = ~np.isnan(values)
@@ -169,7 +169,7 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
     ``windows``) a before/after comparison per level split at the median timestamp."""
     attack = _Attack(view)
     report = attack.report
-    tables = _public_tables(view)
+    tables = view.tables()
     report.tables = [*tables, "tree"]
     sizes = view.clusters().set_index("cluster_id")["n_conversations"].astype(float)
     distributions = {facet: tables[f"distribution:{facet}"].set_index("value")["n_conversations"].astype(float)
@@ -231,20 +231,6 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
     if windows and view._periods("W") is not None:
         _attack_windows(attack, view)
     return report
-
-
-def _public_tables(view: PrivacyView) -> dict[str, pd.DataFrame]:
-    """Every table the view's public methods return (built here, so that any view can be attacked)."""
-    out = {"clusters": view.clusters(), "cluster_map": view.cluster_map()}
-    for facet in view.facets:
-        out[f"distribution:{facet}"] = view.facet_distribution(facet)
-        for level in view.levels:
-            out[f"crosstab:{facet}:L{level}"] = view.crosstab(facet, level)
-            out[f"base_rates:{facet}:L{level}"] = view.base_rates(facet, level=level)
-        out[f"facet_trend:{facet}"] = view.facet_trend(facet)
-    for level in view.levels:
-        out[f"trend:L{level}"] = view.trend(level=level)
-    return out
 
 
 def _public_period_totals(tables: dict[str, pd.DataFrame]) -> dict[Any, float]:
