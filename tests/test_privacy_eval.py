@@ -18,6 +18,9 @@ def test_privacy_evaluation_finds_no_leak_and_hides_planted_groups(tmp_path: Pat
     result = evaluate_privacy(labelled_path, tmp_path, pipeline=pipeline, progress=False)
     assert result.leaks == []
     assert result.planted_groups_visible == {"private matter": False, "campaign": False}
+    assert result.attacks == {"named_rare_values": 0, "small_counts": 0, "recovered_cells": 0}, \
+        result.attack_findings
+    assert "0 cells recovered by subtraction" in result.summary()
     assert result.passed
     assert any(a.endswith("report.html") for a in result.artifacts) and len(result.artifacts) > 10
     shares = result.stage_identifying_share

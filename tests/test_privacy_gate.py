@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from clio_kit import Pipeline, PipelineConfig, PrivacyConfig, load
-from clio_kit.privacy.view import OTHER_LABEL
+from clio_kit.privacy.attacks import attack_view
+from clio_kit.privacy.view import OTHER_LABEL, SUPPRESSED_LABEL
 
 from .canaries import canary_conversations, find_canaries
 from .conftest import HashingEmbedder
@@ -92,3 +93,31 @@ def test_base_rates_suppress_small_cells(gated_run) -> None:  # noqa: ANN001
     assert (shown["n_users"] >= 5).all() and (shown["n_conversations"] >= 10).all()
     assert rates.loc[rates["suppressed"], "lift"].isna().all()
     assert {"lift_low", "lift_high", "q_value"} <= set(rates.columns)
+
+
+def test_attacks_on_the_pipeline_run_find_nothing(gated_run) -> None:  # noqa: ANN001
+    """Every table of the view, its tree and a window comparison per level: no rare value named, no shown count
+    below the thresholds, no hidden cell or small group recoverable by subtraction (clio_kit.privacy.attacks)."""
+    report = attack_view(gated_run.view())
+    assert len(report.tables) > 20
+    assert report.counts() == {"named_rare_values": 0, "small_counts": 0, "recovered_cells": 0}, (
+        report.named_rare_values[:3], report.small_counts[:3], report.recovered_cells[:3])
+
+
+def test_rare_values_are_pooled_and_other_nodes_pass(gated_run) -> None:  # noqa: ANN001
+    view = gated_run.view()
+    distribution = view.facet_distribution("language")
+    assert (distribution["n_conversations"] >= 10).all() and (distribution["n_users"] >= 5).all()
+    if SUPPRESSED_LABEL in set(distribution["value"]):
+        assert SUPPRESSED_LABEL in set(view.crosstab("language", 0).columns)
+
+    def walk(nodes: list) -> int:
+        found = 0
+        for node in nodes:
+            if node["name"] == OTHER_LABEL:
+                assert node["n_conversations"] >= 10 and node["n_users"] >= 5, node
+                found += 1
+            found += walk(node["children"])
+        return found
+
+    assert walk(view.tree()) > 0

@@ -70,8 +70,8 @@ def solve_table(cells: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarra
     ``("row"|"col", index, rest)``.
 
     >>> cells = np.array([[10.0, np.nan], [np.nan, np.nan]])
-    >>> solve_table(cells, np.array([13.0, 40.0]), np.array([30.0, np.nan]))
-    ([(0, 1, 3.0), (1, 0, 20.0)], [('row', 1, 20.0)])
+    >>> solve_table(cells, np.array([13.0, np.nan]), np.array([30.0, np.nan]))   # row 1's total is not public
+    ([(0, 1, 3.0), (1, 0, 20.0)], [])
     """
     values = np.array(cells, dtype=float)
     known = ~np.isnan(values)
@@ -169,20 +169,20 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
     ``windows``) a before/after comparison per level split at the median timestamp."""
     attack = _Attack(view)
     report = attack.report
-    tables = _public_tables(view)
+    tables = view.tables()
     report.tables = [*tables, "tree"]
     sizes = view.clusters().set_index("cluster_id")["n_conversations"].astype(float)
     distributions = {facet: tables[f"distribution:{facet}"].set_index("value")["n_conversations"].astype(float)
                      for facet in view.facets}
-    periods_missing = view._periods("W") is not None and bool(view._periods("W").isna().any())
     period_totals = _public_period_totals(tables)
+    rare_values = {facet: _rare_values(view, facet) for facet in view.facets}
 
     for name, table in tables.items():
         kind, *rest = name.split(":")
         facet = rest[0] if kind in ("distribution", "crosstab", "base_rates", "facet_trend") else None
         # (a) named rare values
         if facet is not None:
-            rare = _rare_values(view, facet)
+            rare = rare_values[facet]
             named = set(table.columns.astype(str)) if kind == "crosstab" else set(table["value"].astype(str))
             report.named_rare_values += [f"{name}: {v}" for v in sorted(named & rare)]
         # (b) small counts
@@ -206,7 +206,8 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
             level = int(rest[1][1:])
             ids = view.clusters(level).sort_values("cluster_id")["cluster_id"].tolist()
             open_cells = table[~table["suppressed"].astype(bool)]
-            shown = open_cells.pivot(index="cluster_id", columns="value", values="n_conversations").reindex(index=ids, columns=distributions[facet].index)
+            shown = open_cells.pivot(index="cluster_id", columns="value", values="n_conversations")
+            shown = shown.reindex(index=ids, columns=distributions[facet].index)
             value_totals = (table.groupby("value")["share_overall"].first() * attack.total).round()
             cluster_totals = table.groupby("cluster_id")["cluster_n"].first().astype(float)
             attack.grid(name, shown, cluster_totals.combine_first(sizes), value_totals.combine_first(
@@ -215,35 +216,21 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
             level = int(rest[0][1:])
             ids = view.clusters(level).sort_values("cluster_id")["cluster_id"].tolist()
             periods = sorted(set(table["period"]) | set(period_totals))
-            shown = table.pivot(index="cluster_id", columns="period", values="n_conversations").reindex(index=ids, columns=periods)
+            shown = table.pivot(index="cluster_id", columns="period", values="n_conversations")
+            shown = shown.reindex(index=ids, columns=periods)
             attack.grid(name, shown, sizes, pd.Series(period_totals, dtype=float), hidden_row=True,
-                        extra_col_total=_extra_period_total(attack.total, periods, period_totals)
-                        if periods_missing else False)
+                        extra_col_total=_extra_period_total(attack.total, periods, period_totals))
         elif kind == "facet_trend" and len(table):
             periods = sorted(set(table["period"]) | set(period_totals))
-            shown = table.pivot(index="value", columns="period", values="n_conversations").reindex(index=distributions[facet].index, columns=periods)
+            shown = table.pivot(index="value", columns="period", values="n_conversations")
+            shown = shown.reindex(index=distributions[facet].index, columns=periods)
             attack.grid(name, shown, distributions[facet], pd.Series(period_totals, dtype=float),
-                        hidden_row=False, extra_col_total=_extra_period_total(attack.total, periods, period_totals)
-                        if periods_missing else False)
+                        hidden_row=False, extra_col_total=_extra_period_total(attack.total, periods, period_totals))
 
     _attack_tree(attack, view.tree())
     if windows and view._periods("W") is not None:
         _attack_windows(attack, view)
     return report
-
-
-def _public_tables(view: PrivacyView) -> dict[str, pd.DataFrame]:
-    """Every table the view's public methods return (built here, so that any view can be attacked)."""
-    out = {"clusters": view.clusters(), "cluster_map": view.cluster_map()}
-    for facet in view.facets:
-        out[f"distribution:{facet}"] = view.facet_distribution(facet)
-        for level in view.levels:
-            out[f"crosstab:{facet}:L{level}"] = view.crosstab(facet, level)
-            out[f"base_rates:{facet}:L{level}"] = view.base_rates(facet, level=level)
-        out[f"facet_trend:{facet}"] = view.facet_trend(facet)
-    for level in view.levels:
-        out[f"trend:L{level}"] = view.trend(level=level)
-    return out
 
 
 def _public_period_totals(tables: dict[str, pd.DataFrame]) -> dict[Any, float]:

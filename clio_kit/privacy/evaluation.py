@@ -1,8 +1,10 @@
 """The privacy evaluation: plant canaries, run the pipeline and the report, scan everything a person would see.
 
 Mirrors the Clio paper's privacy evaluation: the share of texts that identify someone at each stage (raw
-conversations, summaries, cluster names), plus the hard requirement that no planted canary reaches any rendered
-output and that neither the one-user private matter nor the two-account campaign is a visible cluster.
+conversations, summaries, cluster names), plus the hard requirements that no planted canary reaches any rendered
+output, that neither the one-user private matter nor the two-account campaign is a visible cluster, and that the
+attacks of :mod:`clio_kit.privacy.attacks` on every table of the gated view (named rare values, shown counts below
+the thresholds, cells recovered by subtraction) find nothing.
 
 >>> result = evaluate_privacy(None, "runs/privacy-eval")   # doctest: +SKIP
 >>> result.leaks                                             # must be []            # doctest: +SKIP
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +35,17 @@ class PrivacyEvaluation:
     planted_groups_visible: dict[str, bool]
     artifacts: list[str]
     run_dir: Path
+    attacks: dict[str, int] = field(default_factory=dict)  # what each attack on the gated tables found
+    attack_findings: list[str] = field(default_factory=list)  # the first few findings, for a reader to check
 
     @property
     def passed(self) -> bool:
-        return not self.leaks and not any(self.planted_groups_visible.values())
+        return not self.leaks and not any(self.planted_groups_visible.values()) and not any(self.attacks.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {"passed": self.passed, "leaks": self.leaks, "stage_identifying_share": self.stage_identifying_share,
-                "planted_groups_visible": self.planted_groups_visible, "artifacts": self.artifacts,
+                "planted_groups_visible": self.planted_groups_visible, "attacks": self.attacks,
+                "attack_findings": self.attack_findings, "artifacts": self.artifacts,
                 "run_dir": str(self.run_dir)}
 
     def summary(self) -> str:
@@ -48,7 +53,10 @@ class PrivacyEvaluation:
         visible = [k for k, v in self.planted_groups_visible.items() if v]
         return (f"privacy evaluation {'PASSED' if self.passed else 'FAILED'}: {len(self.leaks)} canary leaks in "
                 f"{len(self.artifacts)} artefacts; texts rated identifying (audit score 1-2) by stage: {shares}; "
-                f"planted groups visible: {', '.join(visible) or 'none'}")
+                f"planted groups visible: {', '.join(visible) or 'none'}; attacks on the gated tables: "
+                f"{self.attacks.get('named_rare_values', 0)} named rare values, "
+                f"{self.attacks.get('small_counts', 0)} shown counts below the thresholds, "
+                f"{self.attacks.get('recovered_cells', 0)} cells recovered by subtraction")
 
 
 def _identifying_share(texts: list[str]) -> float:
@@ -121,6 +129,11 @@ def evaluate_privacy(data: str | os.PathLike[str] | None, out: str | os.PathLike
                      if (assignments.loc[assignments["cluster_id"] == cid, "conversation_id"]
                          .str.startswith(prefix).mean()) > 0.5]
         groups[group] = any(cid in visible_ids for cid in dominated)
-    result = PrivacyEvaluation(leaks, shares, groups, [str(a) for a in artifacts], run.path)
+    from .attacks import attack_view
+
+    attacked = attack_view(view)
+    findings = attacked.named_rare_values + attacked.small_counts + attacked.recovered_cells
+    result = PrivacyEvaluation(leaks, shares, groups, [str(a) for a in artifacts], run.path,
+                               attacks=attacked.counts(), attack_findings=findings[:20])
     (out / "privacy_eval.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
     return result

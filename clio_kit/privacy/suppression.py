@@ -139,10 +139,12 @@ def suppress_table(records: pd.DataFrame, rows: Sequence[Hashable], columns: Seq
                 continue
             line = shown[index, :n_cols] if axis == "row" else shown[:n_rows, index]
             sizes = n[index, :n_cols] if axis == "row" else n[:n_rows, index]
-            candidates = np.flatnonzero(line)
-            if not len(candidates):
+            # a cell whose other line would give it straight back protects nothing
+            useful = [k for k in np.flatnonzero(line)
+                      if not _alone(n, shown, axis, index, int(k), row_lines, col_lines)]
+            if not useful:
                 continue  # nothing left to hide in this line
-            pick = candidates[np.argmin(sizes[candidates])]  # smallest first (ties: first in order)
+            pick = min(useful, key=lambda k: sizes[k])  # smallest first (ties: first in order)
             i, j = (index, int(pick)) if axis == "row" else (int(pick), index)
             shown[i, j] = False
             touched |= {("row", i), ("col", j)}
@@ -154,6 +156,15 @@ def suppress_table(records: pd.DataFrame, rows: Sequence[Hashable], columns: Seq
         return pd.DataFrame(values[:n_rows, :n_cols], index=pd.Index(rows), columns=pd.Index(columns))
 
     return SuppressedTable(n=frame(n), users=frame(users), shown=frame(shown), primary=frame(first))
+
+
+def _alone(n: np.ndarray, shown: np.ndarray, axis: str, index: int, k: int, row_lines: list[int],
+           col_lines: list[int]) -> bool:
+    """Is cell ``k`` of this line the only nonzero cell of the other line through it (a public total)? Hiding it
+    would protect nothing: that total gives it straight back."""
+    if axis == "row":  # the other line is column k
+        return k in col_lines and int((n[:, k] > 0).sum()) == 1
+    return k in row_lines and int((n[k, :] > 0).sum()) == 1
 
 
 def _cell_members(cell: np.ndarray, user_codes: np.ndarray) -> dict[int, np.ndarray]:
@@ -231,9 +242,8 @@ def _offending_lines(n: np.ndarray, shown: np.ndarray, row_lines: list[int], col
             if cell != skip and cell in solved_by:
                 blame(*solved_by[cell], cell, seen)
 
-    if leaks:
-        first = min(wave for *_, wave in leaks)
-        before = shown | (n == 0)  # what is known when the first leaking wave starts
+    for first in sorted({wave for *_, wave in leaks}):  # the earliest leaks that some line can still protect
+        before = shown | (n == 0)  # what is known when this wave starts
         for i, j, _line, wave in solved:
             if wave < first:
                 before[i, j] = True

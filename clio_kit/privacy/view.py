@@ -295,8 +295,7 @@ class PrivacyView:
             else:
                 row_values, row_keys = self._labels(rows).to_numpy(), self._label_order(rows)
             if columns == "period":
-                periods = self._periods(freq or "W")
-                column_values = periods.to_numpy() if periods is not None else np.full(len(users), pd.NaT)
+                column_values = self._shown_periods(freq or "W")
                 column_keys: list[Any] = sorted(pd.Series(column_values).dropna().unique())
             else:
                 column_values, column_keys = self._labels(columns).to_numpy(), self._label_order(columns)
@@ -392,6 +391,22 @@ class PrivacyView:
         from .monitoring import compare_windows
 
         return compare_windows(self, before, after, split=split, level=level, alpha=alpha)
+
+    def _shown_periods(self, freq: str) -> np.ndarray:
+        """Each conversation's time bucket, NaT where it has none or its bucket is pooled: buckets below the
+        thresholds (with the smallest others, until the pooled group passes them) are never shown, since all
+        buckets' totals together with the run's size would give a small one away."""
+        key = ("periods", freq)
+        if key not in self._tables:
+            periods = self._periods(freq)
+            if periods is None:
+                self._tables[key] = np.full(self.n_conversations, np.datetime64("NaT"), dtype="datetime64[ns]")
+            else:
+                periods = periods.reset_index(drop=True)
+                pooled = pool_rare_values(periods.astype(str), self._assignments["user_id"].reset_index(drop=True),
+                                          self.privacy)
+                self._tables[key] = periods.where(~periods.astype(str).isin(pooled | {"NaT"})).to_numpy()
+        return self._tables[key]
 
     def _periods(self, freq: str) -> pd.Series | None:
         if "timestamp" not in self._assignments.columns:
