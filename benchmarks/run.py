@@ -616,7 +616,9 @@ def run_scale(specs: list[str], scratch: Path) -> None:
 # -- summary --------------------------------------------------------------------------------------------------------
 def _machine_cell(r: dict) -> str:
     m = r["machine"]
-    busy = " (machine busy)" if r.get("machine_busy") else ""
+    load = (r.get("load_average_1m") or {}).get("before")
+    busy = (f" (machine busy: load {load:.0f})" if load is not None else " (machine busy)") if r.get("machine_busy") \
+        else ""
     return f"{m['cpus']} cores, {m.get('memory_gb', '?')} GB, {r['date']}{busy}"
 
 
@@ -648,10 +650,15 @@ def _pipeline_summary(rows: list[dict]) -> list[str]:
                      + " | ".join(f"{s.get(k, 0):.1f}" for k in PIPELINE_STAGES)
                      + f" | {r['report_seconds']:.1f} | {r['total_seconds']:.0f} | {r['total_seconds'] / 60:.1f} | "
                      f"{r['peak_rss_mb']:,.0f} | {r['base_accuracy_vs_topics']:.3f} | {same} | {_machine_cell(r)} |")
-    big = max(rows, key=lambda r: r["n_conversations"])
+    big = max((r for r in rows if not r.get("dask_workers")), key=lambda r: r["n_conversations"], default=rows[0])
     per = big["seconds_per_million"]
-    lines += ["", f"Seconds per million conversations at {big['n_conversations']:,} (the costs a 100M plan scales "
-              "from): " + ", ".join(f"{k} {v:,.0f}" for k, v in per.items()) + ".", ""]
+    lines += ["", f"Wall seconds per million conversations at {big['n_conversations']:,} (the costs "
+              "`benchmarks/PLAN-100M.md` scales from): " + ", ".join(f"{k} {v:,.0f}" for k, v in per.items()) + "."]
+    if big.get("cpu_seconds_per_million"):
+        lines += [f"CPU seconds per million (user + system of the pipeline's process; the report's includes its "
+                  f"kernel), less sensitive to other jobs on the machine: " + ", ".join(
+                      f"{k} {v:,.0f}" for k, v in big["cpu_seconds_per_million"].items()) + "."]
+    lines.append("")
     return lines
 
 
