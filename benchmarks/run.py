@@ -191,7 +191,7 @@ def case_scale(clusterer_name: str, n: int, folder: Path) -> dict:
     top = tree.ancestors(len(tree.centroids_) - 1)[labels]
     timings["hierarchy"] = time.perf_counter() - t0
     # Clio's 2-D map: fitted on the base clusters' centroids (k points, whatever n is), so no conversation has or
-    # needs a coordinate of its own; UMAP's first call includes numba's compilation
+    # needs a coordinate of its own
     t0 = time.perf_counter()
     base_xy = project_clusters(np.asarray(clusterer.cluster_centers_), sizes, random_state=0)
     timings["map"] = time.perf_counter() - t0
@@ -216,7 +216,7 @@ def case_scale(clusterer_name: str, n: int, folder: Path) -> dict:
             "dim": int(X.shape[1]), "dtype": str(X.dtype), "input": "np.load(mmap_mode='r') of a float32 .npy",
             "input_mb": round(X.nbytes / 2**20), "n_clusters": int(clusterer.n_clusters_),
             "levels": [int(s) for s in tree.level_sizes_], "stage_seconds": timings,
-            "map_points": int(len(base_xy)),
+            "map_points": int(len(base_xy)), "map_method": "tsne",
             "total_seconds": sum(timings.values()), "rss_mb": rss,
             "base_accuracy_vs_topics": reconstruction_accuracy(labels[sample].tolist(), topics[sample].tolist()),
             "planted_skew": {"language": SKEWED_LANGUAGE, "true_lift_in_skewed_topics": true_lift,
@@ -693,7 +693,8 @@ def write_summary(results_dir: Path = RESULTS) -> str:
         lines += ["## Clustering, hierarchy and base rates on synthetic embeddings", "",
                   "384-d float32 unit vectors (200 topics + noise) memory-mapped from an `.npy` written by another "
                   "process; base clusters = round(sqrt(n)); hierarchy = CentroidHierarchy (3 levels); map = the 2-D "
-                  "cluster map (UMAP of the base centroids, numba compilation included: its cost does not grow with n); "
+                  "cluster map of the base centroids (its cost does not grow with n; t-SNE since 2026-12-03, "
+                  "UMAP with its numba compilation in rows measured before); "
                   "base rates = "
                   "top-level clusters x a 6-language facet with lift, Wilson 95% intervals and BH q-values. A planted "
                   "skew (Japanese 3x as likely in 10 of the 200 topics) is recovered through the base clusters whose majority "
