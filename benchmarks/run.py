@@ -677,15 +677,18 @@ def write_summary(results_dir: Path = RESULTS) -> str:
                   "`other stages` are all the others (ingest, facets, classify, cluster, name, hierarchy, privacy "
                   "with the map); `report` renders the HTML report.",
                   "",
-                  "| case | conversations | total s | conv/s | embed s | other stages s | report s | total / embed stage | total / model | peak RSS MB | machine |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+                  "| case | conversations | total s | conv/s | embed s | other stages s | report s | total / embed stage | total / model | peak RSS MB | other stages and loading the data, s | machine |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
         for r in sorted(real, key=lambda r: r["n_conversations"]):
             embed = r["stage_seconds"].get("embed", 0.0)
             other = sum(v for k, v in r["stage_seconds"].items() if k != "embed")
             lines.append(f"| {r['case']} | {r['n_conversations']:,} | {r['total_seconds']:.0f} | "
                          f"{r['conversations_per_second']:.1f} | {embed:.0f} | {other:.0f} | {r['report_seconds']:.0f} | "
                          f"{r.get('total_over_embed_stage', r['total_seconds'] / max(embed, 1e-9)):.2f} | "
-                         f"{r['total_over_embedding']:.2f} | {r['peak_rss_mb']:.0f} | {_machine_cell(r)} |")
+                         f"{r['total_over_embedding']:.2f} | {r['peak_rss_mb']:.0f} | "
+                         + ", ".join(f"{k} {v:.1f}" for k, v in {"load": r.get("load_seconds", 0.0),
+                                                                 **r["stage_seconds"]}.items() if k != "embed")
+                         + f" | {_machine_cell(r)} |")
         lines.append("")
     lines += _pipeline_summary([r for r in rows if r["case"].startswith("pipeline-")])
     scale = [r for r in rows if r["case"].startswith(("scale-", "synthetic-"))]
