@@ -29,8 +29,9 @@ demo: $(STAMP)
 test: $(STAMP) browser
 	$(PY) -m pytest
 
-# every benchmark that fits in ~30 min on 2 cores, then benchmarks/SUMMARY.md; bench-full adds the offline
-# pipeline on all ~9,300 ShareGPT conversations (~5 min more on a quiet machine)
+# every benchmark, then benchmarks/SUMMARY.md: the longest are the offline pipeline on all ~9,300 ShareGPT
+# conversations (embedding them) and the whole pipeline on 1,000,000 generated conversations with supplied
+# embeddings; bench-full is the same since both joined bench
 bench: $(STAMP)
 	$(PY) benchmarks/run.py --all
 

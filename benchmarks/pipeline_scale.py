@@ -63,6 +63,16 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds(children: bool = False) -> float:
+    """User + system CPU seconds of this process (and, with ``children``, of its finished child processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    total = own.ru_utime + own.ru_stime
+    if children:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total += kids.ru_utime + kids.ru_stime
+    return total
+
+
 def generate(folder: Path, n: int, seed: int = 0, chunk: int = 50_000) -> dict:
     """``conversations.jsonl``, ``embeddings.npy`` (+ ``embeddings.ids.txt``, rows shuffled) and ``truth.npz``
     (topic and language of each conversation, in file order) in ``folder``; skipped when already there."""
@@ -144,9 +154,13 @@ def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
 
     data = generate(folder, n)
     stage_rss: dict[str, float] = {}
+    stage_cpu: dict[str, float] = {}  # CPU seconds of this process per stage: unlike wall time, not inflated by load
+    last_cpu = [_cpu_seconds()]
 
     def on_stage(event) -> None:  # noqa: ANN001
         stage_rss[event.stage] = _peak_rss_mb()
+        now = _cpu_seconds()
+        stage_cpu[event.stage], last_cpu[0] = now - last_cpu[0], now
 
     client = cluster = None
     if dask_workers:
@@ -170,6 +184,7 @@ def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
         t0 = time.perf_counter()
         render_report(run.path, work / "report.html", progress=False)
         report_seconds = time.perf_counter() - t0
+        stage_cpu["report"] = _cpu_seconds(children=True) - last_cpu[0]  # the notebook's kernel is a child
         manifest = run.manifest
         stages = {name: rec["seconds"] for name, rec in manifest["stages"].items()}
         labels = np.load(run.path / "base_labels.npy")
@@ -190,7 +205,8 @@ def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
             "dask_workers": dask_workers, "stage_seconds": stages, "pipeline_seconds": pipeline_seconds,
             "report_seconds": report_seconds, "total_seconds": total,
             "seconds_per_million": {k: v * 1e6 / n for k, v in {**stages, "report": report_seconds}.items()},
-            "rss_after_stage_mb": stage_rss, "levels": manifest["stages"]["hierarchy"]["counts"]["levels"],
+            "rss_after_stage_mb": stage_rss, "cpu_seconds": stage_cpu,
+            "cpu_seconds_per_million": {k: v * 1e6 / n for k, v in stage_cpu.items()}, "levels": manifest["stages"]["hierarchy"]["counts"]["levels"],
             "n_visible_clusters": privacy["n_visible"], "hidden_conversation_share": privacy["hidden_conversation_share"],
             "base_accuracy_vs_topics": accuracy, "result_digest": digest}
 

@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 ALL_SHAREGPT = ["2000", "all"]     # cold embedding cache each: ~3 + ~10 minutes on a busy machine
-ALL_PIPELINE = ["100000", "dask:100000", "1000000"]  # generated conversations, supplied embeddings
+ALL_PIPELINE = ["20000", "dask:20000", "100000", "1000000"]  # generated conversations, supplied embeddings
 ALL_SCALE = ["kmeans:100000", "minibatch:100000", "minibatch:1000000"]
 ALL_CASES = ["bertopic", "llm-cost", "streaming", "labelled"]
 LABELLED_SETS = ["bundled", "bbc-news"]  # the `labelled` case: the in-sample set, then a public one we did not write
@@ -196,7 +196,7 @@ def case_scale(clusterer_name: str, n: int, folder: Path) -> dict:
     top = tree.ancestors(len(tree.centroids_) - 1)[labels]
     timings["hierarchy"] = time.perf_counter() - t0
     # Clio's 2-D map: fitted on the base clusters' centroids (k points, whatever n is), so no conversation has or
-    # needs a coordinate of its own; UMAP's first call includes numba's compilation
+    # needs a coordinate of its own
     t0 = time.perf_counter()
     base_xy = project_clusters(np.asarray(clusterer.cluster_centers_), sizes, random_state=0)
     timings["map"] = time.perf_counter() - t0
@@ -221,7 +221,7 @@ def case_scale(clusterer_name: str, n: int, folder: Path) -> dict:
             "dim": int(X.shape[1]), "dtype": str(X.dtype), "input": "np.load(mmap_mode='r') of a float32 .npy",
             "input_mb": round(X.nbytes / 2**20), "n_clusters": int(clusterer.n_clusters_),
             "levels": [int(s) for s in tree.level_sizes_], "stage_seconds": timings,
-            "map_points": int(len(base_xy)),
+            "map_points": int(len(base_xy)), "map_method": "tsne",
             "total_seconds": sum(timings.values()), "rss_mb": rss,
             "base_accuracy_vs_topics": reconstruction_accuracy(labels[sample].tolist(), topics[sample].tolist()),
             "planted_skew": {"language": SKEWED_LANGUAGE, "true_lift_in_skewed_topics": true_lift,
@@ -650,7 +650,9 @@ def run_scale(specs: list[str], scratch: Path) -> None:
 # -- summary --------------------------------------------------------------------------------------------------------
 def _machine_cell(r: dict) -> str:
     m = r["machine"]
-    busy = " (machine busy)" if r.get("machine_busy") else ""
+    load = (r.get("load_average_1m") or {}).get("before")
+    busy = (f" (machine busy: load {load:.0f})" if load is not None else " (machine busy)") if r.get("machine_busy") \
+        else ""
     return f"{m['cpus']} cores, {m.get('memory_gb', '?')} GB, {r['date']}{busy}"
 
 
@@ -682,10 +684,15 @@ def _pipeline_summary(rows: list[dict]) -> list[str]:
                      + " | ".join(f"{s.get(k, 0):.1f}" for k in PIPELINE_STAGES)
                      + f" | {r['report_seconds']:.1f} | {r['total_seconds']:.0f} | {r['total_seconds'] / 60:.1f} | "
                      f"{r['peak_rss_mb']:,.0f} | {r['base_accuracy_vs_topics']:.3f} | {same} | {_machine_cell(r)} |")
-    big = max(rows, key=lambda r: r["n_conversations"])
+    big = max((r for r in rows if not r.get("dask_workers")), key=lambda r: r["n_conversations"], default=rows[0])
     per = big["seconds_per_million"]
-    lines += ["", f"Seconds per million conversations at {big['n_conversations']:,} (the costs a 100M plan scales "
-              "from): " + ", ".join(f"{k} {v:,.0f}" for k, v in per.items()) + ".", ""]
+    lines += ["", f"Wall seconds per million conversations at {big['n_conversations']:,} (the costs "
+              "`benchmarks/PLAN-100M.md` scales from): " + ", ".join(f"{k} {v:,.0f}" for k, v in per.items()) + "."]
+    if big.get("cpu_seconds_per_million"):
+        lines += [f"CPU seconds per million (user + system of the pipeline's process; the report's includes its "
+                  f"kernel), less sensitive to other jobs on the machine: " + ", ".join(
+                      f"{k} {v:,.0f}" for k, v in big["cpu_seconds_per_million"].items()) + "."]
+    lines.append("")
     return lines
 
 
@@ -704,15 +711,18 @@ def write_summary(results_dir: Path = RESULTS) -> str:
                   "`other stages` are all the others (ingest, facets, classify, cluster, name, hierarchy, privacy "
                   "with the map); `report` renders the HTML report.",
                   "",
-                  "| case | conversations | total s | conv/s | embed s | other stages s | report s | total / embed stage | total / model | peak RSS MB | machine |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+                  "| case | conversations | total s | conv/s | embed s | other stages s | report s | total / embed stage | total / model | peak RSS MB | other stages and loading the data, s | machine |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
         for r in sorted(real, key=lambda r: r["n_conversations"]):
             embed = r["stage_seconds"].get("embed", 0.0)
             other = sum(v for k, v in r["stage_seconds"].items() if k != "embed")
             lines.append(f"| {r['case']} | {r['n_conversations']:,} | {r['total_seconds']:.0f} | "
                          f"{r['conversations_per_second']:.1f} | {embed:.0f} | {other:.0f} | {r['report_seconds']:.0f} | "
                          f"{r.get('total_over_embed_stage', r['total_seconds'] / max(embed, 1e-9)):.2f} | "
-                         f"{r['total_over_embedding']:.2f} | {r['peak_rss_mb']:.0f} | {_machine_cell(r)} |")
+                         f"{r['total_over_embedding']:.2f} | {r['peak_rss_mb']:.0f} | "
+                         + ", ".join(f"{k} {v:.1f}" for k, v in {"load": r.get("load_seconds", 0.0),
+                                                                 **r["stage_seconds"]}.items() if k != "embed")
+                         + f" | {_machine_cell(r)} |")
         lines.append("")
     lines += _pipeline_summary([r for r in rows if r["case"].startswith("pipeline-")])
     scale = [r for r in rows if r["case"].startswith(("scale-", "synthetic-"))]
@@ -720,7 +730,8 @@ def write_summary(results_dir: Path = RESULTS) -> str:
         lines += ["## Clustering, hierarchy and base rates on synthetic embeddings", "",
                   "384-d float32 unit vectors (200 topics + noise) memory-mapped from an `.npy` written by another "
                   "process; base clusters = round(sqrt(n)); hierarchy = CentroidHierarchy (3 levels); map = the 2-D "
-                  "cluster map (UMAP of the base centroids, numba compilation included: its cost does not grow with n); "
+                  "cluster map of the base centroids (its cost does not grow with n; t-SNE since 2026-12-03, "
+                  "UMAP with its numba compilation in rows measured before); "
                   "base rates = "
                   "top-level clusters x a 6-language facet with lift, Wilson 95% intervals and BH q-values. A planted "
                   "skew (Japanese 3x as likely in 10 of the 200 topics) is recovered through the base clusters whose majority "

@@ -172,6 +172,9 @@ class SuppliedEmbeddings:
 
     def describe(self) -> dict[str, Any]:
         """What the manifest and the embed stage's key record: the name, source, content hash, shape."""
+        described = getattr(self, "_described", None)
+        if described is not None and described.get("name") == (self.name or "supplied"):
+            return dict(described)  # hashing a large file once per run is enough
         from .hashing import file_sha256, stable_hash
 
         ids, vectors = self._load()
@@ -187,8 +190,10 @@ class SuppliedEmbeddings:
                                                             stable_hash(ids.tolist(), length=32)], length=32)}
         if self.ids is not None and not isinstance(self.ids, (str, os.PathLike)) and path is not None:
             content["ids_sha256"] = stable_hash([str(i) for i in self.ids], length=32)
-        return {"name": self.name or "supplied", **content, "n_vectors": int(len(vectors)), "dim": int(vectors.shape[1]),
-                "aligned_by": "conversation_id" if ids is not None else "input order"}
+        self._described = {"name": self.name or "supplied", **content, "n_vectors": int(len(vectors)),
+                           "dim": int(vectors.shape[1]),
+                           "aligned_by": "conversation_id" if ids is not None else "input order"}
+        return dict(self._described)
 
     # -- alignment ------------------------------------------------------------------------------------------
     def vectors_for(self, conversation_ids: Sequence[str]) -> np.ndarray:
