@@ -195,3 +195,15 @@ def test_no_duplicate_names_among_siblings_or_between_parent_and_child(demo_run)
     # every hierarchy row records the taxonomy's similarity and margin (NaN only without a taxonomy)
     assert {"topic_similarity", "topic_margin"} <= set(clusters.columns)
     assert clusters["topic_similarity"].notna().all()
+
+
+def test_a_parent_with_a_single_visible_child_is_collapsed(demo_run) -> None:  # noqa: ANN001
+    clusters = pd.read_parquet(demo_run.path / "clusters.parquet")
+    shown = clusters[clusters["visible"]]
+    children = shown.dropna(subset=["parent_id"]).groupby("parent_id").size()
+    for parent_id, count in children.items():
+        if count == 1:  # allowed only for an inner child that has visible children of its own
+            only = shown[shown["parent_id"] == parent_id]["cluster_id"].iloc[0]
+            assert (shown["parent_id"] == only).any(), (parent_id, only)
+    assert (clusters["hidden_reason"] == "collapsed into its parent (its only visible child)").any() or \
+        children.min() > 1
