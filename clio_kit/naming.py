@@ -262,7 +262,7 @@ class KeyphraseNamer:
         counted = pd.Series([c for c in codes if c], dtype=object).value_counts()
         unknown = {code for text, c in zip(texts, codes) if not c for code in script_languages(text[:MAX_CHARS])}
         stop = run_stopwords(frozenset(counted[counted >= self.min_users].index) | unknown)
-        tokens = [_content_words(text, code, stop) for text, code in zip(texts, codes)]
+        tokens = [tokenize_segments(text, code, also_drop=stop) for text, code in zip(texts, codes)]
         docs = [[p for segment in segments for p in phrases(segment)] for segments in tokens]
         vectorizer = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float32)
         try:
@@ -442,23 +442,6 @@ class KeyphraseNamer:
 
 def _identity(doc: list[str]) -> list[str]:
     return doc
-
-
-def _content_words(text: str, language: str | None, stop: frozenset[str]) -> list[list[str]]:
-    """``tokenize_segments`` without the run's stopwords (a dropped word splits its segment)."""
-    segments: list[list[str]] = []
-    for segment in tokenize_segments(text, language):
-        current: list[str] = []
-        for word in segment:
-            if is_dropped(word, stop):
-                if current:
-                    segments.append(current)
-                current = []
-            else:
-                current.append(word)
-        if current:
-            segments.append(current)
-    return segments
 
 
 def _mmr_order(columns: list[int], relevance: np.ndarray, presence: Any, weight: float = MMR_WEIGHT) -> list[int]:

@@ -237,7 +237,7 @@ def test_phrases_common_to_most_clusters_are_not_distinctive() -> None:
     texts, labels, users = [], [], []
     for cluster, topic in enumerate(["violin lessons", "sourdough starter", "tax deduction", "hiking boots"]):
         for i in range(6):
-            texts.append(f"{topic} overview" if i % 2 else f"{topic}")
+            texts.append(f"{topic}. Overview" if i % 2 else f"{topic}")
             labels.append(cluster)
             users.append(f"{cluster}-{i}")
     # "overview": 3 users in every cluster; the topic phrase is what tells clusters apart
