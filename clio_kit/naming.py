@@ -7,7 +7,8 @@ least ``min_users`` distinct users of that cluster used it (k-anonymity): no oth
 description or the keywords. Languages are reported the same way: only those of at least ``min_users`` users.
 
 Never key phrases: stopwords and function words of every language the run detects (stopwords-iso's lists, e.g.
-Persian, Hebrew, Korean, Ukrainian), and phrases used in more than half of the clusters (not distinctive).
+Persian, Hebrew, Korean, Ukrainian), and phrases that ``min_users`` users share in more than half of the clusters
+(not distinctive).
 Multi-word phrases get a bonus, and the ranking is diversified by maximal marginal relevance (a phrase that
 co-occurs with the ones above it moves down).
 
@@ -49,7 +50,7 @@ __all__ = ["ClusterLabel", "KeyphraseNamer", "GENERIC_NAME", "format_name", "des
 GENERIC_NAME = "Miscellaneous requests"
 MAJOR_LANGUAGE_SHARE = 0.2  # a language with at least this share of a cluster's conversations is "major"
 NAME_ITEMS = 3  # key phrases in a name
-COMMON_CLUSTER_SHARE = 0.5  # a phrase used in more than this share of clusters is not distinctive
+COMMON_CLUSTER_SHARE = 0.5  # a phrase shared by k users in more than this share of clusters is not distinctive
 MIN_CLUSTERS_FOR_COMMON = 4  # ... judged only when there are at least this many clusters
 MULTIWORD_BONUS = 1.5  # c-TF-IDF boost of multi-word phrases: "chocolate cake" says more than "cake"
 MMR_WEIGHT = 0.7  # relevance vs. novelty in the maximal-marginal-relevance order of key phrases
@@ -281,8 +282,8 @@ class KeyphraseNamer:
         eligible.data[eligible.data < self.min_users] = 0
         eligible.eliminate_zeros()
         distinctive = np.ones(len(vocabulary), dtype=bool)
-        if n_clusters >= MIN_CLUSTERS_FOR_COMMON:
-            distinctive = np.diff(users.tocsc().indptr) <= COMMON_CLUSTER_SHARE * n_clusters
+        if n_clusters >= MIN_CLUSTERS_FOR_COMMON:  # common: shared by >= min_users users in most clusters
+            distinctive = np.diff(eligible.tocsc().indptr) <= COMMON_CLUSTER_SHARE * n_clusters
         kept = np.flatnonzero((np.diff(eligible.tocsc().indptr) > 0) & distinctive)
         eligible_users = eligible[:, kept].tocsr()
         eligible_users.sort_indices()
@@ -420,8 +421,13 @@ class KeyphraseNamer:
                request: str | None = None) -> ClusterLabel:
         keywords = select_keywords(ranked, self.n_keywords, n_users)
         user_shares = {k: n_users.get(k, 0.0) / max(cluster_users, 1) for k in keywords}
-        if not keywords:
-            return ClusterLabel(format_name([], self.max_name_words), describe([], shares, size=size), ())
+        if not keywords:  # nothing shared widely enough: say which languages it holds, if any is major
+            major = [_language_name(code) for code, share in sorted(shares.items(), key=lambda item: -item[1])
+                     if share >= MAJOR_LANGUAGE_SHARE][:2]
+            name = format_name([], self.max_name_words)
+            if major and len(name.split()) + len(major) <= self.max_name_words:
+                name += f" ({', '.join(major)})"
+            return ClusterLabel(name, describe([], shares, size=size), ())
         items = list(keywords)
         major = [code for code, share in sorted(shares.items(), key=lambda item: -item[1])
                  if share >= MAJOR_LANGUAGE_SHARE]

@@ -172,8 +172,12 @@ def test_demo_parent_names_describe_their_own_conversations(demo_run) -> None:  
     node = facets[["conversation_id"]].merge(assignments[["conversation_id", column]])[column].to_numpy()
     parents = clusters[(clusters["level"] == top) & clusters["visible"]]
     checked = 0
+    from clio_kit.text import tokenize
+
     for row in parents.itertuples():
-        named = [k for k in row.keywords if k.lower() in row.name.lower()]
+        # every key phrase shown in the name and every content word of it, but an earned taxonomy topic's
+        own = row.name[len(row.topic) + 1:] if row.topic and row.name.startswith(f"{row.topic}:") else row.name
+        named = [k for k in row.keywords if k.lower() in own.lower()] + tokenize(own)
         mine = node == row.cluster_id
         for phrase in named:
             own = np.mean([phrase in used[i] for i in np.flatnonzero(mine)])
