@@ -15,8 +15,9 @@ co-occurs with the ones above it moves down).
 Name format: up to three key phrases, comma-separated, first letter capitalised, at most ``max_name_words`` words
 ("Python, error, dataframe"). When a cluster has several major languages (each at least 20% of its conversations),
 the first item shows the top phrase of each ("Recipe / receta / レシピ, dinner, cake"). When the cluster's users
-share a whole request -- every content word used by >= ``min_users`` of its users, and >= ``min_users`` users
-wrote all of them -- the most central such request, in Clio's imperative style, is the name instead.
+share a whole request -- every content word used by >= ``min_users`` of its users, >= ``min_users`` users wrote all
+of them, and every run of 4 words of it is in >= ``min_users`` users' texts -- the most central such request, in
+Clio's imperative style, is the name instead.
 
 >>> texts = ["python pandas dataframe error", "pandas dataframe merge error", "python error in pandas",
 ...          "pandas dataframe error again", "python dataframe error", "bake a chocolate cake",
@@ -55,6 +56,7 @@ MIN_CLUSTERS_FOR_COMMON = 4  # ... judged only when there are at least this many
 MULTIWORD_BONUS = 1.5  # c-TF-IDF boost of multi-word phrases: "chocolate cake" says more than "cake"
 MMR_WEIGHT = 0.7  # relevance vs. novelty in the maximal-marginal-relevance order of key phrases
 MAX_REQUEST_WORDS = 10  # a shared request longer than this is not used as a name
+WORDING_N = 4  # a request name's every run of this many words must be in >= min_users users' texts
 _REQUEST_SCAN = 2000  # conversations of a cluster scanned for a shared request (a sample only lowers counts)
 _UNKNOWN_LANGUAGES = {"", "und", "unknown", "none", "nan", "zxx", "mul"}
 
@@ -339,9 +341,11 @@ class KeyphraseNamer:
         sample = members[:_REQUEST_SCAN]
         word_sets = [frozenset(w for segment in tokens[d] for w in segment) for d in sample]
         valid: list[tuple[float, float, str]] = []
+        sequences_of: dict[int, set[str]] = {}
         for key, (doc, words) in candidates.items():
             writers = {int(user_codes[d]) for d, ws in zip(sample, word_sets) if words <= ws}
-            if len(writers) >= self.min_users:
+            if len(writers) >= self.min_users and self._common_wording(imperative(texts[doc], codes[doc]) or "",
+                                                                        sample, texts, user_codes, sequences_of):
                 valid.append((0.0, len(writers) + repeats[key] / (len(sample) + 1), key))
         if not valid:
             return None
@@ -357,6 +361,21 @@ class KeyphraseNamer:
             valid = [(closeness(candidates[key][0]), n, key) for _, n, key in valid]
         best = max(valid, key=lambda item: (item[0], item[1], -len(item[2]), item[2]))
         return imperative(texts[candidates[best[2]][0]], codes[candidates[best[2]][0]])
+
+    def _common_wording(self, request: str, sample: np.ndarray, texts: list[str], user_codes: np.ndarray,
+                        sequences_of: dict[int, set[str]]) -> bool:
+        """Every run of ``WORDING_N`` words of ``request`` is in the texts of >= ``min_users`` users of the cluster
+        (the rule LLM-written names pass too): shared content words in a unique order are not shared wording."""
+        wanted = _word_runs(request)
+        if not wanted:
+            return True
+        writers: dict[str, set[int]] = {run: set() for run in wanted}
+        for doc in sample:
+            if int(doc) not in sequences_of:
+                sequences_of[int(doc)] = _word_runs(texts[doc][:MAX_CHARS])
+            for run in wanted & sequences_of[int(doc)]:
+                writers[run].add(int(user_codes[doc]))
+        return all(len(users) >= self.min_users for users in writers.values())
 
     @staticmethod
     def _ctfidf(eligible: Any, users: Any, cluster_totals: np.ndarray, multiword: np.ndarray) -> Any:
@@ -448,6 +467,16 @@ class KeyphraseNamer:
 
 def _identity(doc: list[str]) -> list[str]:
     return doc
+
+
+def _word_runs(text: str) -> set[str]:
+    """The runs of ``WORDING_N`` consecutive (lower-cased) words of ``text``.
+
+    >>> sorted(_word_runs("Write a cover letter now"))
+    ['a cover letter now', 'write a cover letter']
+    """
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + WORDING_N]) for i in range(len(words) - WORDING_N + 1)}
 
 
 def _mmr_order(columns: list[int], relevance: np.ndarray, presence: Any, weight: float = MMR_WEIGHT) -> list[int]:

@@ -271,3 +271,12 @@ def test_descriptions_say_what_the_cluster_holds() -> None:
     assert len(set(descriptions)) == len(descriptions)
     assert all("conversations" in d for d in descriptions)
     assert any("%" in d and "share of users" in d for d in descriptions)
+
+
+def test_a_request_in_one_users_wording_is_never_a_name() -> None:
+    # every content word is shared by 4 users, but each wording (its 4-word runs) by one user only
+    texts = ["nursing job cover letter", "cover letter for nursing job", "Write my cover letter for the nursing job",
+             "the nursing job needs a cover letter"]
+    label = KeyphraseNamer(min_users=3).fit(texts, [0] * 4, list("abcd"), ["en"] * 4).labels_[0]
+    assert label.name.lower() not in {t.lower() for t in texts} and "write my" not in label.name.lower()
+    assert "Named offline from key phrases" in label.description
