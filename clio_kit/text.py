@@ -338,10 +338,12 @@ def tokenize(text: str, language: str | None = None) -> list[str]:
     return [token for segment in tokenize_segments(text, language) for token in segment]
 
 
-def tokenize_segments(text: str, language: str | None = None) -> list[list[str]]:
+def tokenize_segments(text: str, language: str | None = None,
+                      also_drop: frozenset[str] = frozenset()) -> list[list[str]]:
     """``tokenize`` split where words were not adjacent (a dropped word, punctuation, a line break, removed code).
 
     Phrases should be built within segments, so that "insurance and elderly care" gives no "insurance elderly".
+    ``also_drop``: more words to drop (e.g. :func:`run_stopwords` of every language a run detected).
 
     >>> tokenize_segments("Tips for elderly care and health insurance. Thanks!")
     [['tips'], ['elderly', 'care'], ['health', 'insurance']]
@@ -366,7 +368,7 @@ def tokenize_segments(text: str, language: str | None = None) -> list[list[str]]
             words = [word if 2 <= len(word) <= _MAX_WORD_CHARS else None for word in chunk.split()]
         current: list[str] = []
         for item in words:
-            if item is None or is_dropped(item, drop):
+            if item is None or is_dropped(item, drop) or (also_drop and is_dropped(item, also_drop)):
                 if current:
                     segments.append(current)
                     current = []

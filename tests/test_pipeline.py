@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -141,3 +142,72 @@ def test_run_displays_itself(tmp_path: Path, labelled_path: Path) -> None:
     run = _pipeline(sample=80).run(labelled_path, tmp_path / "run")
     page = run._repr_html_()
     assert "80 conversations" in page and "Offline backend" in page and "<table>" in page
+
+
+# -- issue 14: names a reader can trust on a demo-like run ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from clio_kit.datasets import sharegpt
+
+    pipeline = Pipeline(embedder=HashingEmbedder(), config=PipelineConfig(), progress=False)
+    return pipeline.run(sharegpt(n=500, seed=1), tmp_path_factory.mktemp("demo") / "run")
+
+
+def _phrases_by_conversation(run) -> tuple[pd.DataFrame, list[set[str]]]:  # noqa: ANN001
+    from clio_kit.text import phrases, tokenize_segments
+
+    facets = pd.read_parquet(run.path / "facets.parquet", columns=["conversation_id", "request", "language"])
+    used = [{p for segment in tokenize_segments(text or "", lang) for p in phrases(segment)}
+            for text, lang in zip(facets["request"], facets["language"])]
+    return facets, used
+
+
+def test_demo_parent_names_describe_their_own_conversations(demo_run) -> None:  # noqa: ANN001
+    clusters = pd.read_parquet(demo_run.path / "clusters.parquet")
+    assignments = pd.read_parquet(demo_run.path / "assignments.parquet")
+    facets, used = _phrases_by_conversation(demo_run)
+    top = int(clusters["level"].max())
+    assert top >= 1
+    column = f"cluster_id_l{top}"
+    node = facets[["conversation_id"]].merge(assignments[["conversation_id", column]])[column].to_numpy()
+    parents = clusters[(clusters["level"] == top) & clusters["visible"]]
+    checked = 0
+    from clio_kit.text import tokenize
+
+    for row in parents.itertuples():
+        # every key phrase shown in the name and every content word of it, but an earned taxonomy topic's
+        own = row.name[len(row.topic) + 1:] if row.topic and row.name.startswith(f"{row.topic}:") else row.name
+        named = [k for k in row.keywords if k.lower() in own.lower()] + tokenize(own)
+        mine = node == row.cluster_id
+        for phrase in named:
+            own = np.mean([phrase in used[i] for i in np.flatnonzero(mine)])
+            others = np.mean([phrase in used[i] for i in np.flatnonzero(~mine)])
+            assert own > others, (row.name, phrase, own, others)
+            checked += 1
+    assert checked >= 2
+
+
+def test_no_duplicate_names_among_siblings_or_between_parent_and_child(demo_run) -> None:  # noqa: ANN001
+    clusters = pd.read_parquet(demo_run.path / "clusters.parquet")
+    shown = clusters[clusters["visible"]]
+    keys = shown["name"].str.lower().str.strip()
+    assert not keys.groupby(shown["parent_id"].fillna(-1)).apply(lambda s: s.duplicated().any()).any()
+    names = dict(zip(clusters["cluster_id"], clusters["name"].str.lower()))
+    for cid, parent in zip(shown["cluster_id"], shown["parent_id"]):
+        if not pd.isna(parent):
+            assert names[cid] != names[int(parent)]
+    # every hierarchy row records the taxonomy's similarity and margin (NaN only without a taxonomy)
+    assert {"topic_similarity", "topic_margin"} <= set(clusters.columns)
+    assert clusters["topic_similarity"].notna().all()
+
+
+def test_a_parent_with_a_single_visible_child_is_collapsed(demo_run) -> None:  # noqa: ANN001
+    clusters = pd.read_parquet(demo_run.path / "clusters.parquet")
+    shown = clusters[clusters["visible"]]
+    children = shown.dropna(subset=["parent_id"]).groupby("parent_id").size()
+    for parent_id, count in children.items():
+        if count == 1:  # allowed only for an inner child that has visible children of its own
+            only = shown[shown["parent_id"] == parent_id]["cluster_id"].iloc[0]
+            assert (shown["parent_id"] == only).any(), (parent_id, only)
+    assert (clusters["hidden_reason"] == "collapsed into its parent (its only visible child)").any() or \
+        children.min() > 1

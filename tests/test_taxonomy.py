@@ -44,3 +44,42 @@ def test_multilingual_cluster_centroids_get_the_right_topic(embedder) -> None:  
     labeler = TaxonomyLabeler(embedder).fit(centroids, corpus_mean=vectors.mean(axis=0))
     assert labeler.topics_ == list(GROUPS)
     assert labeler.similarity_.shape == (len(GROUPS),)
+
+
+OFF_TAXONOMY = {"knitting": ["How many stitches should I cast on for a chunky knit scarf?",
+                             "¿Qué agujas de tejer uso para un jersey de lana?",
+                             "Wie stricke ich die linke Masche richtig?"],
+                "astrology": ["What does my Scorpio rising sign say about my personality?",
+                              "¿Son compatibles Leo y Acuario según el horóscopo?",
+                              "Was bedeutet der Mond im Sternzeichen Krebs in meinem Geburtshoroskop?"]}
+
+
+def test_a_topic_is_named_only_when_earned(embedder) -> None:  # noqa: ANN001
+    groups = {**GROUPS, **OFF_TAXONOMY}
+    texts = [t for group in groups.values() for t in group]
+    vectors = embedder.embed(texts)
+    centroids = np.stack([vectors[i * 3:(i + 1) * 3].mean(axis=0) for i in range(len(groups))])
+    labeler = TaxonomyLabeler(embedder).fit(centroids, corpus_mean=vectors.mean(axis=0))
+    earned = dict(zip(groups, labeler.earned_.tolist()))
+    assert not earned["knitting"] and not earned["astrology"], dict(zip(groups, labeler.similarity_.round(3)))
+    assert sum(earned[g] for g in GROUPS) >= 3, dict(zip(groups, labeler.similarity_.round(3)))
+    assert all(t == g for t, g, e in zip(labeler.topics_, groups, labeler.earned_) if e)
+    assert labeler.margin_.shape == (len(groups),) and (labeler.margin_ >= 0).all()
+
+
+def test_off_taxonomy_cluster_gets_no_topic_words_in_its_name(embedder) -> None:  # noqa: ANN001
+    from clio_kit.backends import OfflineBackend
+
+    groups = {**GROUPS, **OFF_TAXONOMY}
+    texts = [t for group in groups.values() for t in group]
+    labels = np.repeat(np.arange(len(groups)), 3)
+    named = OfflineBackend(min_phrase_users=2).label_clusters(texts, labels, [f"u{i}" for i in range(len(texts))],
+                                                              ["und"] * len(texts), embedder.embed(texts),
+                                                              embedder=embedder)
+    topic_words = {w.lower().strip(",") for label, _ in DEFAULT_TOPICS for w in label.split() if len(w) > 3}
+    for index, group in enumerate(groups):
+        label = named[index]
+        assert np.isfinite(label.topic_similarity) and np.isfinite(label.topic_margin)
+        if group in OFF_TAXONOMY:
+            assert label.topic == "" and "No taxonomy topic" in label.description, label
+            assert not {w.lower().strip(",:") for w in label.name.split()} & topic_words, label

