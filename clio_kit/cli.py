@@ -120,6 +120,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             print(f"  {stage:<17} {value['requests']:>8,} requests {tokens:>12,} input tokens "
                   f"{value.get('output_tokens', 0):>10,} output tokens  ${value.get('dollars', 0.0):,.2f}"
                   f"  ({value.get('model')})")
+    facets = estimate["facets"]
+    if facets.get("cache_read_input_tokens"):
+        share = facets["cache_read_input_tokens"] / max(facets["input_tokens"], 1)
+        print(f"  prompt caching: {share:.0%} of facet input tokens read from the cache; without caching the "
+              f"total would be ${estimate['total_dollars_without_cache']:,.2f}")
+    print(f"  token counts: {estimate['assumptions']['token_counts']}")
     print(f"  total    ${estimate['total_dollars']:,.2f}")
     return 0
 

@@ -800,12 +800,12 @@ class LLMBackend:
                       what: str) -> None:
         if self.max_cost is None:
             return
-        dollars = requests = 0
-        for index, prompt in enumerate(prompts):
-            plan = self._estimate(stage, [prompt], model, max_tokens(index), _OUTPUT_ESTIMATE[stage])
-            dollars += plan["dollars"]
-            requests += plan["requests"]
-        self._budget.check_plan(dollars, f"{what} ({requests} requests)")
+        bodies = [self._body(p, model, max_tokens(i)) for i, p in enumerate(prompts)]
+        bodies = [b for b in bodies if self._key(b) not in self._cache]
+        tokens_in = sum(self._count_bodies(bodies)["tokens"])
+        usage = {"input_tokens": tokens_in, "output_tokens": len(bodies) * _OUTPUT_ESTIMATE[stage]}
+        dollars = request_dollars(self._price(model), usage, batch=self._batched(stage))
+        self._budget.check_plan(dollars, f"{what} ({len(bodies)} requests)")
 
     def _name_lists(self, stage: str, prompts: Sequence[Prompt], what: str) -> list[list[str] | None]:
         if not prompts:
