@@ -42,7 +42,8 @@ RATES_OUT = ROOT / "clio_kit/backends/token_rates.json"
 RESULT_OUT = ROOT / "benchmarks/results/token-calibration.json"
 SCRIPTS = ("latin", "cjk", "hangul", "cyrillic", "arabic", "devanagari")
 PER_SCRIPT = 34  # x 6 = 204 conversations per sample (the 200)
-FEATURES = ("latin", "latin_accented", "latin_words", "latin_rare_words", "latin_long_letters", "digit", "space", "punct", "han", "kana", "hangul", "cyrillic", "greek",
+FEATURES = ("latin", "latin_accented", "latin_words", "latin_rare_words", "latin_long_letters", "digit", "space",
+            "punct", "han", "kana", "hangul", "cyrillic", "greek",
             "arabic", "hebrew", "devanagari", "indic", "thai", "other")
 MIN_CHARS = 2000
 PRIOR = {"other": 1.5, "latin_long_letters": 0.5}  # long runs (hashes, base64, identifiers): rare in the samples

@@ -140,7 +140,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         from .labelled_eval import evaluate_labelled
 
-        result = evaluate_labelled(args.data or _bundled_labelled(), args.out)
+        backend = None
+        if args.backend != "offline":  # e.g. Claude: `clio-kit eval --backend anthropic --max-cost 5`
+            from .backends import get_backend
+
+            options = {"max_cost": args.max_cost, "progress": not args.quiet}
+            if args.backend == "openai":
+                options.update(model=args.model, base_url=args.base_url)
+            elif args.model:
+                options["model_facets"] = args.model
+            backend = get_backend(args.backend, **{k: v for k, v in options.items() if v is not None})
+        result = evaluate_labelled(args.data or _bundled_labelled(), args.out, backend=backend)
     print(result.summary())
     if hasattr(result, "table"):  # accuracy: per level and language, and the planted skews
         print()
@@ -256,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", help="labelled conversations (default: the repository's labelled test set)")
     evaluate.add_argument("--out", default="runs/eval", help="run directory")
     evaluate.add_argument("--json", help="also write the results to this JSON file")
+    evaluate.add_argument("--backend", default="offline", choices=["offline", "anthropic", "openai"],
+                          help="accuracy: the backend that writes facets and names (anthropic needs ANTHROPIC_API_KEY)")
+    evaluate.add_argument("--model", help="anthropic: the facet model; openai: the served model (required)")
+    evaluate.add_argument("--base-url", help="openai backend: the server's base URL, e.g. http://localhost:8000/v1")
+    evaluate.add_argument("--max-cost", type=float, help="stop before spending more than this many dollars")
     evaluate.set_defaults(func=cmd_eval)
 
     synth = sub.add_parser("synth", help="have a model write labelled synthetic conversations for `eval`")

