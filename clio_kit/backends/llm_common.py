@@ -988,9 +988,10 @@ async def _all_or_nothing(coros: Sequence[Awaitable[Any]]) -> None:
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    for task in tasks:
-        if task.done() and not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+    failures = [task.exception() for task in tasks if task.done() and not task.cancelled()]  # all retrieved
+    for failure in failures:
+        if failure is not None:
+            raise failure
 
 
 def _bar(total: int, stage: str, enabled: bool) -> Any:
