@@ -8,8 +8,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 from clio_kit.backends.llm_prompts import render_conversation
 from clio_kit.conversation import Conversation, Message
 from clio_kit.facets.definitions import DEFAULT_FACETS
