@@ -349,7 +349,6 @@ def case_bertopic(smoke: bool = False) -> dict:
 
 
 # -- LLM cost model -----------------------------------------------------------------------------------------------
-MIN_CACHEABLE = {"claude-haiku-4-5": 4096, "claude-sonnet-4-6": 1024, "claude-3-haiku": 2048}  # Anthropic docs
 CLIO_PUBLISHED = {"facets": 45.00, "names": 3.75, "hierarchy": 0.06, "total": 48.81,
                   "facets_input_tokens": 130e6, "facets_output_tokens": 10e6}
 PER = 100_000
@@ -378,23 +377,17 @@ def _stage_of(body: dict, system_texts: dict[str, str]) -> str:
     return "parents" if system == system_texts["parents"] else "names"
 
 
-def _prefix_tokens(body: dict) -> int:
-    """Tokens of the cacheable prefix (tool definitions, the tool-use system prompt, the instruction block)."""
-    from clio_kit.backends.llm_common import TOOL_OVERHEAD_TOKENS
-    from clio_kit.backends.llm_prompts import estimate_tokens
-
-    system = body["system"][0]["text"] if isinstance(body["system"], list) else body["system"]
-    return estimate_tokens(json.dumps(body["tools"], ensure_ascii=False) + system) + TOOL_OVERHEAD_TOKENS
-
-
 def _dollars(model: str, requests: float, input_tokens: float, output_tokens: float, prefix: float, *,
              batch: bool, cache: bool) -> dict:
+    from clio_kit.backends.anthropic import min_cacheable_tokens
     from clio_kit.backends.llm_cost import BATCH_DISCOUNT, price_for
 
     price = price_for(model)
-    cached = cache and prefix >= MIN_CACHEABLE.get(model, 1024)
-    read = requests * prefix if cached else 0.0
-    dollars = ((input_tokens - read) * price.input + read * price.cache_read + output_tokens * price.output) / 1e6
+    cached = cache and prefix >= min_cacheable_tokens(model)
+    write = prefix if cached and requests else 0.0  # the first request writes the prefix, the others read it
+    read = max(requests - 1, 0) * prefix if cached else 0.0
+    dollars = ((input_tokens - read - write) * price.input + write * price.cache_write + read * price.cache_read
+               + output_tokens * price.output) / 1e6
     return {"model": model, "requests": requests, "input_tokens": input_tokens, "output_tokens": output_tokens,
             "prefix_tokens": prefix, "prompt_cache_applies": cached, "batch": batch,
             "dollars": dollars * (BATCH_DISCOUNT if batch else 1.0)}
@@ -404,8 +397,8 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
     import numpy as np
 
     import clio_kit
-    from clio_kit.backends.anthropic import AnthropicBackend
-    from clio_kit.backends.llm_common import _OUTPUT_ESTIMATE, _body_tokens
+    from clio_kit.backends.anthropic import AnthropicBackend, min_cacheable_tokens
+    from clio_kit.backends.llm_common import _OUTPUT_ESTIMATE, _body_tokens, _prefix_tokens
     from clio_kit.backends.llm_prompts import (
         Prompt,
         ToolSpec,
@@ -440,6 +433,10 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
     for row in measured.values():
         row["prefix_tokens"] = float(np.mean(row["prefix_tokens"]))
     facets = measured["facets"]
+    billed = usage["facets"]  # the fake API's own counts: a real tokenizer (tests/data/reference_tokenizer)
+    billed_in = billed["input_tokens"] + billed["cache_read_input_tokens"] + billed["cache_creation_input_tokens"]
+    reference_in = billed_in / max(billed["requests"] + billed["batch_requests"], 1)
+    cache_share = billed["cache_read_input_tokens"] / max(billed_in, 1)
     asked = llm_facets(DEFAULT_FACETS)
     per_conv_in = facets["input_tokens"] / facets["requests"]
     per_conv_out = backend._facet_output_tokens(asked)
@@ -448,6 +445,7 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
 
     # per-facet-call design (Clio, OpenClio): the conversation read once per facet, one question each
     single_in = single_out = 0.0
+    single_prefix: list[int] = []
     for conv in conversations:
         text, _ = cut_to_budget(conv, backend.max_conversation_tokens)
         for facet in asked:
@@ -455,8 +453,9 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
             tool = ToolSpec("record_facets", "Record the answer to the question about the conversation.",
                             {"type": "object", "properties": {facet.name: _facet_property(1, facet)},
                              "required": [facet.name], "additionalProperties": False})
-            single_in += _body_tokens(backend._body(Prompt("facets", system, user, tool), backend.model_facets,
-                                                    backend.facet_max_tokens))
+            body = backend._body(Prompt("facets", system, user, tool), backend.model_facets, backend.facet_max_tokens)
+            single_in += _body_tokens(body)
+            single_prefix.append(_prefix_tokens(body))
             kind = "language" if facet.name == "language" else facet.kind
             single_out += _OUTPUT_ESTIMATE["base"] + _OUTPUT_ESTIMATE.get(kind, 10)
     single_in /= len(conversations)
@@ -493,9 +492,9 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
         design(f"clio-kit: one read per conversation, {model}, no batch", 1, per_conv_in, per_conv_out, model,
                batch=False, cache=True, prefix=facets["prefix_tokens"]),
         design(f"per-facet calls (Clio, OpenClio): {reads} reads per conversation, {model}, Message Batches", reads,
-               single_in, single_out, model, batch=True, cache=False, prefix=0),
+               single_in, single_out, model, batch=True, cache=True, prefix=float(np.mean(single_prefix))),
         design(f"per-facet calls: {reads} reads per conversation, {model}, no batch", reads, single_in, single_out,
-               model, batch=False, cache=False, prefix=0),
+               model, batch=False, cache=True, prefix=float(np.mean(single_prefix))),
         design("clio-kit: one read per conversation, claude-3-haiku (Clio's 2024 model), no batch", 1, per_conv_in,
                per_conv_out, "claude-3-haiku", batch=False, cache=True, prefix=facets["prefix_tokens"]),
         design("clio-kit at Clio's assumptions: 1,000-token conversations, claude-3-haiku, no batch", 1,
@@ -509,7 +508,10 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
                                      "overhead_per_read": overhead, "output_one_read": per_conv_out,
                                      "output_per_facet_reads_total": single_out,
                                      "cacheable_prefix": facets["prefix_tokens"],
-                                     "min_cacheable": MIN_CACHEABLE.get(model)},
+                                     "min_cacheable": min_cacheable_tokens(model)},
+            "reference_tokenizer_sample": {"facets_input_tokens_per_request": reference_in,
+                                           "estimate_over_reference": per_conv_in / reference_in,
+                                           "facets_cache_read_share": cache_share},
             "measured_sample": measured,
             "backend_usage_sample": {s: {k_: u[k_] for k_ in ("requests", "batch_requests", "input_tokens",
                                                              "output_tokens")} for s, u in usage.items()},
@@ -518,8 +520,8 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
             "modelled_assumptions": modelled.get("assumptions", {}),
             "designs": designs, "clio_published": CLIO_PUBLISHED,
             "notes": "Facet input tokens are counted from the request bodies the Claude backend built for the sample "
-                     "(~4 characters a token plus the API's 313-token tool-use prompt, the estimator `clio-kit "
-                     "estimate` uses) and scaled; output tokens are the estimator's per-request figures; names, "
+                     "(the per-script token estimate `clio-kit estimate` uses, plus the API's 313-token tool-use "
+                     "prompt) and scaled; output tokens are the estimator's per-request figures; names, "
                      "hierarchy, parents and audit are `clio-kit estimate`'s model at this scale, on-demand on the "
                      "naming model. Prompt caching counts only where the cached prefix reaches the model's minimum "
                      "cacheable length. Clio's figure assumes 1,000-token conversations and one facet."}
@@ -806,14 +808,23 @@ def write_summary(results_dir: Path = RESULTS) -> str:
     cost = [r for r in rows if r["case"] == "llm-cost"]
     for r in cost:
         t = r["facet_request_tokens"]
+        ref = r.get("reference_tokenizer_sample", {"facets_input_tokens_per_request": float("nan"),
+                                                   "estimate_over_reference": float("nan"),
+                                                   "facets_cache_read_share": 0.0})
         lines += [f"## LLM cost per {r['per']:,} conversations (default facets, Claude backend)", "",
                   f"Counted from the request bodies the Claude backend built for {r['n_conversations']} "
                   f"{r['source']}, mean {r['mean_conversation_tokens']:.0f} tokens of conversation "
                   f"after the 8,000-token cut, through a fake HTTP transport, scaled to {r['per']:,}: one facet "
                   f"request reads {t['one_read']:.0f} input tokens; four single-question requests read "
-                  f"{t['per_facet_reads_total']:.0f} together. Cacheable instruction prefix: {t['cacheable_prefix']:.0f} "
-                  f"tokens, below the facet model's minimum of {t['min_cacheable']:,}, so prompt caching saves "
-                  f"nothing on facets as the prompts stand. Later stages: "
+                  f"{t['per_facet_reads_total']:.0f} together (per-script token estimate; the fake API's reference "
+                  f"tokenizer counted {ref['facets_input_tokens_per_request']:.0f} per facet request, the estimate "
+                  f"being {ref['estimate_over_reference']:.2f} times that). Cacheable prefix (tools, tool-use prompt, "
+                  f"instructions and examples): {t['cacheable_prefix']:.0f} tokens, "
+                  + (f"above the facet model's minimum of {t['min_cacheable']:,}, so it is marked for prompt caching "
+                     f"and read from the cache at a tenth of the input price ({ref['facets_cache_read_share']:.0%} of "
+                     "the facet input tokens in the fake run)" if t["cacheable_prefix"] >= t["min_cacheable"] else
+                     f"below the facet model's minimum of {t['min_cacheable']:,}, so prompt caching saves nothing")
+                  + ". Later stages: "
                   + ", ".join(f"{stage} {v['requests']:,} requests" for stage, v in r["later_stages_modelled"].items())
                   + f". {r['notes']}", "",
                   "| design | facet reads / conversation | input tokens (M) | output tokens (M) | facet prompt cached | facets $ | names, hierarchy, parents, audit $ | total $ |",

@@ -6,7 +6,8 @@ Claude backend counts with the API instead. So the rates are right for that toke
 today's models (README: dependency and token notes).
 
 Data (two disjoint samples, one to fit, one to check; 200 conversations each, six scripts):
-- Latin: ShareGPT conversations (real, mostly English, with code), drawn at random;
+- Latin: half ShareGPT conversations (real, mostly English, with code), drawn at random, half synthetic
+  conversations from Faker's English, German, Spanish and French word lists;
 - CJK (Han and kana) and Hangul: ShareGPT conversations with at least 50 such characters (real; they mix in English
   and code), topped up with Faker's zh_CN / ja_JP / ko_KR text;
 - Cyrillic (ru_RU, uk_UA), Arabic (ar_AA, fa_IR) and Devanagari (Hindi stopwords, CLDR names and Faker hi_IN names
@@ -41,10 +42,11 @@ RATES_OUT = ROOT / "clio_kit/backends/token_rates.json"
 RESULT_OUT = ROOT / "benchmarks/results/token-calibration.json"
 SCRIPTS = ("latin", "cjk", "hangul", "cyrillic", "arabic", "devanagari")
 PER_SCRIPT = 34  # x 6 = 204 conversations per sample (the issue's 200)
-FEATURES = ("latin", "latin_words", "digit", "space", "punct", "han", "kana", "hangul", "cyrillic", "greek",
+FEATURES = ("latin", "latin_accented", "latin_words", "latin_rare_words", "latin_long_letters", "digit", "space",
+            "punct", "han", "kana", "hangul", "cyrillic", "greek",
             "arabic", "hebrew", "devanagari", "indic", "thai", "other")
 MIN_CHARS = 2000
-PRIOR = {"other": 1.5}
+PRIOR = {"other": 1.5, "latin_long_letters": 0.5}  # long runs (hashes, base64, identifiers): rare in the samples
 CODE_LINES = ["for i in range(len(items)): print(items[i])", "SELECT name, count(*) FROM users GROUP BY name;",
               "const x = await fetch(url).then(r => r.json());", "df = pd.read_csv('data.csv', sep=';')"]
 ENGLISH = ["Can you help me with this?", "Please explain step by step.", "Thanks, that works now.",
@@ -69,8 +71,8 @@ def _sharegpt_by_script() -> dict[str, list[str]]:
             out["hangul"].append(text)
         elif counts["han"] + counts["kana"] >= 50:
             out["cjk"].append(text)
-        elif counts["latin"] > 0.9 * sum(counts[k] for k in FEATURES if k not in ("latin_words", "space", "digit",
-                                                                                  "punct")):
+        elif counts["latin"] + counts["latin_accented"] > 0.9 * sum(
+                counts[k] for k in FEATURES if k not in ("latin_words", "space", "digit", "punct")):
             out["latin"].append(text)
     return out
 
@@ -90,7 +92,7 @@ def _words(script: str, rng: random.Random) -> list[str]:
         words += [w for _ in range(200) for w in (fake.name() + " " + fake.city()).split()]
         return [w for w in words if re.search("[\u0900-\u097f]", w)]
     locales = {"cyrillic": ["ru_RU", "uk_UA"], "arabic": ["ar_AA", "fa_IR"], "cjk": ["zh_CN", "ja_JP"],
-               "hangul": ["ko_KR"]}[script]
+               "hangul": ["ko_KR"], "latin": ["en_US", "de_DE", "es_ES", "fr_FR"]}[script]
     fake = Faker(rng.choice(locales))
     fake.seed_instance(rng.randrange(10**6))
     if script == "hangul":
@@ -98,7 +100,8 @@ def _words(script: str, rng: random.Random) -> list[str]:
     return fake.text(max_nb_chars=2000).split()
 
 
-def _synthetic(script: str, rng: random.Random) -> str:
+def synthetic_conversation(script: str, rng: random.Random) -> str:
+    """One synthetic conversation in ``script`` (2-6 turns of real words, sometimes with English or code)."""
     words = _words(script, rng)
     turns = []
     for turn in range(rng.choice([2, 2, 4, 6])):
@@ -118,9 +121,9 @@ def samples(seed: int, shared: dict[str, list[str]]) -> list[tuple[str, str, str
     out = []
     for script in SCRIPTS:
         real = shared.get(script, [])[seed % 2::2]
-        chosen = rng.sample(real, min(len(real), PER_SCRIPT if script == "latin" else PER_SCRIPT // 2))
+        chosen = rng.sample(real, min(len(real), PER_SCRIPT // 2))  # Latin: half English ShareGPT, half de/es/fr
         out += [(script, "sharegpt", text) for text in chosen]
-        out += [(script, "synthetic", _synthetic(script, rng)) for _ in range(PER_SCRIPT - len(chosen))]
+        out += [(script, "synthetic", synthetic_conversation(script, rng)) for _ in range(PER_SCRIPT - len(chosen))]
     return out
 
 
@@ -128,12 +131,14 @@ def fit(rows: list[dict]) -> dict[str, float]:
     """Non-negative least squares on relative error (each row weighted by 1 / its reference count).
 
     Classes with under ``MIN_CHARS`` characters in the sample (e.g. Greek, Thai, emoji) are not fitted: they keep
-    the conservative ``PRIOR`` rate (one token a character; 1.5 for ``other``, mostly 3-4 byte symbols)."""
+    the conservative ``PRIOR`` rate (one token a character; 1.5 for ``other``, mostly 3-4 byte symbols; 0.5 for
+    letters past the tenth of a Latin word)."""
     from scipy.optimize import nnls
 
     x = np.array([[r["counts"][f] for f in FEATURES] for r in rows], dtype=float)
     y = np.array([r["reference"] for r in rows], dtype=float)
-    seen = [i for i, f in enumerate(FEATURES) if f == "latin_words" or x[:, i].sum() >= MIN_CHARS]
+    seen = [i for i, f in enumerate(FEATURES) if f not in PRIOR and (f in ("latin_words", "latin_rare_words")
+                                                                     or x[:, i].sum() >= MIN_CHARS)]
     fixed = [i for i in range(len(FEATURES)) if i not in seen]
     prior = np.array([PRIOR.get(FEATURES[i], 1.0) for i in fixed])
     residual = y - x[:, fixed] @ prior

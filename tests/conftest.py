@@ -58,3 +58,19 @@ def labelled_records() -> list[dict]:
 @pytest.fixture(scope="session")
 def labelled_path() -> Path:
     return LABELLED
+
+
+@pytest.fixture
+def fake_anthropic():
+    """A fake Anthropic API (tests/fake_llm.py) that bills tokens with a real tokenizer."""
+    from tests.fake_llm import FakeAnthropic
+
+    return FakeAnthropic()
+
+
+@pytest.fixture
+def make_claude(fake_anthropic, tmp_path: Path):
+    """``make_claude(**options)``: an ``AnthropicBackend`` on ``fake_anthropic`` (cache in ``tmp_path``)."""
+    from tests.fake_llm import anthropic_factory
+
+    return anthropic_factory(fake_anthropic, tmp_path / "llm-cache")

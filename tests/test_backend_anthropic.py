@@ -603,3 +603,14 @@ def test_summaries_are_scrubbed_as_defence_in_depth(fake, make):
                              "task": "t", "language": ["English"], "concern": 1})
     frame = make().extract_facets([conv(1)], DEFAULT_FACETS)
     assert "zelda.quackenbush@example.org" not in frame.loc[0, "request"]
+
+
+def test_eval_with_claude_but_no_key_is_a_one_line_error(monkeypatch, tmp_path, capsys, labelled_path):
+    from clio_kit.cli import main
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    code = main(["-q", "eval", "--data", str(labelled_path), "--backend", "anthropic", "--out", str(tmp_path / "e")])
+    captured = capsys.readouterr()
+    assert code == 2 and "needs an API key" in captured.out + captured.err
+    assert "Traceback" not in captured.out + captured.err

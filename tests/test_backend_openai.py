@@ -58,9 +58,10 @@ def test_chat_completions_request_is_exact(fake, make):
     system, user = body["messages"]
     assert system["role"] == "system" and user["role"] == "user"
     assert system["content"].startswith("You are a careful analyst")
-    assert user["content"] == ("<conversation>\nUser: How do I sort a list in Python? (1)\n\nAssistant: Use sorted()."
+    assert user["content"] == ("<conversation>\n<user>\nHow do I sort a list in Python? (1)\n</user>\n"
+                               "<assistant>\nUse sorted().\n</assistant>"
                                "\n</conversation>\n\nAnswer every question above about this conversation with the "
-                               "`record_facets` tool.")
+                               "`record_facets` tool, in English.")
     [tool] = body["tools"]
     assert tool["type"] == "function" and tool["function"]["name"] == "record_facets"
     assert tool["function"]["parameters"]["required"] == ["request", "task", "language", "concern"]

@@ -84,7 +84,9 @@ def test_estimate_prices_a_claude_run_without_any_request(labelled_path: Path) -
     done = clio("-q", "estimate", str(labelled_path))
     assert done.returncode == 0, done.stderr
     assert "386 conversations" in done.stdout and "total    $" in done.stdout
+    assert "prompt caching:" in done.stdout and "offline estimate (per-script rates)" in done.stdout
+    without = float(done.stdout.split("the total would be $", 1)[1].split()[0].replace(",", ""))
     batch = clio("-q", "estimate", str(labelled_path), "--batch")
     full = float(done.stdout.rsplit("$", 1)[1].replace(",", ""))
     half = float(batch.stdout.rsplit("$", 1)[1].replace(",", ""))
-    assert half < full
+    assert half < full < without

@@ -68,7 +68,7 @@ def test_request_shape_and_the_conversation_it_becomes(fake, make):
     system, _ = split_template("synthetic_conversation", category="x", topic="x", language="x", persona="x",
                                tone="x", turns="1", number="1", count="1")
     assert body["model"] == "claude-sonnet-4-6" and body["max_tokens"] == 2048
-    assert body["system"] == [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
+    assert body["system"] == [{"type": "text", "text": system}]  # below the model's cacheable minimum: no marker
     assert body["tools"] == [{"name": "record_conversation", "description": synthetic_tool().description,
                               "input_schema": synthetic_tool().schema}]
     assert body["tool_choice"] == {"type": "tool", "name": "record_conversation"}
@@ -184,4 +184,4 @@ def test_max_cost_stops_before_any_request(fake, make):
 
     with pytest.raises(BudgetExceeded, match="synthetic conversations"):
         generate_synthetic(make(max_cost=0.001), TAXONOMY, n_per_topic=5, languages=["en", "ja"])
-    assert fake.requests == []
+    assert fake.message_bodies == []  # only the free token-counting endpoint was asked

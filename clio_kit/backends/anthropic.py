@@ -159,6 +159,8 @@ class AnthropicBackend(LLMBackend):
             if self._given_client is not None:
                 self._client = self._given_client.with_options(max_retries=0)
             else:
+                if not (self._api_key or os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN")):
+                    raise ConfigError("the Claude backend needs an API key: set ANTHROPIC_API_KEY or pass api_key=...")
                 anthropic = _import_anthropic()
                 kwargs: dict[str, Any] = {"max_retries": 0}
                 for key, value in (("api_key", self._api_key), ("http_client", self._http_client),

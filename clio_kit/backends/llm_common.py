@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import inspect
 import json
 import math
@@ -546,23 +547,25 @@ class LLMBackend:
         on a sample; the rest scaled by the sample's ratio), else the per-script offline estimate. A request whose
         stable prefix carries ``cache_control`` is priced as one cache write per concurrent worker and cache reads
         after that; ``dollars_without_cache`` is the same work with caching off."""
-        bodies = []
         cached = 0
-        for prompt in prompts:
-            body = self._body(prompt, model, max_tokens)
-            if self._key(body) in self._cache:
-                cached += 1
-                continue
-            bodies.append(body)
-        totals = self._count_bodies(bodies)
-        prefixes = [_prefix_tokens(b) if _has_cache_control(b) else 0 for b in bodies]
+
+        def fresh() -> Iterable[dict[str, Any]]:
+            nonlocal cached
+            for prompt in prompts:
+                body = self._body(prompt, model, max_tokens)
+                if self._key(body) in self._cache:
+                    cached += 1
+                    continue
+                yield body
+
+        totals = self._count_bodies(fresh())
         scale = totals["scale"]
         tokens_in = sum(totals["tokens"])
-        requests = len(bodies)
+        requests = len(totals["tokens"])
         tokens_out = requests * output_tokens
         writers = min(requests, self.max_concurrency) if not self._batched(stage) else min(requests, 1)
         read = write = 0
-        for index, prefix in enumerate(prefixes):
+        for index, prefix in enumerate(totals["cacheable"]):
             prefix = min(round(prefix * scale), totals["tokens"][index])
             if prefix:
                 if index < writers:
@@ -580,19 +583,27 @@ class LLMBackend:
                     price, {"input_tokens": tokens_in, "output_tokens": tokens_out}, batch=batch), 6),
                 "token_counts": totals["source"], "priced": price is not None}
 
-    def _count_bodies(self, bodies: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        """Input tokens of each body: exact from the provider for a sample when it can count (``_exact_counts``),
-        the rest estimated offline and scaled by the sample's exact / estimated ratio."""
-        estimates = [_body_tokens(b) for b in bodies]
-        exact = self._exact_counts(bodies[: self.token_count_sample]) if bodies else None
+    def _count_bodies(self, bodies: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+        """Input tokens of each body (``tokens``) and of its prefix where it is marked for caching (``cacheable``):
+        exact from the provider for a sample when it can count (``_exact_counts``), the rest estimated offline and
+        scaled by the sample's exact / estimated ratio. Streams: only the sample's bodies are kept."""
+        estimates: list[int] = []
+        cacheable: list[int] = []
+        sample: list[Mapping[str, Any]] = []
+        for body in bodies:
+            estimates.append(_body_tokens(body))
+            cacheable.append(_prefix_tokens(body) if _has_cache_control(body) else 0)
+            if len(sample) < self.token_count_sample:
+                sample.append(body)
+        exact = self._exact_counts(sample) if sample else None
         if not exact:
-            return {"tokens": estimates, "scale": 1.0, "source": "offline estimate (per-script rates)"}
-        counted = sum(exact)
-        scale = counted / max(sum(estimates[: len(exact)]), 1)
+            return {"tokens": estimates, "cacheable": cacheable, "scale": 1.0,
+                    "source": "offline estimate (per-script rates)"}
+        scale = sum(exact) / max(sum(estimates[: len(exact)]), 1)
         tokens = list(exact) + [round(e * scale) for e in estimates[len(exact):]]
         source = (f"exact (token-counting API) for {len(exact)}" +
-                  (f", the other {len(bodies) - len(exact)} scaled from them" if len(bodies) > len(exact) else ""))
-        return {"tokens": tokens, "scale": scale, "source": source}
+                  (f", the other {len(tokens) - len(exact)} scaled from them" if len(tokens) > len(exact) else ""))
+        return {"tokens": tokens, "cacheable": cacheable, "scale": scale, "source": source}
 
     def _exact_counts(self, bodies: Sequence[Mapping[str, Any]]) -> list[int] | None:
         """The provider's exact input-token counts of ``bodies``, or ``None`` where it cannot count (offline)."""
@@ -820,12 +831,12 @@ class LLMBackend:
                       what: str) -> None:
         if self.max_cost is None:
             return
-        dollars = requests = 0
-        for index, prompt in enumerate(prompts):
-            plan = self._estimate(stage, [prompt], model, max_tokens(index), _OUTPUT_ESTIMATE[stage])
-            dollars += plan["dollars"]
-            requests += plan["requests"]
-        self._budget.check_plan(dollars, f"{what} ({requests} requests)")
+        bodies = [self._body(p, model, max_tokens(i)) for i, p in enumerate(prompts)]
+        bodies = [b for b in bodies if self._key(b) not in self._cache]
+        tokens_in = sum(self._count_bodies(bodies)["tokens"])
+        usage = {"input_tokens": tokens_in, "output_tokens": len(bodies) * _OUTPUT_ESTIMATE[stage]}
+        dollars = request_dollars(self._price(model), usage, batch=self._batched(stage))
+        self._budget.check_plan(dollars, f"{what} ({len(bodies)} requests)")
 
     def _name_lists(self, stage: str, prompts: Sequence[Prompt], what: str) -> list[list[str] | None]:
         if not prompts:
@@ -964,17 +975,23 @@ def _texts(body: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return prefix, rest
 
 
+@functools.lru_cache(maxsize=256)
+def _stable_tokens(text: str, bound: bool) -> int:
+    """Tokens of a prefix text (tools, system): the same few texts recur in every request of a stage."""
+    return reserve_tokens(text) if bound else estimate_tokens(text)
+
+
 def _body_tokens(body: Mapping[str, Any], *, bound: bool = False) -> int:
     """Input tokens of a request body (Messages or chat-completions): tool definitions as JSON, system and message
     text, plus the tool-use overhead the API adds; ``bound``: the upper bound the budget guard reserves."""
     count = reserve_tokens if bound else estimate_tokens
     prefix, rest = _texts(body)
-    return sum(count(t) for t in prefix + rest) + TOOL_OVERHEAD_TOKENS
+    return sum(_stable_tokens(t, bound) for t in prefix) + sum(count(t) for t in rest) + TOOL_OVERHEAD_TOKENS
 
 
 def _prefix_tokens(body: Mapping[str, Any]) -> int:
     """Estimated tokens of the cacheable prefix: tool definitions, the API's tool-use prompt and the system text."""
-    return sum(estimate_tokens(t) for t in _texts(body)[0]) + TOOL_OVERHEAD_TOKENS
+    return sum(_stable_tokens(t, False) for t in _texts(body)[0]) + TOOL_OVERHEAD_TOKENS
 
 
 def _has_cache_control(body: Mapping[str, Any]) -> bool:
@@ -1000,9 +1017,10 @@ async def _all_or_nothing(coros: Sequence[Awaitable[Any]]) -> None:
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    for task in tasks:
-        if task.done() and not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+    failures = [task.exception() for task in tasks if task.done() and not task.cancelled()]  # all retrieved
+    for failure in failures:
+        if failure is not None:
+            raise failure
 
 
 def _bar(total: int, stage: str, enabled: bool) -> Any:

@@ -28,16 +28,20 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from ..scripts import HAN, HAN_SUPPLEMENTARY, HANGUL_ALL, KANA
 
 __all__ = ["CHAR_CLASSES", "char_counts", "estimate_tokens", "reserve_tokens", "token_rates", "truncate_to_tokens"]
 
-#: character classes counted (the regex class of each); ``other`` is whatever none of them matched
+#: character classes counted (ranges of code points, "a-z" style); ``other`` is whatever none of them holds
 CHAR_CLASSES: dict[str, str] = {
-    "latin": "A-Za-z\u00c0-\u024f\u1e00-\u1eff",
+    "latin": "A-Za-z",
+    "latin_accented": "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff",  # letters of most non-English
+    # Latin-script languages, whose words the tokenizers' English-heavy vocabularies split more finely
     "digit": "0-9",
-    "space": "\\s",
-    "punct": "!-/:-@\\[-`{-~",
+    "space": "\t-\r\x1c-\x1f  \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000",
+    "punct": "!-/:-@[-`{-~",
     "han": HAN + HAN_SUPPLEMENTARY + "\u3001-\u303f\uff00-\uff65",  # ideographs, CJK and full-width punctuation
     "kana": KANA,
     "hangul": HANGUL_ALL,
@@ -49,23 +53,61 @@ CHAR_CLASSES: dict[str, str] = {
     "indic": "\u0980-\u0dff",  # Bengali to Sinhala
     "thai": "\u0e00-\u0e7f",
 }
-_RUNS = {name: re.compile(f"[{chars}]+") for name, chars in CHAR_CLASSES.items()}
+
+
+def _ranges(spec: str) -> list[tuple[int, int]]:
+    """``"a-zA"`` -> ``[(97, 122), (65, 65)]``."""
+    out, i = [], 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            out.append((ord(spec[i]), ord(spec[i + 2])))
+            i += 3
+        else:
+            out.append((ord(spec[i]), ord(spec[i])))
+            i += 1
+    return out
+
+
+_NAMES = (*CHAR_CLASSES, "other")
+_TABLE = np.full(0x110000, len(CHAR_CLASSES), dtype=np.uint8)  # code point -> class index (last: other)
+for _index, _spec in enumerate(CHAR_CLASSES.values()):
+    for _low, _high in _ranges(_spec):
+        _TABLE[_low:_high + 1] = _index
+_LETTERS = np.zeros(len(_NAMES), dtype=bool)
+_LETTERS[[_NAMES.index("latin"), _NAMES.index("latin_accented")]] = True
+# The most frequent English words: one token each in any English-heavy BPE vocabulary. Latin-script words outside
+# this list (other languages' words, rare words, identifiers) cost more tokens each.
+_COMMON = frozenset("""the of and to a in is it you that he was for on are with as i his they be at
+one have this from or had by not but what some we can out other were all there when up use your how said an each she
+which do their time if will way about many then them would write like so these her long make thing see him two has
+look more day could go come did my no most who over know than call first may down been now find any new work part
+take get made live where after back little only round man year came show every good me give our under name very
+through just form much great think say help low line before turn cause same mean differ move right boy old too does
+tell set three want well also play small end put home read hand large add even here must big high such why ask went
+men need try kind off keep let always should my am please thanks thank code file data function error using because
+""".split())
+_LATIN_WORDS = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
 
 
 def char_counts(text: str) -> dict[str, int]:
-    """Characters of ``text`` per class, plus ``latin_words`` (runs of Latin letters) and ``other``.
+    """Characters of ``text`` per class, plus ``other``, ``latin_words`` (runs of Latin letters) and
+    ``latin_rare_words`` (those not among the commonest English words) and ``latin_long_letters`` (letters past the
+    tenth of each word: identifiers, hashes and compounds split into many tokens).
 
     >>> counts = char_counts("Hi мир 1!")
-    >>> counts["latin"], counts["cyrillic"], counts["latin_words"], counts["other"]
-    (2, 3, 1, 0)
+    >>> counts["latin"], counts["cyrillic"], counts["latin_words"], counts["latin_rare_words"], counts["other"]
+    (2, 3, 1, 1, 0)
     """
-    counts: dict[str, int] = {}
-    for name, pattern in _RUNS.items():
-        runs = pattern.findall(text)
-        counts[name] = sum(map(len, runs))
-        if name == "latin":
-            counts["latin_words"] = len(runs)
-    counts["other"] = max(len(text) - sum(v for k, v in counts.items() if k != "latin_words"), 0)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = _TABLE[codes]
+    counts = dict(zip(_NAMES, np.bincount(classes, minlength=len(_NAMES)).tolist()))
+    if counts["latin"] or counts["latin_accented"]:
+        words = _LATIN_WORDS.findall(text)
+        counts["latin_words"] = len(words)
+        counts["latin_rare_words"] = sum(1 for word in map(str.lower, words) if word not in _COMMON)
+        counts["latin_long_letters"] = sum(len(word) - 10 for word in words if len(word) > 10)
+    else:
+        counts["latin_words"] = counts["latin_rare_words"] = counts["latin_long_letters"] = 0
     return counts
 
 
