@@ -240,6 +240,20 @@ class HierarchyExplorer(Explorer):
         return figures.trend_lines(trend, f"Conversations per {unit}: {figures.short(node.name, 40)}", height=260)
 
     # -- static export ----------------------------------------------------------------------------------------
+    def figures(self) -> dict[str, go.Figure]:
+        """A labelled treemap instead of the sunburst (readable at print size), and the selected cluster's trend."""
+        from clio_kit.report import treemap_figure
+
+        out = {"treemap": treemap_figure(self.data.view.tree(), self.data.n_conversations)}
+        if self.trend.data:
+            out["trend"] = go.Figure(self.trend)
+        return out
+
+    def tables(self) -> dict[str, Any]:
+        from clio_kit.report import hierarchy_frame
+
+        return {"clusters": hierarchy_frame(self.data.view.tree(), self.data.n_conversations)}
+
     def static_body(self) -> str:
         data = self.data
         first = self.breakdown_facets[0] if self.breakdown_facets else None
