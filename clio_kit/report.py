@@ -594,7 +594,8 @@ def distribution_figure(distribution: pd.DataFrame, facet: str, *, n: int = 20) 
                            hovertemplate="%{y}: %{customdata:,} conversations (%{x:.1%})<extra></extra>",
                            marker={"color": _PALETTE[0]}))
     fig.update_layout(height=max(170, 70 + 28 * len(top)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      yaxis={"autorange": "reversed"}, xaxis={"tickformat": ".0%", "title": "share of conversations"},
+                      yaxis={"autorange": "reversed", "type": "category"},  # "1".."5" are categories, not numbers
+                      xaxis={"tickformat": ".0%", "title": "share of conversations"},
                       plot_bgcolor="white")
     return fig
 
