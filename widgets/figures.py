@@ -72,8 +72,10 @@ def sunburst(data: GatedData, height: int = 460) -> go.Figure:
         branchvalues="total", customdata=[[n.name, n.share] for n in nodes],
         hovertemplate="%{customdata[0]}<br>%{value:,} conversations (%{customdata[1]:.1%})<extra></extra>",
         marker={"colors": [("#d9d9d9" if n.is_other else None) for n in nodes]},
-        insidetextorientation="radial", maxdepth=3))
-    fig.update_layout(**_base_layout("Hierarchy (share of all conversations)", height))
+        insidetextorientation="horizontal", maxdepth=3))
+    # a label too small to read is left out (hover still names it), never drawn in 4-pixel type
+    fig.update_layout(**_base_layout("Hierarchy (share of all conversations)", height),
+                      uniformtext={"minsize": 10, "mode": "hide"})
     return fig
 
 
