@@ -33,6 +33,8 @@ def _stage_printer(event: object) -> None:
     detail = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in counts.items()
                        if not isinstance(v, dict))
     status = "reused" if getattr(event, "status") == "reused" else f"{getattr(event, 'seconds'):.1f} s"
+    if getattr(event, "stage") == "privacy" and status != "reused" and getattr(event, "seconds") > 10:
+        detail += " (includes the cluster map: importing UMAP and compiling numba take about 13 s per process)"
     _print(f"  {getattr(event, 'stage'):<10} {status:>9}  {detail}")
 
 

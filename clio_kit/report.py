@@ -305,7 +305,8 @@ STAGE_NOTES = {
     "cluster": "group the embeddings into base clusters",
     "name": "name and describe each cluster",
     "hierarchy": "group clusters level by level",
-    "privacy": "audit every cluster's name and count distinct users per cluster and level (slow for many clusters)",
+    "privacy": "gate clusters and cells (thresholds, name audit) and draw the 2-D cluster map (UMAP: about 13 s of "
+               "import and numba compilation per process, benchmarks/SUMMARY.md)",
 }
 
 
