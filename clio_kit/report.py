@@ -358,36 +358,38 @@ def _wrap(text: str, width: int = 60) -> str:
     return "<br>".join(textwrap.wrap(html.escape(str(text)), width)) if text else ""
 
 
+def _tree_arrays(tree: Sequence[Mapping[str, Any]], total: int, label_width: int) -> dict[str, list[Any]]:
+    """Flat ``ids, labels, parents, values, colours, hover`` of ``PrivacyView.tree()`` for plotly's hierarchical
+    charts: each top-level cluster's branch in one colour, "Other (hidden...)" buckets in grey."""
+    out: dict[str, list[Any]] = {k: [] for k in ("ids", "labels", "parents", "values", "colours", "hover")}
+
+    def walk(node: Mapping[str, Any], parent: str, colour: str) -> None:
+        hidden = node.get("cluster_id") is None
+        node_id = f"{parent}/other" if hidden else f"c{node['cluster_id']}"
+        share = node["n_conversations"] / max(total, 1)
+        for key, value in (("ids", node_id), ("labels", _wrap(node["name"], label_width)), ("parents", parent),
+                           ("values", int(node["n_conversations"])),
+                           ("colours", _OTHER_COLOUR if hidden else colour),
+                           ("hover", f"<b>{html.escape(str(node['name']))}</b><br>{node['n_conversations']:,} "
+                                     f"conversations ({share:.1%})<br>{_wrap(node.get('description') or '')}")):
+            out[key].append(value)
+        for child in node.get("children", []):
+            walk(child, node_id, colour)
+
+    for i, root in enumerate(tree):
+        walk(root, "", _PALETTE[i % len(_PALETTE)])
+    return out
+
+
 def sunburst_figure(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2) -> Any:
     """A sunburst of the visible hierarchy from ``PrivacyView.tree()``, "Other (hidden...)" buckets in grey."""
     import plotly.graph_objects as go
 
-    ids: list[str] = []
-    labels: list[str] = []
-    parents: list[str] = []
-    values: list[int] = []
-    colours: list[str] = []
-    hover: list[str] = []
-
-    def walk(node: Mapping[str, Any], parent: str, colour: str, index: int) -> None:
-        hidden = node.get("cluster_id") is None
-        node_id = f"{parent}/other" if hidden else f"c{node['cluster_id']}"
-        ids.append(node_id)
-        labels.append(_wrap(node["name"], 28))
-        parents.append(parent)
-        values.append(int(node["n_conversations"]))
-        colours.append(_OTHER_COLOUR if hidden else colour)
-        share = node["n_conversations"] / max(total, 1)
-        hover.append(f"<b>{html.escape(str(node['name']))}</b><br>{node['n_conversations']:,} conversations "
-                     f"({share:.1%})<br>{_wrap(node.get('description') or '')}")
-        for child in node.get("children", []):
-            walk(child, node_id, colour, index)
-
-    for i, root in enumerate(tree):
-        walk(root, "", _PALETTE[i % len(_PALETTE)], i)
-    fig = go.Figure(go.Sunburst(ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
-                                marker={"colors": colours, "line": {"color": "white", "width": 1}},
-                                hovertext=hover, hoverinfo="text", maxdepth=maxdepth,
+    a = _tree_arrays(tree, total, 28)
+    fig = go.Figure(go.Sunburst(ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"],
+                                branchvalues="total", marker={"colors": a["colours"],
+                                                              "line": {"color": "white", "width": 1}},
+                                hovertext=a["hover"], hoverinfo="text", maxdepth=maxdepth,
                                 insidetextorientation="horizontal", sort=False))
     fig.update_layout(height=620, margin={"l": 10, "r": 10, "t": 10, "b": 10})
     return fig
@@ -399,31 +401,12 @@ def treemap_figure(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: i
     "Other (hidden...)" buckets in grey."""
     import plotly.graph_objects as go
 
-    ids: list[str] = []
-    labels: list[str] = []
-    parents: list[str] = []
-    values: list[int] = []
-    colours: list[str] = []
-
-    def walk(node: Mapping[str, Any], parent: str, colour: str) -> None:
-        hidden = node.get("cluster_id") is None
-        node_id = f"{parent}/other" if hidden else f"c{node['cluster_id']}"
-        ids.append(node_id)
-        labels.append(_wrap(node["name"], 24))
-        parents.append(parent)
-        values.append(int(node["n_conversations"]))
-        colours.append(_OTHER_COLOUR if hidden else colour)
-        for child in node.get("children", []):
-            walk(child, node_id, colour)
-
-    for i, root in enumerate(tree):
-        walk(root, "", _PALETTE[i % len(_PALETTE)])
+    a = _tree_arrays(tree, total, 24)
     fig = go.Figure(go.Treemap(
-        ids=ids, labels=labels, parents=parents, values=values, branchvalues="total", maxdepth=maxdepth,
-        marker={"colors": colours, "line": {"color": "white", "width": 1}}, sort=False,
+        ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"], branchvalues="total",
+        maxdepth=maxdepth, marker={"colors": a["colours"], "line": {"color": "white", "width": 1}}, sort=False,
         texttemplate="<b>%{label}</b><br>%{value:,} (%{percentRoot:.1%})", textfont={"size": 12},
-        hovertemplate="<b>%{label}</b><br>%{value:,} conversations (%{percentRoot:.1%})<extra></extra>",
-        pathbar={"visible": False}, tiling={"pad": 2}))
+        hovertext=a["hover"], hoverinfo="text", pathbar={"visible": False}, tiling={"pad": 2}))
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       uniformtext={"minsize": 10, "mode": "hide"})
     return fig
