@@ -404,7 +404,9 @@ def treemap_figure(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: i
     a = _tree_arrays(tree, total, 24)
     fig = go.Figure(go.Treemap(
         ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"], branchvalues="total",
-        maxdepth=maxdepth, marker={"colors": a["colours"], "line": {"color": "white", "width": 1}}, sort=False,
+        maxdepth=maxdepth, sort=False,  # a parent's header tall enough for its two-line label
+        marker={"colors": a["colours"], "line": {"color": "white", "width": 1},
+                "pad": {"t": 36, "l": 3, "r": 3, "b": 3}},
         texttemplate="<b>%{label}</b><br>%{value:,} (%{percentRoot:.1%})", textfont={"size": 12},
         hovertext=a["hover"], hoverinfo="text", pathbar={"visible": False}, tiling={"pad": 2}))
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
