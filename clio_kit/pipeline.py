@@ -279,7 +279,14 @@ class Pipeline:
         store.invalidate_after(later)
         store.mark_started(name, key)
         started = time.perf_counter()
-        outputs, counts = compute()
+        try:
+            outputs, counts = compute()
+        except KeyboardInterrupt:
+            store.mark_failed(name, key, "interrupted")
+            raise
+        except Exception as exc:  # the run folder says what went wrong, not "running"
+            store.mark_failed(name, key, (str(exc).strip().splitlines() or [type(exc).__name__])[0])
+            raise
         seconds = time.perf_counter() - started
         store.mark_done(name, key, seconds=seconds, outputs=outputs, counts=counts)
         self._emit(_StageEvent(name, "done", seconds, counts))

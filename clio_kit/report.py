@@ -31,10 +31,12 @@ import pandas as pd
 
 from .errors import ClioError, ConfigError, InputError
 
-__all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS", "OFFLINE_BANNER", "coverage_html", "plotly_init_html", "figure",
+__all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS",
+           "OFFLINE_BANNER", "coverage_html", "plotly_init_html", "figure",
            "figure_html", "table_html", "banner_html", "run_metadata", "privacy_tables", "sunburst_figure",
+           "treemap_figure", "hierarchy_frame", "sample_text", "STAGE_NOTES",
            "hierarchy_html", "value_label", "common_values", "strongest_overrepresentations", "lift_heatmap",
-           "distribution_figure", "trend_frequency", "trend_figure"]
+           "distribution_figure", "trend_frequency", "trend_figure", "lift_scale"]
 
 #: notebook parameters a caller may set through ``params`` (``run_dir`` and ``title`` have their own arguments)
 REPORT_PARAMETERS = ("facet", "compare_languages", "top_n", "level", "compare_split")
@@ -232,7 +234,7 @@ def figure_html(fig: Any, key: str) -> str:
     """A figure as an HTML fragment with a stable div id and no plotly.js (the report loads it once)."""
     return fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
                        div_id=f"clio-{re.sub(r'[^A-Za-z0-9_-]', '-', key)}",
-                       config={"displaylogo": False, "responsive": True})
+                       config={"displaylogo": False, "responsive": True, "displayModeBar": False})
 
 
 def figure(fig: Any, key: str) -> None:
@@ -286,7 +288,11 @@ def run_metadata(manifest: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     input_hash = source.get("sha256") or source.get("conversations") or \
         (f"{len(source['dir'])} files" if source.get("dir") else None)
     source_name = source.get("source")
-    if source_name and source_name != "python":
+    if source.get("description"):  # what the caller said the conversations are (e.g. the demo's sample)
+        source_name = source["description"]
+    elif source_name == "python":
+        source_name = "conversations passed in from Python (no file)"
+    elif source_name:
         source_name = Path(str(source_name)).name  # the file's name, not where it lives on someone's disk
     backend = manifest.get("backend", {})
     backend_text = f"{backend.get('name')} ({'names, facets and audit by an LLM' if backend.get('uses_llm') else 'no LLM'})"
@@ -309,13 +315,38 @@ def run_metadata(manifest: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     packages = pd.DataFrame([(k, v or "not installed") for k, v in sorted(manifest.get("packages", {}).items())],
                             columns=["package", "version"])
     stages = pd.DataFrame([
-        {"stage": name, "status": rec.get("status"),
+        {"stage": name, "what it does": STAGE_NOTES.get(name, ""), "status": rec.get("status"),
          "seconds": None if rec.get("seconds") is None else round(float(rec["seconds"]), 2),
          # per-value counts (e.g. languages) are left out: their small cells are below the privacy thresholds
          "counts": ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
                              for k, v in rec.get("counts", {}).items() if not isinstance(v, (dict, list)))}
         for name, rec in manifest.get("stages", {}).items()])
     return {"run": run, "config": config, "packages": packages, "stages": stages}
+
+
+#: one line per pipeline stage for the report's stage table (why a stage may take a while)
+STAGE_NOTES = {
+    "ingest": "read and validate the input; set aside malformed records",
+    "facets": "describe each conversation (summary, task, language, counts)",
+    "embed": "embed the summaries (the slowest stage offline)",
+    "cluster": "group the embeddings into base clusters",
+    "name": "name and describe each cluster",
+    "hierarchy": "group clusters level by level",
+    "privacy": "gate clusters and cells (thresholds, name audit) and draw the 2-D cluster map (UMAP: about 13 s of "
+               "import and numba compilation per process, benchmarks/SUMMARY.md)",
+}
+
+
+def sample_text(manifest: Mapping[str, Any], total: int) -> str:
+    """What the run analysed, in words: the caller's description, the sample size, or all conversations."""
+    source = manifest.get("input", {})
+    if source.get("description"):
+        return str(source["description"])
+    sample = manifest.get("config", {}).get("sample")
+    where = "the input" if source.get("source") not in (None, "python") else "the conversations passed in"
+    if sample:
+        return f"a sample of {total:,} conversations of {where} (sample = {int(sample):,})"
+    return f"all {total:,} conversations of {where}"
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -355,39 +386,75 @@ def _wrap(text: str, width: int = 60) -> str:
     return "<br>".join(textwrap.wrap(html.escape(str(text)), width)) if text else ""
 
 
+def _tree_arrays(tree: Sequence[Mapping[str, Any]], total: int, label_width: int) -> dict[str, list[Any]]:
+    """Flat ``ids, labels, parents, values, colours, hover`` of ``PrivacyView.tree()`` for plotly's hierarchical
+    charts: each top-level cluster's branch in one colour, "Other (hidden...)" buckets in grey."""
+    out: dict[str, list[Any]] = {k: [] for k in ("ids", "labels", "parents", "values", "colours", "hover")}
+
+    def walk(node: Mapping[str, Any], parent: str, colour: str) -> None:
+        hidden = node.get("cluster_id") is None
+        node_id = f"{parent}/other" if hidden else f"c{node['cluster_id']}"
+        share = node["n_conversations"] / max(total, 1)
+        for key, value in (("ids", node_id), ("labels", _wrap(node["name"], label_width)), ("parents", parent),
+                           ("values", int(node["n_conversations"])),
+                           ("colours", _OTHER_COLOUR if hidden else colour),
+                           ("hover", f"<b>{html.escape(str(node['name']))}</b><br>{node['n_conversations']:,} "
+                                     f"conversations ({share:.1%})<br>{_wrap(node.get('description') or '')}")):
+            out[key].append(value)
+        for child in node.get("children", []):
+            walk(child, node_id, colour)
+
+    for i, root in enumerate(tree):
+        walk(root, "", _PALETTE[i % len(_PALETTE)])
+    return out
+
+
 def sunburst_figure(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2) -> Any:
     """A sunburst of the visible hierarchy from ``PrivacyView.tree()``, "Other (hidden...)" buckets in grey."""
     import plotly.graph_objects as go
 
-    ids: list[str] = []
-    labels: list[str] = []
-    parents: list[str] = []
-    values: list[int] = []
-    colours: list[str] = []
-    hover: list[str] = []
-
-    def walk(node: Mapping[str, Any], parent: str, colour: str, index: int) -> None:
-        hidden = node.get("cluster_id") is None
-        node_id = f"{parent}/other" if hidden else f"c{node['cluster_id']}"
-        ids.append(node_id)
-        labels.append(_wrap(node["name"], 28))
-        parents.append(parent)
-        values.append(int(node["n_conversations"]))
-        colours.append(_OTHER_COLOUR if hidden else colour)
-        share = node["n_conversations"] / max(total, 1)
-        hover.append(f"<b>{html.escape(str(node['name']))}</b><br>{node['n_conversations']:,} conversations "
-                     f"({share:.1%})<br>{_wrap(node.get('description') or '')}")
-        for child in node.get("children", []):
-            walk(child, node_id, colour, index)
-
-    for i, root in enumerate(tree):
-        walk(root, "", _PALETTE[i % len(_PALETTE)], i)
-    fig = go.Figure(go.Sunburst(ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
-                                marker={"colors": colours, "line": {"color": "white", "width": 1}},
-                                hovertext=hover, hoverinfo="text", maxdepth=maxdepth,
+    a = _tree_arrays(tree, total, 28)
+    fig = go.Figure(go.Sunburst(ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"],
+                                branchvalues="total", marker={"colors": a["colours"],
+                                                              "line": {"color": "white", "width": 1}},
+                                hovertext=a["hover"], hoverinfo="text", maxdepth=maxdepth,
                                 insidetextorientation="horizontal", sort=False))
     fig.update_layout(height=620, margin={"l": 10, "r": 10, "t": 10, "b": 10})
     return fig
+
+
+def treemap_figure(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2, height: int = 620) -> Any:
+    """The visible hierarchy as a labelled treemap (readable at print size, unlike a sunburst's ring labels): each
+    box names its cluster with its conversations and share; labels too small to read are left out, never shrunk;
+    "Other (hidden...)" buckets in grey."""
+    import plotly.graph_objects as go
+
+    a = _tree_arrays(tree, total, 24)
+    fig = go.Figure(go.Treemap(
+        ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"], branchvalues="total",
+        maxdepth=maxdepth, sort=False,  # a parent's header tall enough for its two-line label
+        marker={"colors": a["colours"], "line": {"color": "white", "width": 1},
+                "pad": {"t": 36, "l": 3, "r": 3, "b": 3}},
+        texttemplate="<b>%{label}</b><br>%{value:,} (%{percentRoot:.1%})", textfont={"size": 12},
+        hovertext=a["hover"], hoverinfo="text", pathbar={"visible": False}, tiling={"pad": 2}))
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      uniformtext={"minsize": 10, "mode": "hide"})
+    return fig
+
+
+def hierarchy_frame(tree: Sequence[Mapping[str, Any]], total: int) -> pd.DataFrame:
+    """The visible hierarchy as a flat table (``depth``, indented ``cluster``, conversations, share) for export."""
+    rows: list[dict[str, Any]] = []
+
+    def walk(nodes: Sequence[Mapping[str, Any]], depth: int) -> None:
+        for node in nodes:
+            rows.append({"depth": depth, "cluster": "    " * depth + str(node["name"]),
+                         "conversations": int(node["n_conversations"]),
+                         "share": f"{node['n_conversations'] / max(total, 1):.1%}"})
+            walk(node.get("children") or [], depth + 1)
+
+    walk(tree, 0)
+    return pd.DataFrame(rows, columns=["depth", "cluster", "conversations", "share"])
 
 
 def hierarchy_html(tree: Sequence[Mapping[str, Any]], total: int) -> str:
@@ -467,6 +534,22 @@ def _unique_labels(names: Sequence[str], width: int) -> list[str]:
     return labels
 
 
+def lift_scale(log2_lifts: Iterable[float], *, widest: float = 3.0) -> dict[str, Any]:
+    """A colour range for log2 lift, symmetric around lift 1, at least 0.5x-2x (so lifts near 1 stay pale instead
+    of saturating) and at most 1/8x-8x, with ticks as plain lift numbers: ``zmin``, ``zmax``, ``tickvals``,
+    ``ticktext``.
+
+    >>> scale = lift_scale([0.05, -0.02])
+    >>> scale["zmin"], scale["zmax"], scale["ticktext"]
+    (-1.0, 1.0, ['0.5', '0.67', '1', '1.5', '2'])
+    """
+    finite = [abs(float(v)) for v in log2_lifts if v is not None and math.isfinite(float(v))]
+    bound = min(max(finite + [1.0]), widest)
+    ticks = [t for t in (0.125, 0.25, 0.5, 2 / 3, 1, 1.5, 2, 4, 8) if abs(math.log2(t)) <= bound + 1e-9]
+    return {"zmin": -bound, "zmax": bound, "tickvals": [math.log2(t) for t in ticks],
+            "ticktext": [f"{t:.2g}" for t in ticks]}
+
+
 def lift_heatmap(rates: pd.DataFrame, clusters: pd.DataFrame, values: Sequence[str], *,
                  facet: str = "language") -> Any:
     """Lift of each value (columns) in each cluster (rows, in ``clusters`` order); suppressed cells stay blank.
@@ -496,16 +579,21 @@ def lift_heatmap(rates: pd.DataFrame, clusters: pd.DataFrame, values: Sequence[s
         z.append(z_row)
         text.append(text_row)
         hover.append(hover_row)
-    finite = [abs(v) for row in z for v in row if v is not None]
-    bound = min(max(finite + [1.0]), 4.0)
-    ticks = [t for t in range(-4, 5) if abs(t) <= bound]
+    scale = lift_scale(v for row in z for v in row)
+    x_labels, y_labels = [value_label(facet, v) for v in values], _unique_labels(list(clusters["name"]), 45)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[value_label(facet, v) for v in values], y=_unique_labels(list(clusters["name"]), 45), text=text,
+        z=z, x=x_labels, y=y_labels, text=text,
         texttemplate="%{text}", hovertext=hover, hoverinfo="text", colorscale="RdBu", reversescale=True,
-        zmid=0, zmin=-bound, zmax=bound, xgap=2, ygap=2,
-        colorbar={"title": {"text": "lift"}, "tickvals": ticks, "ticktext": [f"{2 ** t:g}x" for t in ticks]}))
-    fig.update_layout(height=max(320, 70 + 34 * len(clusters)), margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      yaxis={"autorange": "reversed"}, xaxis={"side": "top"}, plot_bgcolor="#f2f2f2")
+        zmid=0, zmin=scale["zmin"], zmax=scale["zmax"], xgap=2, ygap=2, showscale=True,
+        colorbar={"title": {"text": "lift"}, "tickvals": scale["tickvals"], "ticktext": scale["ticktext"]}))
+    gaps = [(x, y) for y, row in zip(y_labels, z) for x, v in zip(x_labels, row) if v is None]
+    fig.add_trace(go.Scatter(  # suppressed cells say so in words (a blank cell reads as "no data")
+        x=[x for x, _ in gaps], y=[y for _, y in gaps], mode="text", text=["suppressed"] * len(gaps),
+        textfont={"size": 9, "color": "#777"}, hoverinfo="skip", showlegend=bool(gaps),
+        name="suppressed: below the privacy thresholds, or absent"))
+    fig.update_layout(height=max(320, 110 + 34 * len(clusters)), margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      yaxis={"autorange": "reversed"}, xaxis={"side": "top"}, plot_bgcolor="#f2f2f2",
+                      legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 11}})
     return fig
 
 
@@ -520,7 +608,8 @@ def distribution_figure(distribution: pd.DataFrame, facet: str, *, n: int = 20) 
                            hovertemplate="%{y}: %{customdata:,} conversations (%{x:.1%})<extra></extra>",
                            marker={"color": _PALETTE[0]}))
     fig.update_layout(height=max(170, 70 + 28 * len(top)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      yaxis={"autorange": "reversed"}, xaxis={"tickformat": ".0%", "title": "share of conversations"},
+                      yaxis={"autorange": "reversed", "type": "category"},  # "1".."5" are categories, not numbers
+                      xaxis={"tickformat": ".0%", "title": "share of conversations"},
                       plot_bgcolor="white")
     return fig
 

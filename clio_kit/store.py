@@ -92,6 +92,13 @@ class RunStore:
         self.manifest["stages"][name] = record
         self.save_manifest()
 
+    def mark_failed(self, name: str, key: str, error: str) -> None:
+        """Record that a stage stopped with an error (``clio-kit inspect`` reports it; re-running retries)."""
+        record = self.manifest.setdefault("stages", {}).get(name, {})
+        record.update({"key": key, "status": "failed", "finished": _now(), "error": error})
+        self.manifest["stages"][name] = record
+        self.save_manifest()
+
     def invalidate_after(self, names: Iterable[str]) -> None:
         """Forget the records of these stages (their keys changed upstream)."""
         stages = self.manifest.setdefault("stages", {})

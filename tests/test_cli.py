@@ -90,3 +90,35 @@ def test_estimate_prices_a_claude_run_without_any_request(labelled_path: Path) -
     full = float(done.stdout.rsplit("$", 1)[1].replace(",", ""))
     half = float(batch.stdout.rsplit("$", 1)[1].replace(",", ""))
     assert half < full < without
+
+
+def test_a_failed_run_says_failed_with_its_error(tmp_path: Path) -> None:
+    """A run that stops in ingest leaves a manifest that `inspect` reports as failed, with the error (not as
+    "running"), and the error names no file that was not written."""
+    source = tmp_path / "empty.jsonl"
+    source.write_text(json.dumps({"conversation_id": "x", "messages": []}) + "\n")
+    done = clio("-q", "run", str(source), "--out", str(tmp_path / "run"))
+    assert done.returncode == 2 and "line 1: no messages" in done.stderr
+    assert "rejects.jsonl" not in done.stderr
+    shown = clio("inspect", str(tmp_path / "run"))
+    assert shown.returncode == 0, shown.stderr
+    assert "run FAILED in stage ingest: no usable conversations" in shown.stdout
+    assert "running" not in shown.stdout and "nan" not in shown.stdout.lower()
+
+
+def test_format_error_names_the_cli_flag(tmp_path: Path) -> None:
+    source = tmp_path / "odd.jsonl"
+    source.write_text('{"a": 1}\n{"a": 2}\n')
+    done = clio("-q", "run", str(source), "--out", str(tmp_path / "run"))
+    assert done.returncode == 2 and "--format" in done.stderr
+
+
+def test_every_option_has_help_text() -> None:
+    from clio_kit.cli import build_parser
+
+    parser = build_parser()
+    missing = []
+    for action in parser._subparsers._group_actions[0].choices.items():  # noqa: SLF001
+        name, sub = action
+        missing += [f"{name} {a.dest}" for a in sub._actions if not a.help and a.dest != "help"]  # noqa: SLF001
+    assert missing == []

@@ -428,3 +428,45 @@ def _distinct_colours(browser, png: Path) -> int:  # noqa: ANN001
         const px = ctx.getImageData(0, 0, img.width, img.height).data; const seen = new Set();
         for (let i = 0; i < px.length; i += 4) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
         return seen.size; }""", data))
+
+
+def test_character_counts_are_binned_by_their_scale(run_dir: Path) -> None:
+    """Character counts get bins near their quintiles, not the turn bins (where 99% landed in ">10")."""
+    view = clio_kit.open_run(run_dir).view()
+    chars = [f for f in view.facets if f.endswith("_chars")]
+    assert chars
+    distribution = view.facet_distribution(chars[0])
+    assert ">10" not in set(distribution["value"])
+    assert distribution["share"].max() < 0.6
+
+
+def test_input_and_sample_are_described_truly() -> None:
+    from clio_kit.report import run_metadata, sample_text
+
+    manifest = {"input": {"source": "python", "description": "2,000 of 9,278 bundled ShareGPT conversations"}}
+    assert run_metadata(manifest)["run"].iloc[0]["value"] == "2,000 of 9,278 bundled ShareGPT conversations"
+    assert sample_text(manifest, 2000) == "2,000 of 9,278 bundled ShareGPT conversations"
+    plain = {"input": {"source": "python"}, "config": {"sample": None}}
+    assert run_metadata(plain)["run"].iloc[0]["value"] == "conversations passed in from Python (no file)"
+    assert sample_text(plain, 120) == "all 120 conversations of the conversations passed in"
+
+
+def test_cli_report_writes_paper_figures(run_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ET
+
+    done = subprocess.run([sys.executable, "-m", "clio_kit.cli", "-q", "report", str(run_dir), "--out",
+                           str(tmp_path / "r.html"), "--figures", str(tmp_path / "figs")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    files = sorted((tmp_path / "figs").iterdir())
+    assert {p.suffix for p in files} == {".svg", ".pdf", ".csv", ".tex"}
+    for path in files:
+        if path.suffix == ".svg":
+            ET.fromstring(path.read_bytes())
+        if path.suffix == ".pdf":
+            assert path.read_bytes().startswith(b"%PDF-")
+        if path.suffix != ".pdf":
+            assert find_canaries(path.read_text(encoding="utf-8")) == [], path
+    assert "figure files (SVG, PDF)" in done.stderr

@@ -464,3 +464,44 @@ def test_cluster_map_parent_colours_are_stable_across_levels(data: GatedData) ->
 def hidden_ids(view: clio_kit.PrivacyView) -> list[int]:
     shown = set(view.clusters()["cluster_id"])
     return [c for c in range(int(max(shown)) + 50) if c not in shown][:5]
+
+
+def test_rated_facets_are_categories_and_keep_the_suppressed_row() -> None:
+    """Concern scores "1".."5" are categories: a numeric axis would drop the suppressed pool's row."""
+    from clio_kit.privacy.view import SUPPRESSED_LABEL
+    from clio_kit.report import distribution_figure
+    from widgets import figures
+
+    frame = pd.DataFrame({"value": ["1", "2", "3", SUPPRESSED_LABEL], "n_conversations": [50, 30, 20, 16],
+                          "share": [0.4, 0.25, 0.2, 0.15]})
+    for fig in (figures.distribution_bar(frame, "concern"), distribution_figure(frame, "concern")):
+        assert fig.layout.yaxis.type == "category"
+        assert SUPPRESSED_LABEL in [str(v) for v in fig.data[0].y]
+
+
+def test_default_base_rate_value_names_a_category_with_shown_cells(data: GatedData) -> None:
+    explorer = widgets.BaseRateExplorer(data)
+    assert explorer.value.value not in ("und", None)
+    assert (data.cells(explorer.facet.value, explorer.level.value)["value"] == explorer.value.value).any()
+    assert len(explorer.ranking) > 0
+
+
+def test_base_rate_table_says_top_n_of_m(data: GatedData) -> None:
+    explorer = widgets.BaseRateExplorer(data, top_n=2)
+    shown = len(explorer.shown_rows)
+    if shown > 2:
+        assert f"the top 2 of {shown} cluster(s)" in explorer.table.value
+    bars = explorer.bars.layout.title.text
+    assert f"{len(explorer.suppressed_clusters)} suppressed, not drawn" in bars or not len(explorer.suppressed_clusters)
+
+
+def test_base_rates_for_an_absent_value_warns(view: clio_kit.PrivacyView) -> None:
+    with pytest.warns(UserWarning, match="no shown cell has language = 'xx-absent'"):
+        assert view.base_rates("language", "xx-absent").empty
+
+
+def test_lift_colour_scale_is_symmetric_with_numeric_ticks(data: GatedData) -> None:
+    fig = widgets.figures.lift_heatmap(data, "language", data.top_level)
+    heat = fig.data[0]
+    assert heat.zmin == -heat.zmax and heat.zmax >= 1  # at least 0.5x-2x: lifts near 1 stay pale
+    assert "1" in heat.colorbar.ticktext and all(t.replace(".", "").isdigit() for t in heat.colorbar.ticktext)

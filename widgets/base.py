@@ -51,6 +51,28 @@ class Explorer:
         """The explorer's current state as HTML sections (figures need plotly.js on the page)."""
         raise NotImplementedError
 
+    def figures(self) -> dict[str, go.Figure]:
+        """The explorer's figures as they are now (name -> figure), for :meth:`export`."""
+        return {name.strip("_"): go.Figure(value) for name, value in vars(self).items()
+                if isinstance(value, go.FigureWidget) and value.data}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The explorer's tables as they are now (name -> frame; suppressed cells read "suppressed")."""
+        return {}
+
+    def export(self, directory: str, formats: tuple[str, ...] = ("svg", "pdf")) -> list[Any]:
+        """Write the current figures (SVG and PDF at paper size) and tables (CSV and LaTeX) into ``directory``;
+        return the paths. Figures need kaleido and Chromium (:mod:`clio_kit.export`).
+
+        >>> # BaseRateExplorer(run, value="es").export("figures/")
+        """
+        from clio_kit.export import write_figures, write_tables
+
+        prefix = self.title.lower().replace(" ", "-")
+        figures = {f"{prefix}-{name}": fig for name, fig in self.figures().items()}
+        tables = {f"{prefix}-{name}": frame for name, frame in self.tables().items()}
+        return write_figures(figures, directory, formats) + write_tables(tables, directory)
+
     def to_html(self, *, include_plotlyjs: bool = True, full_html: bool = True) -> str:
         """A self-contained static HTML version (no kernel needed).
 

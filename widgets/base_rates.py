@@ -33,13 +33,32 @@ from .static import (
 __all__ = ["BaseRateExplorer", "default_level", "default_value"]
 
 
-def default_value(values: list[str]) -> str | None:
-    """The second most common value when there is one (the most common one has lift ~1 everywhere).
+#: values that name no category ("und": language undetermined); never the default choice
+_UNINFORMATIVE = {"und", "unknown", "not rated", "other"}
 
-    >>> default_value(["en", "es", "fr"]), default_value(["en"]), default_value([])
+
+def default_value(values: list[str], has_cells: Any = None) -> str | None:
+    """The most common value after the first (which has lift ~1 everywhere) that names a category (not "und") and,
+    when ``has_cells(value)`` is given, has at least one shown cell; else the first value.
+
+    >>> default_value(["en", "und", "es", "fr"]), default_value(["en"]), default_value([])
     ('es', 'en', None)
+    >>> default_value(["en", "und", "es", "fr"], has_cells=lambda v: v == "fr")
+    'fr'
     """
-    return values[1] if len(values) > 1 else (values[0] if values else None)
+    candidates = [v for v in values[1:] if str(v).lower() not in _UNINFORMATIVE]
+    for value in candidates:
+        if has_cells is None or has_cells(value):
+            return value
+    return candidates[0] if candidates else (values[0] if values else None)
+
+
+def shown_values(data: Any, facet: str | None, level: int) -> Any:
+    """``has_cells`` for :func:`default_value`: does the value have a shown cell at ``level``?"""
+    if facet is None:
+        return None
+    shown = set(data.cells(facet, level)["value"].astype(str))
+    return lambda value: str(value) in shown
 
 
 def default_level(data: Any, max_clusters: int = 200) -> int:
@@ -76,10 +95,11 @@ class BaseRateExplorer(Explorer):
         self.facet = W.Dropdown(options=facets, value=facet, description="Facet")
         self.facet.add_class("clio-br-facet")
         values = data.facet_values(facet) if facet else []
-        self.value = W.Dropdown(options=values, value=value if value in values else default_value(values),
+        self.level = level_dropdown(data, level, "clio-br-level")
+        self.value = W.Dropdown(options=values, value=value if value in values else
+                                default_value(values, shown_values(data, facet, self.level.value)),
                                 description="Value")
         self.value.add_class("clio-br-value")
-        self.level = level_dropdown(data, level, "clio-br-level")
         self.table = W.HTML()
         self.table.add_class("clio-ranking")
         self.bars = go.FigureWidget()
@@ -100,9 +120,16 @@ class BaseRateExplorer(Explorer):
         if self.facet.value is None or self.value.value is None:
             return pd.DataFrame(columns=["cluster_id", "name", "lift"])
         rates = self.data.base_rates(self.facet.value, self.level.value)
+        return self.shown_rows.head(self.top_n).reset_index(drop=True)
+
+    @property
+    def shown_rows(self) -> pd.DataFrame:
+        """Every shown (not suppressed) cluster for the current facet/value/level, highest lift first."""
+        if self.facet.value is None or self.value.value is None:
+            return pd.DataFrame(columns=["cluster_id", "name", "lift"])
+        rates = self.data.base_rates(self.facet.value, self.level.value)
         rows = rates[(rates["value"] == self.value.value) & ~rates["suppressed"]]
-        return rows.sort_values(["lift", "n_conversations"], ascending=[False, False]).head(self.top_n) \
-            .reset_index(drop=True)
+        return rows.sort_values(["lift", "n_conversations"], ascending=[False, False])
 
     @property
     def suppressed_clusters(self) -> pd.DataFrame:
@@ -119,7 +146,7 @@ class BaseRateExplorer(Explorer):
         values = self.data.facet_values(change["new"])
         with self._quiet():
             self.value.options = values
-            self.value.value = default_value(values)
+            self.value.value = default_value(values, shown_values(self.data, change["new"], self.level.value))
         self._update(heatmap=True)
 
     def _update(self, heatmap: bool = False) -> None:
@@ -130,10 +157,24 @@ class BaseRateExplorer(Explorer):
         if value is None:
             replace_figure(self.bars, figures.empty(f"No {facet} value passes the privacy thresholds."))
         else:
-            replace_figure(self.bars, figures.lift_bars(ranking, facet, value))
+            replace_figure(self.bars, figures.lift_bars(ranking, facet, value,
+                                                        n_suppressed=len(self.suppressed_clusters)))
         self.table.value = self.table_html()
         if heatmap:
             replace_figure(self.heatmap, figures.lift_heatmap(self.data, facet, self.level.value, highlight=value))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The ranking as shown: shown clusters with their numbers, then suppressed ones with "suppressed"."""
+        sizes = self.data.clusters(self.level.value).set_index("cluster_id")["n_conversations"]
+        rows = [{"cluster": r.name, "cluster size": fmt_count(sizes.get(r.cluster_id)),
+                 "conversations with value": fmt_count(r.n_conversations), "users": fmt_count(r.n_users),
+                 "share in cluster": fmt_share(r.share_in_cluster),
+                 "lift [95% CI]": fmt_lift(r.lift, r.lift_low, r.lift_high), "q-value": fmt_q(r.q_value)}
+                for r in self.ranking.itertuples()]
+        rows += [{"cluster": r.name, "cluster size": fmt_count(r.n_conversations),
+                  **dict.fromkeys(["conversations with value", "users", "share in cluster", "lift [95% CI]",
+                                   "q-value"], SUPPRESSED)} for r in self.suppressed_clusters.itertuples()]
+        return {f"{self.facet.value}-{self.value.value}-level{self.level.value}": pd.DataFrame(rows)}
 
     # -- rendering --------------------------------------------------------------------------------------------
     def table_html(self, max_suppressed: int = 15) -> str:
@@ -154,8 +195,10 @@ class BaseRateExplorer(Explorer):
         facet, value = esc(self.facet.value), esc(self.value.value)
         users, convs = self.data.thresholds
         more = len(hidden) - max_suppressed
-        note = (f"<p class='clio-note'>{facet} = {value} at level {self.level.value}: {len(ranking)} cluster(s) "
-                f"ranked by lift; cells with fewer than {users} users or {convs} conversations are shown as "
+        n_shown = len(self.shown_rows)
+        listed = f"the top {len(ranking)} of {n_shown}" if n_shown > len(ranking) else f"{len(ranking)}"
+        note = (f"<p class='clio-note'>{facet} = {value} at level {self.level.value}: {listed} cluster(s) with a "
+                f"shown cell, ranked by lift; cells with fewer than {users} users or {convs} conversations are shown as "
                 f"“suppressed”{f' ({more} more not listed)' if more > 0 else ''}.</p>")
         return note + table_html(["#", "Cluster", "Cluster size", f"With {self.value.value}", "Users",
                                   "Share in cluster", "Lift [95% CI]", "q-value"], rows,
@@ -163,7 +206,8 @@ class BaseRateExplorer(Explorer):
 
     def static_body(self) -> str:
         facet, value, level = self.facet.value, self.value.value, self.level.value
-        bars = figures.lift_bars(self.ranking, facet, value) if value is not None else \
+        bars = figures.lift_bars(self.ranking, facet, value, n_suppressed=len(self.suppressed_clusters)) \
+            if value is not None else \
             figures.empty(f"No {facet} value passes the privacy thresholds.")
         return (f"<h3>{esc(facet)} = {esc(value)} (level {level})</h3>" + figure_html(bars) + self.table_html() +
                 figure_html(figures.lift_heatmap(self.data, facet, level, highlight=value)))

@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from clio_kit.report import lift_scale
+
 from . import figures
 from .base import Explorer, replace_figure, sync_state
-from .base_rates import default_value
+from .base_rates import default_value, shown_values
 from .layout import cluster_layout
 from .static import esc, figure_html
 
@@ -56,7 +58,8 @@ class ClusterMap(Explorer):
         self.level.layout.display = None if self.uses_coordinates else "none"
         self.facet = W.Dropdown(options=facets, value=facet, description="Facet")
         values = data.facet_values(facet) if facet else []
-        self.value = W.Dropdown(options=values, value=value if value in values else default_value(values),
+        self.value = W.Dropdown(options=values, value=value if value in values else
+                                default_value(values, shown_values(data, facet, self.level.value)),
                                 description="Value")
         self.selected: list[int] = []
         self._event: dict[int, list[int]] = {}  # trace index -> cluster ids picked in the current browser event
@@ -171,7 +174,7 @@ class ClusterMap(Explorer):
         values = self.data.facet_values(change["new"])
         with self._quiet():
             self.value.options = values
-            self.value.value = default_value(values)
+            self.value.value = default_value(values, shown_values(self.data, change["new"], self.map_level))
         self._update()
 
     def _update(self) -> None:
@@ -192,6 +195,13 @@ class ClusterMap(Explorer):
             trace.on_click(self._on_points)
             trace.on_deselect(self._on_deselect)
         self.select(self.selected)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        points = self.points()
+        return {f"clusters-level{self.map_level}": pd.DataFrame({
+            "cluster": points["name"].astype(str), "top-level parent": points["top_name"].astype(str),
+            "conversations": points["n_conversations"].astype(int), "share": points["share"].map("{:.1%}".format),
+            "x": points["x"].round(3), "y": points["y"].round(3)})}
 
     def static_body(self) -> str:
         return figure_html(self.make_figure()) + self.breakdown.value + f"<p>{self.note.value}</p>"
@@ -245,7 +255,9 @@ def scatter_map(points: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
                 name=figures.short(str(top), 30))
     elif color_by == "size":
         logs = np.log10(np.maximum(points["n_conversations"].to_numpy(dtype=float), 1.0))
-        ticks = [10 ** k for k in range(math.ceil(float(logs.max())) + 1)]
+        ticks = [m * 10 ** k for k in range(math.ceil(float(logs.max())) + 1) for m in (1, 2, 5)
+                 if float(logs.min()) - 0.05 <= math.log10(m * 10 ** k) <= float(logs.max()) + 0.05] or \
+            [round(10 ** float(logs.min()))]
         add(everything, {"color": logs, "colorscale": "Viridis",
                          "colorbar": {"title": "conversations", "tickvals": np.log10(ticks),
                                       "ticktext": [f"{t:,}" for t in ticks]}}, showlegend=False)
@@ -255,15 +267,17 @@ def scatter_map(points: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
     elif color_by == "lift":
         values = (lift if lift is not None else pd.Series(dtype=float)).reindex(points["cluster_id"]).to_numpy()
         shown = ~np.isnan(values.astype(float))
-        add(~shown, {"color": "#cccccc"}, name="suppressed or none")
-        ticks = [0.25, 0.5, 1, 2, 4, 8]
-        add(shown, {"color": np.log2(values[shown].astype(float)), "colorscale": "RdBu_r", "cmid": 0,
-                    "colorbar": {"title": color_label or "lift", "tickvals": np.log2(ticks),
-                                 "ticktext": [f"{t:g}×" for t in ticks]}}, name="lift", showlegend=False)
+        add(~shown, {"color": "#cccccc"}, name="grey: suppressed (below the privacy thresholds) or none")
+        logs = np.log2(values[shown].astype(float))
+        scale = lift_scale(logs)
+        add(shown, {"color": logs, "colorscale": "RdBu_r", "cmin": scale["zmin"], "cmax": scale["zmax"],
+                    "colorbar": {"title": color_label or "lift", "tickvals": scale["tickvals"],
+                                 "ticktext": scale["ticktext"]}}, name="lift", showlegend=False)
     else:
         raise ValueError(f"color_by must be 'parent', 'size', 'share' or 'lift', not {color_by!r}")
     fig.update_layout(**figures._base_layout(title, height), legend={"orientation": "h", "y": -0.02},
-                      dragmode="lasso", clickmode="event+select")
+                      dragmode="lasso", clickmode="event+select", showlegend=color_by in ("parent", "lift"),
+                      hoverlabel={"namelength": -1})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     return fig

@@ -35,6 +35,10 @@ class ExploreTab(W.Tab):
         self.data = data
         self.explorers = {e.title: e for e in explorers}
 
+    def export(self, directory: str) -> list[Any]:
+        """Every explorer's current figures (SVG, PDF) and tables (CSV, LaTeX) into ``directory``."""
+        return [path for explorer in self.explorers.values() for path in explorer.export(directory)]
+
     def to_html(self, *, include_plotlyjs: bool = True, full_html: bool = True) -> str:
         """All explorers' current states as one self-contained static page (plotly.js embedded once, or left to the
         caller with ``include_plotlyjs=False``)."""

@@ -86,6 +86,14 @@ class FacetExplorer(Explorer):
         replace_figure(self.over_time, over_time)
         self.distribution_table.value = self.table_html()
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        if self.facet.value is None:
+            return {}
+        frame = self.data.facet_distribution(self.facet.value)
+        return {f"{self.facet.value}-distribution": pd.DataFrame({
+            self.facet.value: frame["value"].astype(str), "conversations": frame["n_conversations"].map(fmt_count),
+            "users": frame["n_users"].map(fmt_count), "share": frame["share"].map(fmt_share)})}
+
     def table_html(self) -> str:
         facet = self.facet.value
         if facet is None:

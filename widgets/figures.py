@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from clio_kit.report import lift_scale
+
 from .data import GatedData
 
 __all__ = [
@@ -70,19 +72,24 @@ def sunburst(data: GatedData, height: int = 460) -> go.Figure:
         branchvalues="total", customdata=[[n.name, n.share] for n in nodes],
         hovertemplate="%{customdata[0]}<br>%{value:,} conversations (%{customdata[1]:.1%})<extra></extra>",
         marker={"colors": [("#d9d9d9" if n.is_other else None) for n in nodes]},
-        insidetextorientation="radial", maxdepth=3))
-    fig.update_layout(**_base_layout("Hierarchy (share of all conversations)", height))
+        insidetextorientation="horizontal", maxdepth=3))
+    # a label too small to read is left out (hover still names it), never drawn in 4-pixel type
+    fig.update_layout(**_base_layout("Hierarchy (share of all conversations)", height),
+                      uniformtext={"minsize": 10, "mode": "hide"})
     return fig
 
 
-def lift_bars(ranking: pd.DataFrame, facet: str, value: str, height: int | None = None) -> go.Figure:
-    """Clusters ranked by lift of ``facet = value``, with 95% intervals as error bars (shown cells only)."""
+def lift_bars(ranking: pd.DataFrame, facet: str, value: str, height: int | None = None,
+              n_suppressed: int = 0) -> go.Figure:
+    """Clusters ranked by lift of ``facet = value``, with 95% intervals as error bars (shown cells only; the title
+    counts the ``n_suppressed`` clusters left out)."""
     if ranking.empty:
         return empty(f"No cluster has enough conversations with {facet} = {value} to show (all suppressed).")
+    left_out = f"; {n_suppressed} suppressed, not drawn" if n_suppressed else ""
     frame = ranking.iloc[::-1]
     fig = go.Figure(go.Bar(
         x=frame["lift"], y=[f"{short(n, 40)} ({int(c)})" for n, c in zip(frame["name"], frame["cluster_id"])],
-        orientation="h", marker_color="#4C78A8", showlegend=False,
+        orientation="h", marker_color="#4C78A8", showlegend=False, cliponaxis=False,
         error_x={"type": "data", "symmetric": False, "array": frame["lift_high"] - frame["lift"],
                      "arrayminus": frame["lift"] - frame["lift_low"], "color": "#333", "thickness": 1.2},
         customdata=np.stack([frame["name"], frame["n_conversations"], frame["lift_low"], frame["lift_high"],
@@ -91,7 +98,7 @@ def lift_bars(ranking: pd.DataFrame, facet: str, value: str, height: int | None 
                        "<br>%{customdata[1]:,} conversations, q=%{customdata[4]:.3g}<extra></extra>")))
     fig.add_trace(go.Scatter(x=[1.0, 1.0], y=[fig.data[0].y[0], fig.data[0].y[-1]], mode="lines", hoverinfo="skip",
                              showlegend=False, line={"dash": "dot", "color": "#888", "width": 1}))  # lift = 1
-    fig.update_layout(**_base_layout(f"Lift of {facet} = {value} by cluster (95% CI)", height or
+    fig.update_layout(**_base_layout(f"Lift of {facet} = {value} by cluster (95% CI{left_out})", height or
                                      max(260, 26 * len(frame) + 80)))
     fig.update_xaxes(title="lift (share in cluster / share overall)", rangemode="tozero")
     return fig
@@ -110,17 +117,26 @@ def lift_heatmap(data: GatedData, facet: str, level: int, n_clusters: int = 15, 
     z = np.log2(lift.to_numpy(dtype=float))
     labels = [f"{short(n, 28)} ({c})" for n, c in zip(clusters["name"], clusters["cluster_id"])]
     text = [[("" if math.isnan(v) else f"{2 ** v:.2f}×") for v in row] for row in z]
-    ticks = [0.25, 0.5, 1, 2, 4, 8]
+    scale = lift_scale(z.ravel())
+    rows = [f"{v} ◀" if v == highlight else v for v in values]
     fig = go.Figure(go.Heatmap(
-        z=z, x=labels, y=[f"{v} ◀" if v == highlight else v for v in values], text=text,
-        colorscale="RdBu_r", zmid=0, hoverongaps=False, xgap=1, ygap=1,
-        hovertemplate="%{x}<br>" + facet + " = %{y}: lift %{text}<extra></extra>",
-        colorbar={"title": "lift", "tickvals": np.log2(ticks), "ticktext": [f"{t:g}×" for t in ticks]}))
-    fig.update_layout(**_base_layout(f"Lift of each {facet} value in the {len(labels)} largest clusters "
-                                     "(blank: suppressed)", 140 + 26 * len(values) + 8 * max(map(len, labels))))
-    fig.update_xaxes(tickangle=-35)
-    fig.update_yaxes(autorange="reversed")
+        z=z, x=labels, y=rows, text=text, colorscale="RdBu_r", zmid=0, zmin=scale["zmin"], zmax=scale["zmax"],
+        hoverongaps=False, xgap=1, ygap=1, hovertemplate="%{x}<br>" + facet + " = %{y}: lift %{text}<extra></extra>",
+        colorbar={"title": "lift", "tickvals": scale["tickvals"], "ticktext": scale["ticktext"]}))
+    gaps = [(x, y) for y, row in zip(rows, z) for x, v in zip(labels, row) if math.isnan(v)]
+    fig.add_trace(suppressed_marks([x for x, _ in gaps], [y for _, y in gaps]))
+    fig.update_layout(**_base_layout(f"Lift of each {facet} value in the {len(labels)} largest clusters",
+                                     170 + 26 * len(values) + 8 * max(map(len, labels))),
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    fig.update_xaxes(tickangle=-35, type="category")
+    fig.update_yaxes(autorange="reversed", type="category")
     return fig
+
+
+def suppressed_marks(x: list, y: list) -> go.Scatter:
+    """A text trace writing "suppressed" at each (x, y) cell, with its legend entry: charts say it in words."""
+    return go.Scatter(x=x, y=y, mode="text", text=["suppressed"] * len(x), textfont={"size": 9, "color": "#777"},
+                      hoverinfo="skip", showlegend=bool(x), name="suppressed (below the privacy thresholds) or none")
 
 
 def distribution_bar(distribution: pd.DataFrame, facet: str) -> go.Figure:
@@ -130,7 +146,7 @@ def distribution_bar(distribution: pd.DataFrame, facet: str) -> go.Figure:
                            marker_color="#54A24B", customdata=frame["n_conversations"],
                            hovertemplate="%{y}: %{x:.1%} (%{customdata:,} conversations)<extra></extra>"))
     fig.update_layout(**_base_layout(f"Distribution of {facet}", max(220, 24 * len(frame) + 80)))
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", type="category")  # values like "1".."5" are categories, not numbers
     fig.update_xaxes(tickformat=".0%")
     return fig
 
@@ -153,7 +169,7 @@ def crosstab_bars(shown: pd.DataFrame, clusters: pd.DataFrame, facet: str, value
                                            "%{x:.1%} (%{customdata:,})<extra></extra>"))
     fig.update_layout(**_base_layout(f"{facet} within each cluster (gaps: suppressed or none)",
                                      max(260, 24 * len(labels) + 100)), barmode="stack")
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
     return fig
 
@@ -224,19 +240,20 @@ def cluster_map(layout: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
         shown = ~np.isnan(values.astype(float))
         grey = layout[~shown]
         fig.add_trace(go.Scatter(x=grey["x"], y=grey["y"], text=grey["name"], mode="markers", hovertemplate=hover,
-                                 customdata=ids(grey), name="suppressed or none", marker={"size": sizes[~shown], "color": "#cccccc"}))
-        ticks = [0.25, 0.5, 1, 2, 4, 8]
+                                 customdata=ids(grey), name="grey: suppressed or none", marker={"size": sizes[~shown], "color": "#cccccc"}))
+        logs = np.log2(values[shown].astype(float))
+        scale = lift_scale(logs)
         fig.add_trace(go.Scatter(x=layout["x"][shown], y=layout["y"][shown], text=layout["name"][shown],
                                  customdata=ids(layout[shown]), mode="markers", hovertemplate=hover, name="lift",
                                  showlegend=False,
-                                 marker={"size": sizes[shown], "color": np.log2(values[shown].astype(float)),
-                                             "colorscale": "RdBu_r", "cmid": 0, "opacity": 0.9,
-                                             "colorbar": {"title": color_label or "lift", "tickvals": np.log2(ticks),
-                                                           "ticktext": [f"{t:g}×" for t in ticks]}}))
+                                 marker={"size": sizes[shown], "color": logs, "colorscale": "RdBu_r",
+                                         "cmin": scale["zmin"], "cmax": scale["zmax"], "opacity": 0.9,
+                                         "colorbar": {"title": color_label or "lift", "tickvals": scale["tickvals"],
+                                                      "ticktext": scale["ticktext"]}}))
     else:
         raise ValueError(f"color_by must be 'parent', 'size' or 'lift', not {color_by!r}")
     fig.update_layout(**_base_layout("Cluster map (visible base clusters, grouped by their parents)", height),
-                      legend={"orientation": "h", "y": -0.02}, dragmode="pan")
+                      legend={"orientation": "h", "y": -0.02}, dragmode="pan", showlegend=True)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     return fig

@@ -25,6 +25,7 @@ from .static import esc, figure_html, fmt_count, fmt_lift, fmt_share, table_html
 __all__ = ["HierarchyExplorer", "default_breakdown_facets"]
 
 _INDENT = "\u2003"  # an em space: <option> text keeps it, unlike plain spaces
+_WRAP = "overflow-wrap:anywhere;white-space:normal"  # long names wrap inside the column instead of being cut
 
 
 def default_breakdown_facets(facets: Sequence[str], limit: int = 5) -> list[str]:
@@ -54,10 +55,11 @@ class HierarchyExplorer(Explorer):
         self.expanded: set[str] = set()
         self.selected_key: str | None = None
 
+        # no description: its label column would push the box past the column edge, where it is cut off
         self.search = W.Text(placeholder="Search cluster names…", continuous_update=True,
-                             layout=W.Layout(width="100%"))
+                             layout=W.Layout(width="calc(100% - 12px)"), style={"description_width": "0px"})
         self.search.add_class("clio-search")
-        self.tree = W.Select(options=[], rows=rows, layout=W.Layout(width="100%"))
+        self.tree = W.Select(options=[], rows=rows, layout=W.Layout(width="calc(100% - 12px)"), style={"description_width": "0px"})
         self.tree.add_class("clio-tree")
         self.expand_all = W.Button(description="Expand all", layout=W.Layout(width="auto"))
         self.collapse_all = W.Button(description="Collapse all", layout=W.Layout(width="auto"))
@@ -184,7 +186,7 @@ class HierarchyExplorer(Explorer):
         if node.is_other:
             where = "at the top level" if node.parent_key is None else \
                 f"under “{esc(self.data.nodes[node.parent_key].name)}”"
-            return (f"<div class='clio-detail-body' data-key='{esc(key)}'><h3>{esc(node.name)}</h3>"
+            return (f"<div class='clio-detail-body' data-key='{esc(key)}' style='{_WRAP}'><h3>{esc(node.name)}</h3>"
                     f"<p>{node.n_conversations:,} conversations ({node.share:.1%}) {where} belong to clusters that "
                     f"have fewer than {users} users or {convs} conversations, or whose description failed the "
                     "privacy audit. They count in the totals above, but nothing else about them is shown.</p></div>")
@@ -192,7 +194,7 @@ class HierarchyExplorer(Explorer):
         facts = table_html(["Level", "Conversations", "Unique users", "Share of total", "Parent"],
                            [[node.level, fmt_count(node.n_conversations), fmt_count(node.n_users),
                              fmt_share(node.share), parent.name if parent else "(top level)"]], numeric=(1, 2, 3))
-        parts = [f"<div class='clio-detail-body' data-key='{esc(key)}'>",
+        parts = [f"<div class='clio-detail-body' data-key='{esc(key)}' style='{_WRAP}'>",
                  f"<h3>{esc(node.name)} <span class='clio-note'>#{node.cluster_id}</span></h3>",
                  f"<p>{esc(node.description)}</p>", facts]
         if node.children:
@@ -240,6 +242,20 @@ class HierarchyExplorer(Explorer):
         return figures.trend_lines(trend, f"Conversations per {unit}: {figures.short(node.name, 40)}", height=260)
 
     # -- static export ----------------------------------------------------------------------------------------
+    def figures(self) -> dict[str, go.Figure]:
+        """A labelled treemap instead of the sunburst (readable at print size), and the selected cluster's trend."""
+        from clio_kit.report import treemap_figure
+
+        out = {"treemap": treemap_figure(self.data.view.tree(), self.data.n_conversations)}
+        if self.trend.data:
+            out["trend"] = go.Figure(self.trend)
+        return out
+
+    def tables(self) -> dict[str, Any]:
+        from clio_kit.report import hierarchy_frame
+
+        return {"clusters": hierarchy_frame(self.data.view.tree(), self.data.n_conversations)}
+
     def static_body(self) -> str:
         data = self.data
         first = self.breakdown_facets[0] if self.breakdown_facets else None

@@ -165,6 +165,13 @@ class MonitoringExplorer(Explorer):
                                  "This run has no timestamps.", 220)
         return comparison.figure(self.top_n)
 
+    def tables(self) -> dict[str, Any]:
+        comparison = self.comparison if self.error is None else None
+        if comparison is None:
+            return {}
+        kinds = ["new", "growing", "shrinking", "gone"] + (["concern"] if comparison.has_concern else [])
+        return {kind: comparison.display_frame(kind, self.top_n) for kind in kinds}
+
     def static_body(self) -> str:
         comparison = self.comparison if self.error is None else None
         body = self.summary_html(comparison) + self.new_html(comparison)

@@ -186,7 +186,7 @@ def _detect(records: Iterator[RawRecord], source: str, container_format: str | N
     if first is not None:
         keys = ", ".join(sorted(map(str, first))[:8])
         raise InputError(f"cannot detect the format of {source}: records have fields [{keys}]; "
-                         f"pass format= one of {', '.join(FORMATS)}")
+                         f"name it with --format (command line) or format= (Python), one of {', '.join(FORMATS)}")
     return None, itertools.chain(buffered, records)
 
 

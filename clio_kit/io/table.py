@@ -131,5 +131,9 @@ def _checked(frames: Iterator[Any], summary: IngestSummary) -> Iterator[Any]:
         wrote = True
         yield frame
     if not wrote:
-        raise InputError("no usable conversations in the input (see rejects.jsonl for why)" if summary.rejects
-                         else "no conversations in the input")
+        if summary.rejects:  # say why here: the run folder gets no rejects.jsonl when ingest fails
+            first = summary.rejects[0]
+            where = f"line {first.get('line')}" if first.get("line") else f"record {first.get('record_id')}"
+            raise InputError(f"no usable conversations in the input: all {len(summary.rejects):,} records were set "
+                             f"aside (first, {where}: {first.get('reason')})")
+        raise InputError("no conversations in the input")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import benjamini_hochberg, lift_table
+from ..binning import bin_labels
 from ..config import PrivacyConfig
 from .gate import passes_thresholds
 from .suppression import SuppressedTable, pool_rare_values, suppress_table
@@ -258,9 +260,8 @@ class PrivacyView:
         if pd.api.types.is_bool_dtype(values):
             return values.map({True: "yes", False: "no"})
         if pd.api.types.is_numeric_dtype(values):
-            if values.dropna().nunique() > 8:
-                return pd.cut(values, [0, 1, 2, 5, 10, np.inf], labels=["1", "2", "3-5", "6-10", ">10"],
-                              include_lowest=True).astype(str)
+            if values.dropna().nunique() > 8:  # binned by the facet's scale (turns: 1, 2, 3-5; characters: 1-2-5 steps)
+                return bin_labels(values).fillna("unknown").astype(str)
             return values.map(lambda v: "not rated" if pd.isna(v) else str(int(v)) if float(v).is_integer() else str(v))
         return values.fillna("unknown").astype(str)
 
@@ -345,6 +346,9 @@ class PrivacyView:
         table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy())
         if value is not None:
             table = table[table["value"] == value]
+            if not (~table["suppressed"]).any():  # say so, never a silent empty frame (absent and rare alike)
+                warnings.warn(f"no shown cell has {facet} = {value!r}: it is absent from this run or below the "
+                              f"privacy thresholds in every visible cluster", stacklevel=2)
         names = self._visible.set_index("cluster_id")["name"]
         table.insert(1, "name", table["cluster"].map(names))
         table = table.rename(columns={"cluster": "cluster_id", "n": "n_conversations", "users": "n_users"})
