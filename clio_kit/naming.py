@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from .text import (MAX_CHARS, guess_language, is_cjk, is_dropped, phrases, run_stopwords, script_languages,
-                   stopwords, tokenize_segments)
+                   stopwords, tokenize_segments, word_sequences)
 
 __all__ = ["ClusterLabel", "KeyphraseNamer", "GENERIC_NAME", "format_name", "describe", "select_keywords",
            "imperative", "distinct_names"]
@@ -366,13 +366,13 @@ class KeyphraseNamer:
                         sequences_of: dict[int, set[str]]) -> bool:
         """Every run of ``WORDING_N`` words of ``request`` is in the texts of >= ``min_users`` users of the cluster
         (the rule LLM-written names pass too): shared content words in a unique order are not shared wording."""
-        wanted = _word_runs(request)
+        wanted = set(word_sequences(request, WORDING_N))
         if not wanted:
             return True
         writers: dict[str, set[int]] = {run: set() for run in wanted}
         for doc in sample:
             if int(doc) not in sequences_of:
-                sequences_of[int(doc)] = _word_runs(texts[doc][:MAX_CHARS])
+                sequences_of[int(doc)] = set(word_sequences(texts[doc][:MAX_CHARS], WORDING_N))
             for run in wanted & sequences_of[int(doc)]:
                 writers[run].add(int(user_codes[doc]))
         return all(len(users) >= self.min_users for users in writers.values())
@@ -467,16 +467,6 @@ class KeyphraseNamer:
 
 def _identity(doc: list[str]) -> list[str]:
     return doc
-
-
-def _word_runs(text: str) -> set[str]:
-    """The runs of ``WORDING_N`` consecutive (lower-cased) words of ``text``.
-
-    >>> sorted(_word_runs("Write a cover letter now"))
-    ['a cover letter now', 'write a cover letter']
-    """
-    words = re.findall(r"\w+", text.lower())
-    return {" ".join(words[i:i + WORDING_N]) for i in range(len(words) - WORDING_N + 1)}
 
 
 def _mmr_order(columns: list[int], relevance: np.ndarray, presence: Any, weight: float = MMR_WEIGHT) -> list[int]:

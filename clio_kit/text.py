@@ -34,7 +34,7 @@ from typing import Any
 from . import scripts
 
 __all__ = ["tokenize", "tokenize_segments", "phrases", "guess_language", "stopwords", "run_stopwords", "is_dropped",
-           "script_languages",
+           "script_languages", "word_sequences",
            "is_cjk",
            "SUPPORTED_LANGUAGES"]
 
@@ -424,3 +424,14 @@ def phrases(tokens: Sequence[str], max_n: int = 2) -> list[str]:
                 gram += token
             out.append(gram)
     return out
+
+
+def word_sequences(text: str, n: int = 4) -> list[str]:
+    """The ``n``-word sequences of ``text`` (lower-cased words), in order, without repeats: the unit of the
+    rare-wording rule for generated names (:mod:`clio_kit.privacy.wording`) and for offline request names.
+
+    >>> word_sequences("Help debug Python scripts now", 4)
+    ['help debug python scripts', 'debug python scripts now']
+    """
+    words = re.findall(r"\w+", str(text).lower())
+    return list(dict.fromkeys(" ".join(words[i:i + n]) for i in range(len(words) - n + 1)))

@@ -15,23 +15,12 @@ sequences to avoid), and a name still rejected falls back to the offline, k-anon
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..text import word_sequences
+
 __all__ = ["RareWordingGuard", "word_sequences"]
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def word_sequences(text: str, n: int = 4) -> list[str]:
-    """The ``n``-word sequences of ``text`` (lower-cased words), in order, without repeats.
-
-    >>> word_sequences("Help debug Python scripts now", 4)
-    ['help debug python scripts', 'debug python scripts now']
-    """
-    words = _WORD.findall(str(text).lower())
-    return list(dict.fromkeys(" ".join(words[i:i + n]) for i in range(len(words) - n + 1)))
 
 
 class RareWordingGuard:
