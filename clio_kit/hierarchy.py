@@ -5,8 +5,9 @@ grouping of the base centroids has the best silhouette (cosine) (``choose_n_top`
 language-centred embeddings, so groups form by meaning rather than by language. The levels between follow Clio's ratio
 rule ``n_l / n_(l-1) = (n_top / n_base) ** (1 / (L - 1))`` (``level_sizes``). Each level's nodes are the weighted
 k-means clusters (weights = conversations) of the L2-normalised centroids of the level below; a parent's centroid is
-the size-weighted mean of its children's. Parents are named from their children's
-keywords only (``name_parents``), so a phrase in a parent name was already used by >= k users of one child.
+the size-weighted mean of its children's. The offline backend names each parent from its own conversations' phrases
+against its siblings' (k-anonymous, as base names); ``name_parents`` (from the children's keywords only) is the
+fallback when no conversation text is given.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)

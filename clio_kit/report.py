@@ -332,8 +332,8 @@ STAGE_NOTES = {
     "cluster": "group the embeddings into base clusters",
     "name": "name and describe each cluster",
     "hierarchy": "group clusters level by level",
-    "privacy": "gate clusters and cells (thresholds, name audit) and draw the 2-D cluster map (UMAP: about 13 s of "
-               "import and numba compilation per process, benchmarks/SUMMARY.md)",
+    "privacy": "gate clusters and cells (thresholds, name audit) and draw the 2-D cluster map (a t-SNE of the base "
+               "clusters' centroids: about a second)",
 }
 
 

@@ -198,7 +198,7 @@ class PrivacyView:
     def cluster_map(self, level: int | None = None) -> pd.DataFrame:
         """2-D map coordinates (``x``, ``y``) of VISIBLE clusters (all levels, or one), largest first.
 
-        Coordinates are aggregates (UMAP of cluster centroids; parents at their children's weighted mean); hidden
+        Coordinates are aggregates (t-SNE, or UMAP, of cluster centroids; parents at their children's weighted mean); hidden
         clusters never appear. Runs made before the map existed give an empty frame with the same columns.
 
         >>> view.cluster_map(0)[["name", "x", "y"]].head()     # doctest: +SKIP
