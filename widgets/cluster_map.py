@@ -1,4 +1,4 @@
-"""ClusterMap: a zoomable 2-D map of visible CLUSTERS (never conversations), like Clio's map (t-SNE of cluster centroids by default; UMAP optional).
+"""ClusterMap: a zoomable 2-D map of visible CLUSTERS (never conversations), like Clio's map.
 
 Positions come from :meth:`clio_kit.PrivacyView.cluster_map`: a t-SNE layout of base-cluster centroids (parents at
 their children's size-weighted mean), computed by the pipeline and shown for visible clusters only. Marker area ~
