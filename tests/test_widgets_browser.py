@@ -213,8 +213,8 @@ def test_notebook_runs_in_jupyterlab_and_widgets_react(lab_url: str, browser: ob
     tree.wait_for(state="visible", timeout=120_000)
     page.locator(".clio-detail .clio-detail-body").first.wait_for(timeout=60_000)  # type: ignore
     # the plotly extension (inside the plotly wheel) drew the sunburst's slices and the trend's line
-    page.locator(".clio-explore .sunburstlayer path.surface").first.wait_for(timeout=60_000)  # type: ignore
-    page.locator(".clio-explore .scatterlayer .trace path.js-line").first.wait_for(timeout=60_000)  # type: ignore
+    page.locator(".clio-explore .sunburstlayer path.surface").first.wait_for(timeout=120_000)  # type: ignore
+    page.locator(".clio-explore .scatterlayer .trace path.js-line").first.wait_for(timeout=120_000)  # type: ignore
     page.locator(".clio-explore").first.evaluate("(el) => el.scrollIntoView()")  # type: ignore[attr-defined]
     page.wait_for_timeout(500)  # type: ignore[attr-defined]
     page.screenshot(path=str(ARTIFACTS / "lab-1-hierarchy.png"))  # type: ignore[attr-defined]
