@@ -36,7 +36,7 @@ def _stage_printer(event: object) -> None:
                        if not isinstance(v, dict))
     status = "reused" if getattr(event, "status") == "reused" else f"{getattr(event, 'seconds'):.1f} s"
     if getattr(event, "stage") == "privacy" and status != "reused" and getattr(event, "seconds") > 10:
-        detail += " (includes the cluster map: importing UMAP and compiling numba take about 13 s per process)"
+        detail += " (includes drawing the 2-D cluster map of the base clusters' centroids)"
     _print(f"  {getattr(event, 'stage'):<10} {status:>9}  {detail}")
 
 
