@@ -112,6 +112,8 @@ class HybridBackend:
             raise ConfigError(f"the namer must be an LLM backend (anthropic or openai), got {type(namer).__name__}")
         if min_phrase_users < 1:
             raise ConfigError("min_phrase_users must be at least 1")
+        if getattr(offline, "min_phrase_users", 0) is None:  # unset: the offline names use the same k
+            offline.min_phrase_users = min_phrase_users
         if getattr(offline, "min_phrase_users", min_phrase_users) < min_phrase_users:
             raise ConfigError(f"the offline backend's min_phrase_users ({offline.min_phrase_users}) is below the "
                               f"run's ({min_phrase_users}): its names, sent to the model as parents' sub-groups, "
@@ -230,10 +232,13 @@ class HybridBackend:
     # -- audit --------------------------------------------------------------------------------------------------
     def audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:
         """The model's audit and the rule-based one; the stricter verdict is kept (a failed audit fails closed)."""
+        from ..config import PrivacyConfig
         from ..privacy.audit import RuleBasedAuditor
 
         model = self.namer.audit(items)
-        rules = RuleBasedAuditor(min_score=self.namer.min_audit_score).audit_many(items)
+        min_score = self.namer.min_audit_score
+        rules = RuleBasedAuditor(min_score=PrivacyConfig().min_audit_score if min_score is None else min_score
+                                 ).audit_many(items)
         return [m if m.score <= r.score else r for m, r in zip(model, rules)]
 
     # -- cost ---------------------------------------------------------------------------------------------------
@@ -303,5 +308,7 @@ def hybrid_backend(backend: Any, names: Any, *, min_phrase_users: int, min_audit
             names = get_backend("openai", base_url=base_url, model=model, min_audit_score=min_audit_score)
         else:
             raise ConfigError(f"unknown names mode {names!r}; choose offline, anthropic or openai")
+    if getattr(names, "min_audit_score", 0) is None:  # a namer passed in takes the run's setting (one source)
+        names.min_audit_score = min_audit_score
     return HybridBackend(backend, names, min_phrase_users=min_phrase_users, names_language=names_language,
                          facet=facet)
