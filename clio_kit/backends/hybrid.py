@@ -17,6 +17,7 @@ as ``fallbacks`` in the run's ``llm_usage``); every label records where its name
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,13 +25,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from ..evidence import ClusterEvidence, cluster_evidence
+from ..evidence import ClusterEvidence, cluster_evidence, topic_evidence
 from ..naming import ClusterLabel
 from .llm_prompts import Prompt, escape_fences, naming_tool, split_template
 
 __all__ = ["HybridBackend", "SourcedLabel", "evidence_prompt", "hybrid_backend"]
 
-HYBRID_VERSION = 1
+HYBRID_VERSION = 2  # 2: nearest reference topics of the fixed taxonomy in the evidence
 _OUTPUT_TOKENS = {"names": 150, "parents": 150, "audit": 60}  # typical answers, for estimates only
 
 
@@ -58,6 +59,10 @@ def _evidence_lines(evidence: ClusterEvidence, members: Sequence[tuple[str, int]
     if evidence.languages:
         named = [(_language_name(code), share) for code, share in evidence.languages]
         lines.append(f"Languages (share of users): {_shares(named, quote=False)}.")
+    if evidence.topics:
+        # explained in the system prompt (a fixed list matched by embedding similarity: a hint, not a fact)
+        # unquoted, like languages: quotes mark wording that users wrote
+        lines.append(f"Reference topics (share of users near each): {_shares(evidence.topics, quote=False)}.")
     if evidence.phrases:
         lines.append(f"Key phrases (share of users who used each): {_shares(evidence.phrases)}.")
     if evidence.wordings:
@@ -105,7 +110,8 @@ class HybridBackend:
     needs_member_texts = True  # label_parents wants the parents' conversations' texts (see Pipeline)
 
     def __init__(self, offline: Any, namer: Any, *, min_phrase_users: int = 5, names_language: str = "English",
-                 facet: str = "request", n_phrases: int = 10, n_wordings: int = 4, n_neighbours: int = 3) -> None:
+                 facet: str = "request", n_phrases: int = 10, n_wordings: int = 4, n_neighbours: int = 3,
+                 reference_topics: bool = True) -> None:
         if getattr(offline, "uses_llm", False):
             raise ConfigError(f"hybrid naming needs the offline backend for facets, not {offline.name!r}")
         if not callable(getattr(namer, "name_requests", None)):
@@ -126,6 +132,7 @@ class HybridBackend:
         self.n_phrases = n_phrases
         self.n_wordings = n_wordings
         self.n_neighbours = n_neighbours
+        self.reference_topics = reference_topics
 
     @property
     def name(self) -> str:
@@ -144,7 +151,8 @@ class HybridBackend:
         return {"offline": self.offline.fingerprint(), "namer": type(self.namer).__qualname__,
                 "namer_params": self.namer.fingerprint(), "min_phrase_users": self.min_phrase_users,
                 "names_language": self.names_language, "facet": self.facet, "n_phrases": self.n_phrases,
-                "n_wordings": self.n_wordings, "n_neighbours": self.n_neighbours, "version": HYBRID_VERSION}
+                "n_wordings": self.n_wordings, "n_neighbours": self.n_neighbours, "reference_topics": self.reference_topics,
+                "version": HYBRID_VERSION}
 
     def prompt_hashes(self) -> dict[str, str]:
         from ..prompts import template_hashes
@@ -181,7 +189,8 @@ class HybridBackend:
         offline = self.offline.label_clusters(texts, labels, user_ids, languages, embeddings, embedder=embedder)
         labels = np.asarray(labels)
         centroids = {int(c): np.asarray(embeddings[labels == c]).mean(axis=0) for c in np.unique(labels)}
-        evidence = self._evidence(texts, labels, user_ids, languages, centroids)
+        self._row_topics = _nearest_topics(embeddings, embedder) if self.reference_topics else None
+        evidence = self._evidence(texts, labels, user_ids, languages, centroids, self._row_topics)
         return self._named("names", offline, evidence, {})
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
@@ -192,8 +201,11 @@ class HybridBackend:
         offline = self.offline.label_parents(child_labels, child_sizes, parent_of, **context)
         if any(context.get(key) is None for key in ("texts", "user_ids", "languages", "members", "centroids")):
             return {p: _sourced(label, "offline") for p, label in offline.items()}
+        row_topics = getattr(self, "_row_topics", None)  # each conversation's nearest topics, from label_clusters
         evidence = self._evidence(context["texts"], context["members"], context["user_ids"], context["languages"],
-                                  context["centroids"])
+                                  context["centroids"],
+                                  row_topics if row_topics is not None and len(row_topics) == len(context["texts"])
+                                  else None)
         members: dict[int, list[tuple[str, int]]] = {}
         for child, parent in sorted(parent_of.items(), key=lambda item: -int(child_sizes.get(item[0], 0))):
             label = child_labels.get(child)
@@ -202,10 +214,15 @@ class HybridBackend:
         return self._named("parents", offline, evidence, members)
 
     def _evidence(self, texts: Sequence[str], labels: Sequence[int], user_ids: Sequence[Any],
-                  languages: Sequence[str], centroids: Mapping[int, np.ndarray]) -> dict[int, ClusterEvidence]:
-        return cluster_evidence([str(t) for t in texts], labels, list(user_ids), list(languages),
-                                min_users=self.min_phrase_users, n_phrases=self.n_phrases,
-                                n_wordings=self.n_wordings, centroids=centroids, n_neighbours=self.n_neighbours)
+                  languages: Sequence[str], centroids: Mapping[int, np.ndarray],
+                  row_topics: Sequence[Sequence[str]] | None = None) -> dict[int, ClusterEvidence]:
+        evidence = cluster_evidence([str(t) for t in texts], labels, list(user_ids), list(languages),
+                                    min_users=self.min_phrase_users, n_phrases=self.n_phrases,
+                                    n_wordings=self.n_wordings, centroids=centroids, n_neighbours=self.n_neighbours)
+        if row_topics is None:
+            return evidence
+        topics = topic_evidence(row_topics, labels, list(user_ids), min_users=self.min_phrase_users)
+        return {c: replace(ev, topics=topics.get(c, ())) for c, ev in evidence.items()}
 
     def _named(self, stage: str, offline: Mapping[int, Any], evidence: Mapping[int, ClusterEvidence],
                members: Mapping[int, Sequence[tuple[str, int]]]) -> dict[int, Any]:
@@ -277,6 +294,25 @@ class HybridBackend:
                               "facets": "offline (no requests)", "n_phrases": self.n_phrases,
                               "n_wordings": self.n_wordings, "n_neighbours": self.n_neighbours}
         return out
+
+
+def _nearest_topics(embeddings: np.ndarray, embedder: Any, n: int = 3, batch: int = 50_000) -> list[tuple[str, ...]] | None:
+    """Each conversation's ``n`` nearest topics of the fixed taxonomy, centred as
+    :class:`~clio_kit.taxonomy.TaxonomyLabeler` centres them (``None`` without an embedder)."""
+    if embedder is None:
+        return None
+    from ..taxonomy import DEFAULT_TOPICS
+
+    topics = np.asarray(embedder.embed([f"{label}: {text}" for label, text in DEFAULT_TOPICS]), dtype=np.float32)
+    topics -= topics.mean(axis=0)
+    topics /= np.maximum(np.linalg.norm(topics, axis=1, keepdims=True), 1e-12)
+    mean = np.asarray(embeddings, dtype=np.float32).mean(axis=0)
+    out: list[tuple[str, ...]] = []
+    for start in range(0, len(embeddings), batch):
+        similarity = (np.asarray(embeddings[start:start + batch], dtype=np.float32) - mean) @ topics.T
+        for row in np.argsort(-similarity, axis=1)[:, :n]:
+            out.append(tuple(DEFAULT_TOPICS[j][0] for j in row))
+    return out
 
 
 def _sourced(label: Any, source: str) -> SourcedLabel:
