@@ -250,5 +250,6 @@ def evidence_note(manifest: Mapping[str, object]) -> str:
     share = f"{counts.get('n_model_named', '?')} of {counts.get('n_named', '?')} base-cluster names"
     return (f"Names: {share} (and their parents) written by {model} from k-anonymous evidence only: key phrases, "
             f"shared wordings and languages each used by at least {k} users of the cluster, with user shares and "
-            "sizes, and the same for its nearest clusters; the model saw no conversation. The other names "
+            f"sizes, reference topics from a fixed list near at least {k} users' requests, and the same for its "
+            "nearest clusters; the model saw no conversation. The other names "
             "(column name_source = offline) are offline key phrases.")

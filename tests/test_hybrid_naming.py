@@ -85,6 +85,18 @@ def test_reference_topics_need_k_users_near_them():
     assert not ClusterEvidence(0, 5, 4, topics=topics).empty  # a cluster with only reference topics is named
 
 
+def test_reference_topics_only_where_the_offline_topic_is_earned():
+    from clio_kit.backends.hybrid import _earned_topics_only
+    from clio_kit.evidence import ClusterEvidence
+    from clio_kit.naming import ClusterLabel
+
+    evidence = {c: ClusterEvidence(c, 6, 6, topics=(("Cooking and recipes", 1.0),)) for c in (0, 1)}
+    offline = {0: ClusterLabel("Cooking and recipes: pasta", "d", ("pasta",), "Cooking and recipes"),
+               1: ClusterLabel("Miscellaneous requests", "d", (), "")}  # no topic earned: off the taxonomy
+    kept = _earned_topics_only(evidence, offline)
+    assert kept[0].topics == (("Cooking and recipes", 1.0),) and kept[1].topics == () and kept[1].empty
+
+
 def test_evidence_languages_and_neighbours_pass_k_too():
     texts = ["receta de paella valenciana"] * 5 + ["paella recipe please"] * 2 + ["car engine noise"] * 6
     langs = ["es"] * 5 + ["en"] * 2 + ["en"] * 6

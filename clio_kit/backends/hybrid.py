@@ -2,8 +2,9 @@
 
 Only naming requests (base clusters and the offline hierarchy's parents) and the audit of the resulting names go to
 the model, and a naming request holds only :mod:`clio_kit.evidence`: sizes, languages, key phrases and shared
-wordings that at least ``min_phrase_users`` distinct users of the cluster used, with their user shares, for the
-cluster and for its nearest clusters (Clio's contrastive examples). No conversation, summary or phrase written by
+wordings that at least ``min_phrase_users`` distinct users of the cluster used, with their user shares, and reference
+topics of the fixed taxonomy (no user wrote them) near at least that many users' requests, for the cluster and for
+its nearest clusters (Clio's contrastive examples). No conversation, summary or phrase written by
 fewer users is ever sent. A cluster with no such evidence, or whose request fails, keeps its offline name (counted
 as ``fallbacks`` in the run's ``llm_usage``); every label records where its name came from (``source``).
 
@@ -102,7 +103,8 @@ class HybridBackend:
     Parameters: ``min_phrase_users`` (the run's privacy setting: the k of every evidence item), ``names_language``
     (the language names and descriptions are written in), ``facet`` (the clustered facet: ``request`` names are
     imperative sentences), ``n_phrases`` / ``n_wordings`` (evidence items per cluster), ``n_neighbours`` (nearest
-    clusters shown for contrast).
+    clusters shown for contrast), ``reference_topics`` (add each cluster's nearest taxonomy topics, shown when its
+    centroid earns its nearest topic offline).
     """
 
     uses_llm = False  # facets, clusters and hierarchy are offline (the pipeline's offline paths apply)
@@ -151,8 +153,8 @@ class HybridBackend:
         return {"offline": self.offline.fingerprint(), "namer": type(self.namer).__qualname__,
                 "namer_params": self.namer.fingerprint(), "min_phrase_users": self.min_phrase_users,
                 "names_language": self.names_language, "facet": self.facet, "n_phrases": self.n_phrases,
-                "n_wordings": self.n_wordings, "n_neighbours": self.n_neighbours, "reference_topics": self.reference_topics,
-                "version": HYBRID_VERSION}
+                "n_wordings": self.n_wordings, "n_neighbours": self.n_neighbours,
+                "reference_topics": self.reference_topics, "version": HYBRID_VERSION}
 
     def prompt_hashes(self) -> dict[str, str]:
         from ..prompts import template_hashes
@@ -190,7 +192,8 @@ class HybridBackend:
         labels = np.asarray(labels)
         centroids = {int(c): np.asarray(embeddings[labels == c]).mean(axis=0) for c in np.unique(labels)}
         self._row_topics = _nearest_topics(embeddings, embedder) if self.reference_topics else None
-        evidence = self._evidence(texts, labels, user_ids, languages, centroids, self._row_topics)
+        evidence = _earned_topics_only(self._evidence(texts, labels, user_ids, languages, centroids, self._row_topics),
+                                       offline)
         return self._named("names", offline, evidence, {})
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
@@ -206,6 +209,7 @@ class HybridBackend:
                                   context["centroids"],
                                   row_topics if row_topics is not None and len(row_topics) == len(context["texts"])
                                   else None)
+        evidence = _earned_topics_only(evidence, offline)
         members: dict[int, list[tuple[str, int]]] = {}
         for child, parent in sorted(parent_of.items(), key=lambda item: -int(child_sizes.get(item[0], 0))):
             label = child_labels.get(child)
@@ -264,7 +268,8 @@ class HybridBackend:
         """Tokens and dollars of the naming-only requests (facets are offline and free): a name for each of
         ``n_clusters`` base clusters (default: the square-root rule), each parent of an ``n_levels`` hierarchy,
         and an audit of every name; plus ``dollars_per_1000_clusters``. Requests are modelled on evidence of the
-        configured size with phrases of ~2 words and wordings of ~8 words (real evidence is often smaller)."""
+        configured size with phrases of ~2 words, wordings of ~8 words and 3 reference topics (real evidence is often
+        smaller)."""
         from ..cluster import default_n_clusters
         from ..hierarchy import level_sizes_for
         from .llm_prompts import audit_prompt
@@ -276,7 +281,8 @@ class HybridBackend:
         per_parent = max(1, math.ceil(levels[0] / levels[1])) if len(levels) > 1 else 1
         filler = ClusterEvidence(0, 100, 90, tuple(("x" * 14, 0.25) for _ in range(self.n_phrases)),
                                  tuple(("x" * 45, 0.1) for _ in range(self.n_wordings)),
-                                 (("en", 0.6), ("es", 0.2), ("fr", 0.1)))
+                                 (("en", 0.6), ("es", 0.2), ("fr", 0.1)),
+                                 topics=tuple(("x" * 30, 0.5) for _ in range(3 if self.reference_topics else 0)))
         contrast = [filler] * self.n_neighbours
         base = evidence_prompt(filler, contrast, min_users=self.min_phrase_users, language=self.names_language)
         parent = evidence_prompt(filler, contrast, min_users=self.min_phrase_users, language=self.names_language,
@@ -296,7 +302,17 @@ class HybridBackend:
         return out
 
 
-def _nearest_topics(embeddings: np.ndarray, embedder: Any, n: int = 3, batch: int = 50_000) -> list[tuple[str, ...]] | None:
+def _earned_topics_only(evidence: Mapping[int, ClusterEvidence],
+                        offline: Mapping[int, Any]) -> dict[int, ClusterEvidence]:
+    """Reference topics only for clusters whose centroid earns its nearest topic offline (the offline label has a
+    ``topic``: :class:`~clio_kit.taxonomy.TaxonomyLabeler`'s thresholds, calibrated on held-out data); a cluster
+    about something the taxonomy lacks gets no topics to mislead the model."""
+    return {c: ev if getattr(offline.get(c), "topic", "") else replace(ev, topics=())
+            for c, ev in evidence.items()}
+
+
+def _nearest_topics(embeddings: np.ndarray, embedder: Any, n: int = 3,
+                    batch: int = 50_000) -> list[tuple[str, ...]] | None:
     """Each conversation's ``n`` nearest topics of the fixed taxonomy, centred as
     :class:`~clio_kit.taxonomy.TaxonomyLabeler` centres them (``None`` without an embedder)."""
     if embedder is None:
