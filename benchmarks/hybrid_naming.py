@@ -3,8 +3,9 @@
 Both runs use the fake Anthropic API (tests/fake_llm.py) answering naming requests with tests/topic_oracle.py (a
 "model" that knows which words belong to which true topic); the score is the share of conversations whose base
 cluster's name mentions the cluster's majority true topic. IN-SAMPLE: the oracle's word table is built from this
-same set. The hybrid is measured at several k (min_phrase_users): with about 5 users per topic and language, the
-set has little wording that k users share.
+same set, and the fixed taxonomy that supplies the hybrid's reference topics has a topic for each of its 12 topics.
+The hybrid is measured at several k (min_phrase_users): with about 5 users per topic and language, the set has
+little wording that k users share; ``hybrid-no-topics`` is the hybrid without reference topics (ablation).
 
     python benchmarks/hybrid_naming.py            # writes benchmarks/results/hybrid-naming.json (about 5 minutes)
 """
@@ -23,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from clio_kit import Pipeline, PipelineConfig  # noqa: E402
+from clio_kit.backends import OfflineBackend  # noqa: E402
+from clio_kit.backends.hybrid import HybridBackend  # noqa: E402
 from tests.fake_llm import FakeAnthropic, anthropic_factory  # noqa: E402
 from tests.topic_oracle import TopicOracle, name_agreement  # noqa: E402
 
@@ -35,11 +38,12 @@ def main() -> None:
     oracle = TopicOracle(records)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for mode, k in (("full", 5), ("hybrid", 2), ("hybrid", 3), ("hybrid", 5)):
+        for mode, k in (("full", 5), ("hybrid", 2), ("hybrid", 3), ("hybrid", 5), ("hybrid-no-topics", 5)):
             fake = FakeAnthropic()
             fake.answer_with = oracle.answer
             backend = anthropic_factory(fake, Path(tmp) / f"cache-{mode}-{k}")()
-            parts = {"backend": backend} if mode == "full" else {"namer": backend}
+            parts = {"backend": backend} if mode == "full" else {"namer": backend} if mode == "hybrid" else \
+                {"backend": HybridBackend(OfflineBackend(), backend, min_phrase_users=k, reference_topics=False)}
             started = time.perf_counter()
             run = Pipeline(config=PipelineConfig(min_phrase_users=k), progress=False, **parts).run(
                 LABELLED, Path(tmp) / f"{mode}-{k}")

@@ -27,7 +27,7 @@ import numpy as np
 
 from .text import phrases, stopwords, tokenize_segments
 
-__all__ = ["ClusterEvidence", "cluster_evidence", "user_keys"]
+__all__ = ["ClusterEvidence", "cluster_evidence", "topic_evidence", "user_keys"]
 
 _CLAUSE_BREAK = re.compile(r"[^\w\s']|[\d_]")  # punctuation, digits and identifiers end a wording
 _MIN_WORDING_WORDS = 3
@@ -40,7 +40,9 @@ class ClusterEvidence:
     """What a model may read about one cluster; every text item was used by >= ``min_users`` distinct users.
 
     ``phrases``, ``wordings`` and ``languages`` are ``(text, share of the cluster's users)`` pairs, best first;
-    ``neighbours`` are the nearest other clusters by centroid similarity, nearest first.
+    ``neighbours`` are the nearest other clusters by centroid similarity, nearest first; ``topics`` are reference
+    topics of the fixed taxonomy (written by us, not by users) with the share of users whose request is among the
+    nearest to each (see :func:`topic_evidence`).
     """
 
     cluster: int
@@ -50,11 +52,12 @@ class ClusterEvidence:
     wordings: tuple[tuple[str, float], ...] = ()
     languages: tuple[tuple[str, float], ...] = ()
     neighbours: tuple[int, ...] = ()
+    topics: tuple[tuple[str, float], ...] = ()
 
     @property
     def empty(self) -> bool:
-        """True when no phrase or wording was shared widely enough: the cluster cannot be named from evidence."""
-        return not (self.phrases or self.wordings)
+        """True when no phrase, wording or reference topic is shared widely enough: nothing to name it from."""
+        return not (self.phrases or self.wordings or self.topics)
 
 
 def user_keys(user_ids: Sequence[object]) -> list[str]:
@@ -187,6 +190,32 @@ def cluster_evidence(texts: Sequence[str], labels: Sequence[int], user_ids: Sequ
     return out
 
 
+def topic_evidence(nearest: Sequence[Sequence[str]], labels: Sequence[int], user_ids: Sequence[object], *,
+                   min_users: int = 5, n_topics: int = 3) -> dict[int, tuple[tuple[str, float], ...]]:
+    """Per cluster, up to ``n_topics`` reference topics among the nearest topics (``nearest``: each conversation's
+    few nearest topics of a fixed taxonomy) of at least ``min_users`` distinct users, with their share of the
+    cluster's users, most shared first. The topics are a fixed vocabulary that no user wrote; the threshold keeps a
+    topic that only a few users' requests are near from singling them out.
+
+    >>> topic_evidence([["Cooking"], ["Cooking", "Travel"], ["Cooking"], ["Cooking"]], [0, 0, 0, 0],
+    ...                ["a", "b", "c", "a"], min_users=2)
+    {0: (('Cooking', 1.0),)}
+    """
+    users = user_keys(user_ids)
+    who: dict[int, dict[str, set[str]]] = {}
+    cluster_users: dict[int, set[str]] = {}
+    for topics, cluster, user in zip(nearest, labels, users):
+        cluster_users.setdefault(int(cluster), set()).add(user)
+        for topic in topics:
+            who.setdefault(int(cluster), {}).setdefault(str(topic), set()).add(user)
+    out = {}
+    for cluster, members in cluster_users.items():
+        kept = [(t, len(us)) for t, us in who.get(cluster, {}).items() if len(us) >= min_users]
+        kept.sort(key=lambda item: (-item[1], item[0]))
+        out[cluster] = tuple((t, n / len(members)) for t, n in kept[:n_topics])
+    return out
+
+
 def _neighbours(clusters: Sequence[int], centroids: Mapping[int, np.ndarray] | np.ndarray | None,
                 n: int) -> dict[int, tuple[int, ...]]:
     """Each cluster's ``n`` nearest other clusters by cosine similarity of centroids."""
@@ -221,5 +250,6 @@ def evidence_note(manifest: Mapping[str, object]) -> str:
     share = f"{counts.get('n_model_named', '?')} of {counts.get('n_named', '?')} base-cluster names"
     return (f"Names: {share} (and their parents) written by {model} from k-anonymous evidence only: key phrases, "
             f"shared wordings and languages each used by at least {k} users of the cluster, with user shares and "
-            "sizes, and the same for its nearest clusters; the model saw no conversation. The other names "
+            f"sizes, reference topics from a fixed list near at least {k} users' requests, and the same for its "
+            "nearest clusters; the model saw no conversation. The other names "
             "(column name_source = offline) are offline key phrases.")

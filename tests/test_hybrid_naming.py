@@ -70,6 +70,33 @@ def test_evidence_counts_distinct_users_not_conversations():
     assert "mold" not in dict(fewer.phrases) and not any("tenant" in p for p, _ in fewer.phrases)
 
 
+def test_reference_topics_need_k_users_near_them():
+    from clio_kit.evidence import topic_evidence
+
+    nearest = [("Cooking and recipes", "Travel planning")] * 4 + [("Cooking and recipes", "Poetry and song lyrics")]
+    topics = topic_evidence(nearest, [0] * 5, ["a", "b", "c", "d", "d"], min_users=3)[0]
+    assert topics == (("Cooking and recipes", 1.0), ("Travel planning", 1.0))  # Poetry: one user, never shown
+    assert topic_evidence(nearest, [0] * 5, ["a", "b", "c", "d", "d"], min_users=5) == {0: ()}
+    from clio_kit.backends.hybrid import evidence_prompt
+    from clio_kit.evidence import ClusterEvidence
+
+    prompt = evidence_prompt(ClusterEvidence(0, 5, 4, topics=topics), [], min_users=3)
+    assert "Reference topics (share of users near each): Cooking and recipes 100%, Travel planning 100%." in prompt.user
+    assert not ClusterEvidence(0, 5, 4, topics=topics).empty  # a cluster with only reference topics is named
+
+
+def test_reference_topics_only_where_the_offline_topic_is_earned():
+    from clio_kit.backends.hybrid import _earned_topics_only
+    from clio_kit.evidence import ClusterEvidence
+    from clio_kit.naming import ClusterLabel
+
+    evidence = {c: ClusterEvidence(c, 6, 6, topics=(("Cooking and recipes", 1.0),)) for c in (0, 1)}
+    offline = {0: ClusterLabel("Cooking and recipes: pasta", "d", ("pasta",), "Cooking and recipes"),
+               1: ClusterLabel("Miscellaneous requests", "d", (), "")}  # no topic earned: off the taxonomy
+    kept = _earned_topics_only(evidence, offline)
+    assert kept[0].topics == (("Cooking and recipes", 1.0),) and kept[1].topics == () and kept[1].empty
+
+
 def test_evidence_languages_and_neighbours_pass_k_too():
     texts = ["receta de paella valenciana"] * 5 + ["paella recipe please"] * 2 + ["car engine noise"] * 6
     langs = ["es"] * 5 + ["en"] * 2 + ["en"] * 6
@@ -183,13 +210,12 @@ def test_estimate_prices_naming_only(tmp_path):
 @pytest.mark.slow
 def test_names_agree_with_topics_at_least_as_well_as_the_full_claude_backend(tmp_path, labelled_path,
                                                                               labelled_records):
-    """Same fake oracle (knows which words belong to which true topic) for both; in-sample: the bundled set.
-
-    k = 2: the set has about 5 users per topic and language, so at the default k = 5 only a few clusters have
-    evidence and the rest keep offline names (benchmarks/hybrid_naming.py measures k = 2, 3, 5)."""
+    """Same fake oracle (knows which words belong to which true topic) for both, at the default k (5); in-sample:
+    the bundled set, whose topics the fixed taxonomy (the hybrid's reference topics) all covers."""
     oracle = TopicOracle(labelled_records)
     truth = {r["conversation_id"]: r["labels"]["topic"] for r in labelled_records}
-    config = PipelineConfig(min_phrase_users=2)
+    config = PipelineConfig()
+    assert config.privacy.min_phrase_users == 5
     scores = {}
     for mode in ("full", "hybrid"):
         fake = FakeAnthropic()

@@ -2,8 +2,9 @@
 
 Only naming requests (base clusters and the offline hierarchy's parents) and the audit of the resulting names go to
 the model, and a naming request holds only :mod:`clio_kit.evidence`: sizes, languages, key phrases and shared
-wordings that at least ``min_phrase_users`` distinct users of the cluster used, with their user shares, for the
-cluster and for its nearest clusters (Clio's contrastive examples). No conversation, summary or phrase written by
+wordings that at least ``min_phrase_users`` distinct users of the cluster used, with their user shares, and reference
+topics of the fixed taxonomy (no user wrote them) near at least that many users' requests, for the cluster and for
+its nearest clusters (Clio's contrastive examples). No conversation, summary or phrase written by
 fewer users is ever sent. A cluster with no such evidence, or whose request fails, keeps its offline name (counted
 as ``fallbacks`` in the run's ``llm_usage``); every label records where its name came from (``source``).
 
@@ -17,6 +18,7 @@ as ``fallbacks`` in the run's ``llm_usage``); every label records where its name
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,13 +26,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from ..evidence import ClusterEvidence, cluster_evidence
+from ..evidence import ClusterEvidence, cluster_evidence, topic_evidence
 from ..naming import ClusterLabel
 from .llm_prompts import Prompt, escape_fences, naming_tool, split_template
 
 __all__ = ["HybridBackend", "SourcedLabel", "evidence_prompt", "hybrid_backend"]
 
-HYBRID_VERSION = 1
+HYBRID_VERSION = 2  # 2: nearest reference topics of the fixed taxonomy in the evidence
 _OUTPUT_TOKENS = {"names": 150, "parents": 150, "audit": 60}  # typical answers, for estimates only
 
 
@@ -58,6 +60,10 @@ def _evidence_lines(evidence: ClusterEvidence, members: Sequence[tuple[str, int]
     if evidence.languages:
         named = [(_language_name(code), share) for code, share in evidence.languages]
         lines.append(f"Languages (share of users): {_shares(named, quote=False)}.")
+    if evidence.topics:
+        # explained in the system prompt (a fixed list matched by embedding similarity: a hint, not a fact)
+        # unquoted, like languages: quotes mark wording that users wrote
+        lines.append(f"Reference topics (share of users near each): {_shares(evidence.topics, quote=False)}.")
     if evidence.phrases:
         lines.append(f"Key phrases (share of users who used each): {_shares(evidence.phrases)}.")
     if evidence.wordings:
@@ -97,7 +103,8 @@ class HybridBackend:
     Parameters: ``min_phrase_users`` (the run's privacy setting: the k of every evidence item), ``names_language``
     (the language names and descriptions are written in), ``facet`` (the clustered facet: ``request`` names are
     imperative sentences), ``n_phrases`` / ``n_wordings`` (evidence items per cluster), ``n_neighbours`` (nearest
-    clusters shown for contrast).
+    clusters shown for contrast), ``reference_topics`` (add each cluster's nearest taxonomy topics, shown when its
+    centroid earns its nearest topic offline).
     """
 
     uses_llm = False  # facets, clusters and hierarchy are offline (the pipeline's offline paths apply)
@@ -105,13 +112,16 @@ class HybridBackend:
     needs_member_texts = True  # label_parents wants the parents' conversations' texts (see Pipeline)
 
     def __init__(self, offline: Any, namer: Any, *, min_phrase_users: int = 5, names_language: str = "English",
-                 facet: str = "request", n_phrases: int = 10, n_wordings: int = 4, n_neighbours: int = 3) -> None:
+                 facet: str = "request", n_phrases: int = 10, n_wordings: int = 4, n_neighbours: int = 3,
+                 reference_topics: bool = True) -> None:
         if getattr(offline, "uses_llm", False):
             raise ConfigError(f"hybrid naming needs the offline backend for facets, not {offline.name!r}")
         if not callable(getattr(namer, "name_requests", None)):
             raise ConfigError(f"the namer must be an LLM backend (anthropic or openai), got {type(namer).__name__}")
         if min_phrase_users < 1:
             raise ConfigError("min_phrase_users must be at least 1")
+        if getattr(offline, "min_phrase_users", 0) is None:  # unset: the offline names use the same k
+            offline.min_phrase_users = min_phrase_users
         if getattr(offline, "min_phrase_users", min_phrase_users) < min_phrase_users:
             raise ConfigError(f"the offline backend's min_phrase_users ({offline.min_phrase_users}) is below the "
                               f"run's ({min_phrase_users}): its names, sent to the model as parents' sub-groups, "
@@ -124,6 +134,7 @@ class HybridBackend:
         self.n_phrases = n_phrases
         self.n_wordings = n_wordings
         self.n_neighbours = n_neighbours
+        self.reference_topics = reference_topics
 
     @property
     def name(self) -> str:
@@ -142,7 +153,8 @@ class HybridBackend:
         return {"offline": self.offline.fingerprint(), "namer": type(self.namer).__qualname__,
                 "namer_params": self.namer.fingerprint(), "min_phrase_users": self.min_phrase_users,
                 "names_language": self.names_language, "facet": self.facet, "n_phrases": self.n_phrases,
-                "n_wordings": self.n_wordings, "n_neighbours": self.n_neighbours, "version": HYBRID_VERSION}
+                "n_wordings": self.n_wordings, "n_neighbours": self.n_neighbours,
+                "reference_topics": self.reference_topics, "version": HYBRID_VERSION}
 
     def prompt_hashes(self) -> dict[str, str]:
         from ..prompts import template_hashes
@@ -179,7 +191,9 @@ class HybridBackend:
         offline = self.offline.label_clusters(texts, labels, user_ids, languages, embeddings, embedder=embedder)
         labels = np.asarray(labels)
         centroids = {int(c): np.asarray(embeddings[labels == c]).mean(axis=0) for c in np.unique(labels)}
-        evidence = self._evidence(texts, labels, user_ids, languages, centroids)
+        self._row_topics = _nearest_topics(embeddings, embedder) if self.reference_topics else None
+        evidence = _earned_topics_only(self._evidence(texts, labels, user_ids, languages, centroids, self._row_topics),
+                                       offline)
         return self._named("names", offline, evidence, {})
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
@@ -190,8 +204,12 @@ class HybridBackend:
         offline = self.offline.label_parents(child_labels, child_sizes, parent_of, **context)
         if any(context.get(key) is None for key in ("texts", "user_ids", "languages", "members", "centroids")):
             return {p: _sourced(label, "offline") for p, label in offline.items()}
+        row_topics = getattr(self, "_row_topics", None)  # each conversation's nearest topics, from label_clusters
         evidence = self._evidence(context["texts"], context["members"], context["user_ids"], context["languages"],
-                                  context["centroids"])
+                                  context["centroids"],
+                                  row_topics if row_topics is not None and len(row_topics) == len(context["texts"])
+                                  else None)
+        evidence = _earned_topics_only(evidence, offline)
         members: dict[int, list[tuple[str, int]]] = {}
         for child, parent in sorted(parent_of.items(), key=lambda item: -int(child_sizes.get(item[0], 0))):
             label = child_labels.get(child)
@@ -200,10 +218,15 @@ class HybridBackend:
         return self._named("parents", offline, evidence, members)
 
     def _evidence(self, texts: Sequence[str], labels: Sequence[int], user_ids: Sequence[Any],
-                  languages: Sequence[str], centroids: Mapping[int, np.ndarray]) -> dict[int, ClusterEvidence]:
-        return cluster_evidence([str(t) for t in texts], labels, list(user_ids), list(languages),
-                                min_users=self.min_phrase_users, n_phrases=self.n_phrases,
-                                n_wordings=self.n_wordings, centroids=centroids, n_neighbours=self.n_neighbours)
+                  languages: Sequence[str], centroids: Mapping[int, np.ndarray],
+                  row_topics: Sequence[Sequence[str]] | None = None) -> dict[int, ClusterEvidence]:
+        evidence = cluster_evidence([str(t) for t in texts], labels, list(user_ids), list(languages),
+                                    min_users=self.min_phrase_users, n_phrases=self.n_phrases,
+                                    n_wordings=self.n_wordings, centroids=centroids, n_neighbours=self.n_neighbours)
+        if row_topics is None:
+            return evidence
+        topics = topic_evidence(row_topics, labels, list(user_ids), min_users=self.min_phrase_users)
+        return {c: replace(ev, topics=topics.get(c, ())) for c, ev in evidence.items()}
 
     def _named(self, stage: str, offline: Mapping[int, Any], evidence: Mapping[int, ClusterEvidence],
                members: Mapping[int, Sequence[tuple[str, int]]]) -> dict[int, Any]:
@@ -230,10 +253,13 @@ class HybridBackend:
     # -- audit --------------------------------------------------------------------------------------------------
     def audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:
         """The model's audit and the rule-based one; the stricter verdict is kept (a failed audit fails closed)."""
+        from ..config import PrivacyConfig
         from ..privacy.audit import RuleBasedAuditor
 
         model = self.namer.audit(items)
-        rules = RuleBasedAuditor(min_score=self.namer.min_audit_score).audit_many(items)
+        min_score = self.namer.min_audit_score
+        rules = RuleBasedAuditor(min_score=PrivacyConfig().min_audit_score if min_score is None else min_score
+                                 ).audit_many(items)
         return [m if m.score <= r.score else r for m, r in zip(model, rules)]
 
     # -- cost ---------------------------------------------------------------------------------------------------
@@ -242,7 +268,8 @@ class HybridBackend:
         """Tokens and dollars of the naming-only requests (facets are offline and free): a name for each of
         ``n_clusters`` base clusters (default: the square-root rule), each parent of an ``n_levels`` hierarchy,
         and an audit of every name; plus ``dollars_per_1000_clusters``. Requests are modelled on evidence of the
-        configured size with phrases of ~2 words and wordings of ~8 words (real evidence is often smaller)."""
+        configured size with phrases of ~2 words, wordings of ~8 words and 3 reference topics (real evidence is often
+        smaller)."""
         from ..cluster import default_n_clusters
         from ..hierarchy import level_sizes_for
         from .llm_prompts import audit_prompt
@@ -254,7 +281,8 @@ class HybridBackend:
         per_parent = max(1, math.ceil(levels[0] / levels[1])) if len(levels) > 1 else 1
         filler = ClusterEvidence(0, 100, 90, tuple(("x" * 14, 0.25) for _ in range(self.n_phrases)),
                                  tuple(("x" * 45, 0.1) for _ in range(self.n_wordings)),
-                                 (("en", 0.6), ("es", 0.2), ("fr", 0.1)))
+                                 (("en", 0.6), ("es", 0.2), ("fr", 0.1)),
+                                 topics=tuple(("x" * 30, 0.5) for _ in range(3 if self.reference_topics else 0)))
         contrast = [filler] * self.n_neighbours
         base = evidence_prompt(filler, contrast, min_users=self.min_phrase_users, language=self.names_language)
         parent = evidence_prompt(filler, contrast, min_users=self.min_phrase_users, language=self.names_language,
@@ -272,6 +300,35 @@ class HybridBackend:
                               "facets": "offline (no requests)", "n_phrases": self.n_phrases,
                               "n_wordings": self.n_wordings, "n_neighbours": self.n_neighbours}
         return out
+
+
+def _earned_topics_only(evidence: Mapping[int, ClusterEvidence],
+                        offline: Mapping[int, Any]) -> dict[int, ClusterEvidence]:
+    """Reference topics only for clusters whose centroid earns its nearest topic offline (the offline label has a
+    ``topic``: :class:`~clio_kit.taxonomy.TaxonomyLabeler`'s thresholds, calibrated on held-out data); a cluster
+    about something the taxonomy lacks gets no topics to mislead the model."""
+    return {c: ev if getattr(offline.get(c), "topic", "") else replace(ev, topics=())
+            for c, ev in evidence.items()}
+
+
+def _nearest_topics(embeddings: np.ndarray, embedder: Any, n: int = 3,
+                    batch: int = 50_000) -> list[tuple[str, ...]] | None:
+    """Each conversation's ``n`` nearest topics of the fixed taxonomy, centred as
+    :class:`~clio_kit.taxonomy.TaxonomyLabeler` centres them (``None`` without an embedder)."""
+    if embedder is None:
+        return None
+    from ..taxonomy import DEFAULT_TOPICS
+
+    topics = np.asarray(embedder.embed([f"{label}: {text}" for label, text in DEFAULT_TOPICS]), dtype=np.float32)
+    topics -= topics.mean(axis=0)
+    topics /= np.maximum(np.linalg.norm(topics, axis=1, keepdims=True), 1e-12)
+    mean = np.asarray(embeddings, dtype=np.float32).mean(axis=0)
+    out: list[tuple[str, ...]] = []
+    for start in range(0, len(embeddings), batch):
+        similarity = (np.asarray(embeddings[start:start + batch], dtype=np.float32) - mean) @ topics.T
+        for row in np.argsort(-similarity, axis=1)[:, :n]:
+            out.append(tuple(DEFAULT_TOPICS[j][0] for j in row))
+    return out
 
 
 def _sourced(label: Any, source: str) -> SourcedLabel:
@@ -303,5 +360,7 @@ def hybrid_backend(backend: Any, names: Any, *, min_phrase_users: int, min_audit
             names = get_backend("openai", base_url=base_url, model=model, min_audit_score=min_audit_score)
         else:
             raise ConfigError(f"unknown names mode {names!r}; choose offline, anthropic or openai")
+    if getattr(names, "min_audit_score", 0) is None:  # a namer passed in takes the run's setting (one source)
+        names.min_audit_score = min_audit_score
     return HybridBackend(backend, names, min_phrase_users=min_phrase_users, names_language=names_language,
                          facet=facet)
