@@ -268,7 +268,9 @@ def distinct_names(body: dict) -> dict:
 def test_full_pipeline_builds_an_llm_tree_and_a_cached_rerun_sends_nothing(fake, make, tmp_path, labelled_path):
     from clio_kit import Pipeline, PipelineConfig
 
-    config = PipelineConfig(sample=120, n_clusters=9, min_users=2, min_conversations=3, min_phrase_users=2)
+    # n_top=3: a three-level tree over 9 base clusters (the data's own choice, 4-15, would leave two levels)
+    config = PipelineConfig(sample=120, n_clusters=9, n_top=3, min_users=2, min_conversations=3,
+                            min_phrase_users=2)
     fake.answer_with = distinct_names  # the fake's base names otherwise all start "Help with the user asks"
     backend = make(max_concurrency=8)
     run = Pipeline(backend=backend, embedder=HashingEmbedder(), config=config, progress=False).run(
