@@ -22,17 +22,12 @@ HERE = Path(__file__).resolve().parent
 
 
 def _rules():  # noqa: ANN202
-    from clio_kit.hierarchy import SILHOUETTE_MAX_MARGIN, SILHOUETTE_TOLERANCE
+    from clio_kit.hierarchy import largest_near_best
 
     def best(scores):  # noqa: ANN001, ANN202
         return max(scores, key=lambda k: (round(scores[k], 12), -k))
 
-    def near_best(scores):  # noqa: ANN001, ANN202
-        top = max(scores.values())
-        margin = min(SILHOUETTE_TOLERANCE * abs(top), SILHOUETTE_MAX_MARGIN)
-        return max(k for k, v in scores.items() if v >= top - margin)
-
-    return {"best silhouette (previous)": best, "largest near the best silhouette (chosen)": near_best}
+    return {"best silhouette (previous)": best, "largest near the best silhouette (chosen)": largest_near_best}
 
 
 def _score(points, weights, base_labels, truth, rule):  # noqa: ANN001, ANN202

@@ -209,9 +209,19 @@ def _choose_n_top(points: np.ndarray, weights: np.ndarray, group, k_range: tuple
                                            random_state=random_state))
     if not scores:
         return low, {}
+    return largest_near_best(scores), scores
+
+
+def largest_near_best(scores: Mapping[int, float]) -> int:
+    """The largest candidate size whose silhouette is within ``SILHOUETTE_TOLERANCE`` (10%) of the best, and within
+    ``SILHOUETTE_MAX_MARGIN`` (0.05).
+
+    >>> largest_near_best({4: 0.160, 5: 0.150, 6: 0.120}), largest_near_best({8: 0.97, 9: 0.90})
+    (5, 8)
+    """
     best = max(scores.values())
     near_best = best - min(SILHOUETTE_TOLERANCE * abs(best), SILHOUETTE_MAX_MARGIN)
-    return max(k for k, score in scores.items() if score >= near_best), scores
+    return max(k for k, score in scores.items() if score >= near_best)
 
 
 def ancestors_at(parents: Sequence[np.ndarray], n_base: int, level: int) -> np.ndarray:
