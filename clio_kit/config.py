@@ -63,7 +63,7 @@ class PipelineConfig:
     max_message_chars: int = 20_000  # longer messages are truncated for the model (with a note), never dropped
     n_clusters: int | None = None  # base clusters; None = default_n_clusters(n)
     n_levels: int = 3  # levels of the hierarchy, the base included
-    n_top: int | None = None  # top-level clusters; None = from the data (offline: 4-15 by silhouette)
+    n_top: int | None = None  # top-level clusters; None = from the data (4-15 by silhouette)
     center_languages: bool = True  # remove per-language offsets so topics cluster across languages
     screener: str | None = None  # a yes/no question (or a boolean facet's name): only "yes" conversations are clustered
     screener_about: str = ""  # offline: what a "yes" is about, e.g. "elections, voting" (default: from the question)

@@ -1,13 +1,13 @@
 """Offline hierarchy: base clusters grouped level by level with weighted k-means, parents named from children.
 
-The top level's size is chosen from the data unless given: among 4 to 15 groups, the one whose weighted k-means
-grouping of the base centroids has the best silhouette (cosine) (``choose_n_top``); the pipeline passes centroids of
-language-centred embeddings, so groups form by meaning rather than by language. The levels between follow Clio's ratio
-rule ``n_l / n_(l-1) = (n_top / n_base) ** (1 / (L - 1))`` (``level_sizes``). Each level's nodes are the weighted
-k-means clusters (weights = conversations) of the L2-normalised centroids of the level below; a parent's centroid is
-the size-weighted mean of its children's. The offline backend names each parent from its own conversations' phrases
-against its siblings' (k-anonymous, as base names); ``name_parents`` (from the children's keywords only) is the
-fallback when no conversation text is given.
+The top level's size is chosen from the data unless given: among 4 to 15 groups, the largest whose weighted k-means
+grouping of the base centroids scores near the best silhouette (cosine) (``choose_n_top``); the pipeline passes
+centroids of language-centred embeddings, so groups form by meaning rather than by language. The levels between
+follow Clio's ratio rule ``n_l / n_(l-1) = (n_top / n_base) ** (1 / (L - 1))`` (``level_sizes``). Each level's nodes
+are the weighted k-means clusters (weights = conversations) of the L2-normalised centroids of the level below; a
+parent's centroid is the size-weighted mean of its children's. The offline backend names each parent from its own
+conversations' phrases against its siblings' (k-anonymous, as base names); ``name_parents`` (from the children's
+keywords only) is the fallback when no conversation text is given.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -30,6 +30,13 @@ __all__ = ["level_sizes", "default_n_top", "choose_n_top", "CentroidHierarchy", 
 
 MAX_DEFAULT_TOP = 30
 TOP_LEVEL_RANGE = (4, 15)  # top-level sizes a reader can take in at a glance; the data picks one of them
+# A larger top size within this share of the best silhouette is preferred: splitting a true category costs Clio's
+# accuracy little, merging two costs much, and silhouettes of diffuse data are flat near their peak. The margin is
+# at most SILHOUETTE_MAX_MARGIN: a sharp peak (well-separated groups, silhouette near 1) is taken as it is. Chosen
+# on dev data only (synthetic hierarchies, the bundled set, BBC News articles disjoint from the reported 600):
+# benchmarks/top_level.py.
+SILHOUETTE_TOLERANCE = 0.10
+SILHOUETTE_MAX_MARGIN = 0.05
 
 
 def level_sizes(n_base: int, n_top: int, n_levels: int) -> list[int]:
@@ -78,10 +85,10 @@ class CentroidHierarchy:
     """Group base clusters into ``n_levels`` levels (the base included) by weighted k-means of centroids.
 
     ``n_top`` is the top level's size; ``None`` chooses it from the data (:func:`choose_n_top`: 4 to 15 groups,
-    best silhouette). Learned: ``parents_`` (``parents_[l][i]`` = index at level ``l + 1`` of the parent of node
-    ``i`` at level ``l``); ``centroids_`` and ``sizes_`` per level, base first; ``level_sizes_`` (nodes per level);
-    ``top_scores_`` (candidate top size -> silhouette; empty when ``n_top`` was given or nothing was to choose).
-    Every parent has at least one child (parents are re-indexed 0..n-1 in order of first child). With too few base
+    the largest near the best silhouette). Learned: ``parents_`` (``parents_[l][i]`` = index at level ``l + 1`` of
+    the parent of node ``i`` at level ``l``); ``centroids_`` and ``sizes_`` per level, base first;
+    ``level_sizes_`` (nodes per level); ``top_scores_`` (candidate top size -> silhouette; empty when ``n_top`` was
+    given or nothing was to choose). Every parent has at least one child (parents are re-indexed 0..n-1 in order of first child). With too few base
     clusters the hierarchy has fewer levels (``len(centroids_)``), down to the base alone.
 
     >>> tree = CentroidHierarchy(n_levels=3, n_top=2).fit(np.eye(6), [1, 2, 3, 4, 5, 6])
@@ -97,7 +104,7 @@ class CentroidHierarchy:
     def fingerprint(self) -> dict[str, object]:
         """Parameters plus the top-size rule's version: runs cached under an older rule are rebuilt."""
         return {"n_levels": self.n_levels, "n_top": self.n_top, "random_state": self.random_state,
-                "top_level_rule": "silhouette-4-15/1"}
+                "top_level_rule": "silhouette-4-15/2"}
 
     def fit(self, centroids: np.ndarray, sizes: Sequence[int]) -> "CentroidHierarchy":
         """Build the levels above ``centroids`` (one row per base cluster, ``sizes`` its conversations)."""
@@ -161,8 +168,10 @@ def weighted_kmeans_groups(points: np.ndarray, weights: np.ndarray, n_groups: in
 
 def choose_n_top(centroids: np.ndarray, sizes: Sequence[int], *, k_range: tuple[int, int] = TOP_LEVEL_RANGE,
                  random_state: int = 0) -> int:
-    """The top level's size for these base clusters: the k in ``k_range`` (4 to 15) whose weighted k-means
-    grouping of the L2-normalised centroids has the highest silhouette (cosine distance; ties: the smaller k).
+    """The top level's size for these base clusters: the largest k in ``k_range`` (4 to 15) whose weighted
+    k-means grouping of the L2-normalised centroids has a silhouette (cosine distance) within 10% of
+    the best (``SILHOUETTE_TOLERANCE``; at most 0.05, so a sharp peak of well-separated groups is kept): among
+    near-equal groupings the finer one, since merging two true categories costs a reader more than splitting one.
 
     With fewer distinct base clusters than ``k_range`` needs, the range shrinks to at most ``n - 1`` groups
     (so the top level still groups something); 2 or fewer base clusters are not grouped.
@@ -201,8 +210,19 @@ def _choose_n_top(points: np.ndarray, weights: np.ndarray, group, k_range: tuple
                                            random_state=random_state))
     if not scores:
         return low, {}
-    best = max(scores, key=lambda k: (round(scores[k], 12), -k))
-    return best, scores
+    return largest_near_best(scores), scores
+
+
+def largest_near_best(scores: Mapping[int, float]) -> int:
+    """The largest candidate size whose silhouette is within ``SILHOUETTE_TOLERANCE`` (10%) of the best, and within
+    ``SILHOUETTE_MAX_MARGIN`` (0.05).
+
+    >>> largest_near_best({4: 0.160, 5: 0.150, 6: 0.120}), largest_near_best({8: 0.97, 9: 0.90})
+    (5, 8)
+    """
+    best = max(scores.values())
+    near_best = best - min(SILHOUETTE_TOLERANCE * abs(best), SILHOUETTE_MAX_MARGIN)
+    return max(k for k, score in scores.items() if score >= near_best)
 
 
 def ancestors_at(parents: Sequence[np.ndarray], n_base: int, level: int) -> np.ndarray:

@@ -35,12 +35,12 @@ import numpy as np
 
 from .errors import ConfigError
 from .hierarchy import (_as_counts, _l2_normalise, _parent_centroids, ancestors_at, checked_base_clusters,
-                        level_sizes_for)
+                        choose_n_top, level_sizes_for)
 from .naming import ClusterLabel
 
 __all__ = ["LLMHierarchy"]
 
-VERSION = 1
+VERSION = 2  # 2: the top level's size from the data (choose_n_top), as the offline hierarchy
 _TEMPLATES = ("parent_proposals", "parent_dedupe", "parent_assign", "parent_rename")
 _BACKEND_METHODS = ("propose_parents", "dedupe_parents", "assign_parents", "label_parents")
 
@@ -49,9 +49,10 @@ class LLMHierarchy:
     """Build ``n_levels`` levels (the base included) with Clio's LLM algorithm (see the module docstring).
 
     Parameters: ``backend`` (an LLM backend; else the one given to ``fit``), ``embedder`` (embeds cluster names;
-    else the one given to ``fit``), ``n_levels``, ``n_top`` (top-level size; default about the square root of the
-    base), ``neighbourhood_size`` (clusters per proposal request, on average), ``n_contrastive`` (nearest outside
-    clusters shown with each neighbourhood), ``random_state`` (k-means and the per-child shuffles).
+    else the one given to ``fit``), ``n_levels``, ``n_top`` (top-level size; default chosen from the data by
+    :func:`~clio_kit.hierarchy.choose_n_top`, 4 to 15, as offline), ``neighbourhood_size`` (clusters per proposal
+    request, on average), ``n_contrastive`` (nearest outside clusters shown with each neighbourhood),
+    ``random_state`` (k-means and the per-child shuffles).
 
     Learned, as :class:`~clio_kit.hierarchy.CentroidHierarchy`: ``parents_``, ``centroids_``, ``sizes_``,
     ``level_sizes_`` and ``ancestors(level)``; plus ``labels_`` (per level above the base,
@@ -105,7 +106,10 @@ class LLMHierarchy:
             raise ConfigError("LLMHierarchy needs an embedder for the cluster names (pass embedder=...)")
         labels = labels or {}
 
-        targets = level_sizes_for(len(centroids), self.n_top, self.n_levels)
+        n_top = self.n_top
+        if n_top is None and self.n_levels > 1:  # the same 4-15 rule as the offline hierarchy, not sqrt(n_base)
+            n_top = choose_n_top(centroids, weights, random_state=self.random_state)
+        targets = level_sizes_for(len(centroids), n_top, self.n_levels)
         self.parents_: list[np.ndarray] = []
         self.centroids_: list[np.ndarray] = [centroids]
         self.sizes_: list[np.ndarray] = [_as_counts(weights)]

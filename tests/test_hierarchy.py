@@ -193,3 +193,20 @@ def test_few_base_clusters_shrink_the_range_and_a_given_n_top_wins() -> None:
     points, sizes, _ = _sphere_groups(6, per_group=5)
     tree = CentroidHierarchy(n_levels=2, n_top=9).fit(points, sizes)
     assert tree.level_sizes_ == [30, 9] and tree.top_scores_ == {}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_near_tied_silhouettes_pick_the_finer_top_level(seed: int) -> None:
+    # 4 broad themes of 2 close sub-themes each: silhouettes for 4..8 groups lie within 0.02 (the best is 4 or 6);
+    # the finer 8 is chosen (splitting a category costs a reader less than merging two), sub-themes kept whole
+    rng = np.random.default_rng(seed)
+    dim = 32
+    fine = np.repeat(np.eye(dim)[:4], 2, axis=0) + 0.3 * rng.normal(size=(8, dim)) / np.sqrt(dim)
+    sub_theme = np.repeat(np.arange(8), 5)
+    points = fine[sub_theme] + 0.08 * rng.normal(size=(40, dim)) / np.sqrt(dim)
+    tree = CentroidHierarchy(n_levels=2).fit(points, np.full(40, 10))
+    scores = tree.top_scores_
+    assert max(scores, key=scores.get) < 8 and max(scores.values()) - scores[8] < 0.05
+    assert tree.level_sizes_ == [40, 8]
+    top = tree.ancestors(1)
+    assert all(len(set(top[sub_theme == s])) == 1 for s in range(8))

@@ -34,7 +34,10 @@ def test_top_level_categories_by_the_papers_metric(result) -> None:  # noqa: ANN
     choice = result.scores["top_level_choice"]
     assert 4 <= result.scores["top"]["n_clusters"] <= 15
     assert choice["levels"][-1] == result.scores["top"]["n_clusters"]
-    assert max(choice["silhouette_by_size"], key=choice["silhouette_by_size"].get) == str(choice["levels"][-1])
+    silhouettes = {int(k): v for k, v in choice["silhouette_by_size"].items()}
+    best, chosen = max(silhouettes.values()), choice["levels"][-1]
+    assert silhouettes[chosen] >= best - min(0.1 * abs(best), 0.05)  # near the best silhouette, and the largest so
+    assert all(silhouettes[k] < best - min(0.1 * abs(best), 0.05) for k in silhouettes if k > chosen)
     # ... and still recovers the categories at that level (in-sample: this set shaped the method)
     assert result.scores["top"]["accuracy"] >= 0.90
 

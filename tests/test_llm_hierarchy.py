@@ -270,7 +270,9 @@ def distinct_names(body: dict) -> dict:
 def test_full_pipeline_builds_an_llm_tree_and_a_cached_rerun_sends_nothing(fake, make, tmp_path, labelled_path):
     from clio_kit import Pipeline, PipelineConfig
 
-    config = PipelineConfig(sample=120, n_clusters=9, min_users=2, min_conversations=3, min_phrase_users=2)
+    # n_top=3: a three-level tree over 9 base clusters (the data's own choice, 4-15, would leave two levels)
+    config = PipelineConfig(sample=120, n_clusters=9, n_top=3, min_users=2, min_conversations=3,
+                            min_phrase_users=2)
     fake.answer_with = distinct_names  # the fake's base names otherwise all start "Help with the user asks"
     backend = make(max_concurrency=8)
     run = Pipeline(backend=backend, embedder=HashingEmbedder(), config=config, progress=False).run(
@@ -299,3 +301,17 @@ def test_full_pipeline_builds_an_llm_tree_and_a_cached_rerun_sends_nothing(fake,
     assert len(fake.requests) == sent and again.usage["total"]["requests"] == 0  # every answer from the cache
     assert again.usage["hierarchy_assign"]["cache_hits"] == usage["hierarchy_assign"]["requests"]
     pd.testing.assert_frame_equal(pd.read_parquet(run2.path / "hierarchy.parquet"), tree)
+
+
+@pytest.mark.slow  # 250 assignment requests through the fake transport
+def test_top_size_defaults_to_the_offline_rule_not_the_square_root(fake, make):
+    # 250 base clusters: the old square-root rule asked for 16 parents, above a reader's 15
+    from clio_kit.hierarchy import choose_n_top
+
+    centroids, sizes, _ = base_clusters(250)
+    tree = fit(make(cache_dir=False), n=250)
+    dedupe = [b["messages"][0]["content"] for b in by_tool(fake.message_bodies, NAME_TOOL)
+              if "<proposals>" in b["messages"][0]["content"]]
+    asked = {int(m) for text in dedupe for m in re.findall(r"into about (\d+) distinct", text)}
+    assert asked == {choose_n_top(centroids, sizes)} and 4 <= min(asked) <= 15
+    assert 4 <= tree.level_sizes_[-1] <= 15
