@@ -139,8 +139,8 @@ def test_the_linked_attack_finds_a_remainder_across_levels() -> None:
     assert (3, 2.0) in recovered and (2, 8.0) in recovered and rests == []
 
 
-def test_linked_attack_on_a_view_whose_child_cell_gives_a_remainder_away(tmp_path: Path) -> None:
-    """A run where a parent's shown cross-tab cell minus its visible children's shown cells is a small hidden
+def test_linked_attack_on_tables_whose_child_cells_give_a_remainder_away() -> None:
+    """Two levels where a parent's shown cross-tab cell minus its visible children's shown cells is a small hidden
     remainder: the linked attack must name it (the one-table attacks cannot see it)."""
     from clio_kit.privacy import attacks
 

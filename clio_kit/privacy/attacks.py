@@ -12,7 +12,10 @@ eval privacy`` prints the counts):
     unknown cell gives that cell away (repeated until nothing changes; a line whose rest is 0 makes all its
     unknowns 0). A recovered nonzero table cell counts, as does any recovered group of conversations below the
     thresholds (e.g. a parent's conversations outside its visible children, or a value's conversations in hidden
-    clusters).
+    clusters). The same runs across hierarchy levels (linked tables): a parent's cell equals its visible
+    children's cells plus its remainder in hidden clusters, so a parent's cell minus its children's can give a
+    hidden cell or a small remainder away (:func:`solve_linked`, on each facet's cross-tabs and base rates and on
+    the trends of all levels). User counts are not attacked by subtraction (users are not additive).
 
 Attack (a) needs the run's true value counts (it is an evaluation, not something a reader can do); (b) and (c) use
 only what the view shows.

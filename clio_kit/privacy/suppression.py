@@ -18,10 +18,13 @@ module; every :class:`~clio_kit.privacy.view.PrivacyView` table and the monitori
    total is public too. Empty cells are treated as known (sdcTable's ``allowZeros = FALSE``), which is the
    cautious assumption whether or not a table prints them.
 
-Limits: the guarantee is against subtraction along rows and columns of one table (and tables sharing its
-margins). Exact counts of linked tables (a parent cluster's cell and its children's cells) or a
-linear-programming attack on many lines at once can narrow a hidden cell to an interval; the gate is for trusted
-analysts, not a substitute for differential privacy.
+4. *Linked levels.* :func:`suppress_levels`: a parent cluster's cell is its visible children's cells plus its
+   remainder in hidden clusters, so the tables of every hierarchy level are protected together, over the lines of
+   all levels at once.
+
+Limits: the guarantee is against subtraction line by line (chained) along rows, columns and the links between
+levels. A linear-programming attack on many lines at once can narrow a hidden cell to an interval; the gate is for
+trusted analysts, not a substitute for differential privacy.
 
 >>> import pandas as pd
 >>> from clio_kit.config import PrivacyConfig
@@ -270,7 +273,7 @@ def _offending_lines(n: np.ndarray, shown: np.ndarray, row_lines: list[int], col
 def suppress_levels(row_values: dict[int, np.ndarray], row_keys: dict[int, Sequence[Hashable]],
                     parents: dict[Hashable, Hashable], column_values: np.ndarray, columns: Sequence[Hashable],
                     users: np.ndarray, privacy: Any, *, primary: dict[int, pd.DataFrame] | None = None,
-                    column_totals: bool = True) -> dict[int, SuppressedTable]:
+                    column_totals: bool = True, hide_stuck_columns: bool = False) -> dict[int, SuppressedTable]:
     """One table per hierarchy level (visible clusters of that level x ``columns``), protected jointly.
 
     Each level's table is first protected on its own (:func:`suppress_table`). The levels are linked: a parent's
@@ -281,6 +284,9 @@ def suppress_levels(row_values: dict[int, np.ndarray], row_keys: dict[int, Seque
     recovers no hidden nonzero cell and leaves no small group, as in :func:`suppress_table`.
 
     ``row_values[level]``: each conversation's cluster at that level; ``parents``: a visible cluster's parent.
+    ``hide_stuck_columns``: where no one cell can protect a leak through a column whose total is only derivable
+    (a week's), hide that column at every level rather than leave it (a facet value's total is shown, so hiding
+    its column would protect nothing).
 
     >>> from clio_kit.config import PrivacyConfig
     >>> rows = {0: np.array([0] * 30 + [1] * 25 + [2] * 3), 1: np.array([9] * 58)}
@@ -306,9 +312,11 @@ def suppress_levels(row_values: dict[int, np.ndarray], row_keys: dict[int, Seque
         return tables
     system = _LinkedSystem(levels, grids, row_keys, parents, users, len(columns), column_totals)
     shown = np.zeros(system.size, dtype=bool)
+    system.primary = np.zeros(system.size, dtype=bool)
     for level in levels:
         shown[system.cells(level)] = tables[level].shown.to_numpy(dtype=bool).ravel()
-    shown = system.protect(shown, privacy)
+        system.primary[system.cells(level)] = tables[level].primary.to_numpy(dtype=bool).ravel()
+    shown = system.protect(shown, privacy, hide_stuck_columns)
     for level in levels:
         table = tables[level]
         table.shown = pd.DataFrame(shown[system.cells(level)].reshape(table.shown.shape), index=table.shown.index,
@@ -333,7 +341,7 @@ class _LinkedSystem:
 
     def __init__(self, levels: list[int], grids: dict[int, np.ndarray], row_keys: dict[int, Sequence[Hashable]],
                  parents: dict[Hashable, Hashable], users: np.ndarray, n_columns: int, column_totals: bool) -> None:
-        width = n_columns + 1
+        width = self.width = n_columns + 1
         self.offsets, start = {}, 0
         self.shapes = {}
         for level in levels:
@@ -428,34 +436,60 @@ class _LinkedSystem:
                     solved[cell] = (line, wave)
             wave += 1
 
-    def protect(self, shown: np.ndarray, privacy: Any) -> np.ndarray:
+    def protect(self, shown: np.ndarray, privacy: Any, hide_stuck_columns: bool = False) -> np.ndarray:
         """Hide shown cells until the attack over all lines recovers nothing it must not (see
         :func:`suppress_levels`)."""
         shown = shown.copy()
+        stuck_columns: set[int] = set()
         for _ in range(int(shown.sum()) + 1):
             solved, known = self.solve(shown | (self.n == 0))
             leaks = [(cell, line, wave) for cell, (line, wave) in solved.items() if self.n[cell] and
                      (self.real[cell] or not self.group_passes(np.array([cell]), privacy))]
-            offending: list[int] = []
-            if leaks:
-                first = min(wave for *_, wave in leaks)
+            hidden, offending = False, []
+            for first in sorted({wave for *_, wave in leaks}):  # the earliest leaks that some line can protect
                 offending = sorted({line for _cell, line, wave in leaks if wave == first})
-            else:
+                hidden = self._hide(offending, shown, solved)
+                if hidden:
+                    break
+            if not hidden:
+                rests = []
                 for line, (total, members) in enumerate(self.lines):
                     if total >= 0 and not known[total]:
                         continue
                     rest = np.asarray(members)[~known[members]]
                     if len(rest) and self.n[rest].sum() and not self.group_passes(rest, privacy):
-                        offending.append(line)
-            hidden = False
-            for line in offending:
-                pick = self._pick(line, shown, solved, set())
-                if pick is not None and shown[pick]:
-                    shown[pick] = False
-                    hidden = True
+                        rests.append(line)
+                offending = offending or rests
+                hidden = self._hide(rests, shown, solved)
+            if not hidden and offending and hide_stuck_columns:
+                # no single cell protects it (e.g. a cluster wholly in one week fixes its cell, and the week's
+                # total the other's): show none of these columns at any level, so their totals are not shown
+                stuck_columns |= {c % self.width for line in offending for c in self._cells_of(line)}
+                stuck = shown & np.isin(np.arange(self.size) % self.width, list(stuck_columns))
+                shown &= ~stuck
+                hidden = bool(stuck.any())
             if not hidden:
                 break
+        # a hidden cell that passes the thresholds and can be worked out anyway (e.g. a cluster's only nonzero
+        # cell, from its size) hides nothing: show it (not in a column hidden because its total must stay unshown)
+        solved, _known = self.solve(shown | (self.n == 0))
+        for cell in solved:
+            if self.real[cell] and self.primary[cell] and cell % self.width not in stuck_columns:
+                shown[cell] = True
         return shown
+
+    def _hide(self, lines: list[int], shown: np.ndarray, solved: dict[int, tuple[int, int]]) -> bool:
+        hidden = False
+        for line in lines:
+            pick = self._pick(line, shown, solved, set())
+            if pick is not None and shown[pick]:
+                shown[pick] = False
+                hidden = True
+        return hidden
+
+    def _cells_of(self, line: int) -> list[int]:
+        total, members = self.lines[line]
+        return members + ([total] if total >= 0 else [])
 
     def _pick(self, line: int, shown: np.ndarray, solved: dict[int, tuple[int, int]], seen: set[int]) -> int | None:
         """The smallest shown nonzero cell of ``line``; if it shows none, follow the lines that solved its cells."""

@@ -296,7 +296,8 @@ class PrivacyView:
                     {lv: self._assignments[self._cluster_column_of(lv)].to_numpy() for lv in self.levels},
                     {lv: self._visible_ids(lv) for lv in self.levels},
                     dict(zip(parents["cluster_id"].astype(int), parents["parent_id"].astype(int))),
-                    column_values, column_keys, self._assignments["user_id"].astype(str).to_numpy(), self.privacy)
+                    column_values, column_keys, self._assignments["user_id"].astype(str).to_numpy(), self.privacy,
+                    hide_stuck_columns=columns == "period")
             return self._tables[key][level]
         key = ("table", rows, columns, level, freq)
         if key not in self._tables:
