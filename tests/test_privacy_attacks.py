@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import clio_kit
-from clio_kit.privacy.attacks import attack_view, solve_table
+from clio_kit.privacy.attacks import attack_view, solve_linked, solve_table
 from clio_kit.privacy.suppression import suppress_table
 
 
@@ -128,3 +128,27 @@ def test_suppression_protects_a_lone_small_cell() -> None:
     counts = table.counts().to_numpy()
     recovered, rests = solve_table(counts, np.array([40.0, 40.0, 60.0]), np.array([87.0, 53.0]))
     assert recovered == [] and all(rest >= 15 for *_, rest in rests)
+
+
+def test_the_linked_attack_finds_a_remainder_across_levels() -> None:
+    """Parent 30 (shown) = child 20 (shown) + child ? + remainder ?; the remainder's row total is 2 and its other
+    cell is shown as known 0 through a column: the child's hidden cell and the small remainder cell follow."""
+    values = np.array([30.0, 20.0, np.nan, np.nan, 0.0])
+    lines = [(0, [1, 2, 3]), (2.0, [3, 4])]
+    recovered, rests = solve_linked(values, lines)
+    assert (3, 2.0) in recovered and (2, 8.0) in recovered and rests == []
+
+
+def test_linked_attack_on_tables_whose_child_cells_give_a_remainder_away() -> None:
+    """Two levels where a parent's shown cross-tab cell minus its visible children's shown cells is a small hidden
+    remainder: the linked attack must name it (the one-table attacks cannot see it)."""
+    from clio_kit.privacy import attacks
+
+    attack = attacks._Attack.__new__(attacks._Attack)
+    attack.report, attack.min_users, attack.min_conversations, attack.total = attacks.AttackReport(), 1, 10, 100.0
+    sizes = pd.Series({0: 50.0, 1: 44.0, 2: 50.0, 3: 50.0})
+    parents = pd.Series({0: 2, 1: 3})
+    grids = {0: pd.DataFrame({"x": [25.0, 22.0], "y": [25.0, 22.0]}, index=[0, 1]),
+             1: pd.DataFrame({"x": [25.0, 25.0], "y": [25.0, 25.0]}, index=[2, 3])}
+    attacks._attack_linked(attack, "t", grids, sizes, parents, pd.Series({"x": 50.0, "y": 50.0}))
+    assert any("rest of 3, x] = 3" in cell for cell in attack.report.recovered_cells), attack.report.recovered_cells

@@ -12,7 +12,10 @@ eval privacy`` prints the counts):
     unknown cell gives that cell away (repeated until nothing changes; a line whose rest is 0 makes all its
     unknowns 0). A recovered nonzero table cell counts, as does any recovered group of conversations below the
     thresholds (e.g. a parent's conversations outside its visible children, or a value's conversations in hidden
-    clusters).
+    clusters). The same runs across hierarchy levels (linked tables): a parent's cell equals its visible
+    children's cells plus its remainder in hidden clusters, so a parent's cell minus its children's can give a
+    hidden cell or a small remainder away (:func:`solve_linked`, on each facet's cross-tabs and base rates and on
+    the trends of all levels). User counts are not attacked by subtraction (users are not additive).
 
 Attack (a) needs the run's true value counts (it is an evaluation, not something a reader can do); (b) and (c) use
 only what the view shows.
@@ -35,7 +38,7 @@ from .gate import passes_thresholds
 if TYPE_CHECKING:
     from .view import PrivacyView
 
-__all__ = ["AttackReport", "attack_view", "solve_table"]
+__all__ = ["AttackReport", "attack_view", "solve_linked", "solve_table"]
 
 
 @dataclass
@@ -227,10 +230,44 @@ def attack_view(view: PrivacyView, *, windows: bool = True) -> AttackReport:
             attack.grid(name, shown, distributions[facet], pd.Series(period_totals, dtype=float),
                         hidden_row=False, extra_col_total=_extra_period_total(attack.total, periods, period_totals))
 
+    _attack_levels(attack, view, tables, sizes, distributions, period_totals)
     _attack_tree(attack, view.tree())
     if windows and view._periods("W") is not None:
         _attack_windows(attack, view)
     return report
+
+
+def _attack_levels(attack: _Attack, view: PrivacyView, tables: dict[str, pd.DataFrame], sizes: pd.Series,
+                   distributions: dict[str, pd.Series], period_totals: dict[Any, float]) -> None:
+    """The linked-table attack on each facet's cross-tabs (with its base rates) and on the trends, all levels."""
+    if len(view.levels) < 2:
+        return
+    parents = view.clusters().set_index("cluster_id")["parent_id"]
+    parents = parents[parents.notna()].astype(int)
+    ids = {level: view.clusters(level).sort_values("cluster_id")["cluster_id"].tolist() for level in view.levels}
+    for facet in view.facets:
+        grids = {}
+        for level in view.levels:
+            crosstab = tables[f"crosstab:{facet}:L{level}"].set_axis(ids[level], axis=0)
+            columns = distributions[facet].index
+            rates = _listed(tables[f"base_rates:{facet}:L{level}"], "cluster_id", "value", ids[level], columns)
+            grids[level] = crosstab.reindex(columns=columns).astype(float).combine_first(rates)
+        _attack_linked(attack, f"crosstab/base_rates:{facet}", grids, sizes, parents, distributions[facet])
+    trends = {level: tables[f"trend:L{level}"] for level in view.levels}
+    if all(len(t) for t in trends.values()):
+        periods = sorted(set().union(*(set(t["period"]) for t in trends.values())) | set(period_totals))
+        grids = {level: _listed(t, "cluster_id", "period", ids[level], periods) for level, t in trends.items()}
+        _attack_linked(attack, "trend", grids, sizes, parents, pd.Series(period_totals, dtype=float),
+                       extra_col_total=_extra_period_total(attack.total, periods, period_totals))
+
+
+def _listed(table: pd.DataFrame, row: str, column: str, rows: list[Any], columns: Any) -> pd.DataFrame:
+    """A long table of nonempty cells as a grid: a cell it does not list is empty (0), a listed one without a
+    number unknown (NaN)."""
+    grid = table.assign(n=table["n_conversations"].astype(float).fillna(-1.0)).pivot(
+        index=row, columns=column, values="n")
+    grid = grid.reindex(index=rows, columns=columns).astype(float).fillna(0.0)
+    return grid.mask(grid < 0)
 
 
 def _public_period_totals(tables: dict[str, pd.DataFrame]) -> dict[Any, float]:
@@ -287,3 +324,126 @@ def _attack_windows(attack: _Attack, view: PrivacyView) -> None:
         outside = (attack.total - totals.sum()) if totals.notna().all() else None
         attack.grid(name, shown, table["n_conversations"].astype(float), totals, hidden_row=True,
                     extra_col_total=outside)
+
+
+# -- attack (c) across hierarchy levels (linked tables) ----------------------------------------------------------
+def solve_linked(values: np.ndarray, lines: list[tuple[int | float, list[int]]]
+                 ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """The pencil attack on any set of linear lines: each line says ``total = sum(values[members])``, its total a
+    public number (a float) or another cell (an int index into ``values``, e.g. a parent cluster's cell that equals
+    its children's cells plus its hidden remainder's). ``values`` has NaN where unknown. A line with one unknown
+    gives it away; a line whose known total leaves 0 makes all its unknowns 0. Returns the recovered cells
+    ``(index, value)`` and each line's unknown rest ``(line, rest)`` where its total is known.
+
+    >>> values = np.array([30.0, 20.0, np.nan, np.nan])     # parent 30 = child 20 + child ? + remainder ?
+    >>> solve_linked(values, [(0, [1, 2, 3]), (12.0, [2, 3])])   # the remainder row's total is 12
+    ([], [(0, 10.0), (1, 12.0)])
+    """
+    values = np.array(values, dtype=float)
+    recovered: list[tuple[int, float]] = []
+
+    def total_of(total: int | float) -> float:
+        return values[total] if isinstance(total, (int, np.integer)) else float(total)
+
+    changed = True
+    while changed:
+        changed = False
+        for total, members in lines:
+            unknown = [m for m in members if np.isnan(values[m])]
+            t = total_of(total)
+            if np.isnan(t):
+                if not unknown and isinstance(total, (int, np.integer)):
+                    values[total] = float(np.sum(values[members]))
+                    recovered.append((int(total), float(values[total])))
+                    changed = True
+                continue
+            if not unknown:
+                continue
+            rest = float(t - np.nansum(values[members]))
+            if len(unknown) == 1 or abs(rest) < 0.5:
+                for m in unknown:
+                    values[m] = rest if len(unknown) == 1 else 0.0
+                    recovered.append((int(m), float(values[m])))
+                changed = True
+    rests = []
+    for index, (total, members) in enumerate(lines):
+        t = total_of(total)
+        if not np.isnan(t) and np.isnan(values[members]).any():
+            rests.append((index, float(t - np.nansum(values[members]))))
+    return recovered, rests
+
+
+def _attack_linked(attack: _Attack, name: str, grids: dict[int, pd.DataFrame], sizes: pd.Series,
+                   parents: pd.Series, col_totals: pd.Series, extra_col_total: float | None | bool = False) -> None:
+    """A parent's cell is the sum of its visible children's cells and of its hidden remainder's (the parent's
+    conversations in hidden clusters one level down), and the hidden clusters of a level are those under hidden
+    parents plus every visible parent's remainder. With every cluster size public, those lines link the tables of
+    one facet (or of time) at all levels; cells (or small groups) that only these links give away are findings.
+    ``grids``: level -> visible cluster ids x columns, NaN where hidden."""
+    levels = sorted(grids)
+    columns = list(next(iter(grids.values())).columns)
+    extra = extra_col_total is not False
+    n_cols = len(columns) + int(extra)
+    c_tot = col_totals.reindex(columns).to_numpy(dtype=float)
+    if extra:
+        c_tot = np.append(c_tot, np.nan if extra_col_total is None else float(extra_col_total))
+    values: list[float] = []
+    labels: list[tuple[str, Any, bool]] = []  # (row label, column label, a real table cell?)
+    col_names = columns + (["(outside the columns)"] if extra else [])
+
+    def add_row(label: str, cells: np.ndarray, real: bool) -> list[int]:
+        start = len(values)
+        values.extend(cells.tolist())
+        labels.extend((label, col_names[j], real and j < len(columns)) for j in range(n_cols))
+        return list(range(start, start + n_cols))
+
+    index: dict[int, dict[Any, list[int]]] = {}
+    hidden: dict[int, list[int]] = {}
+    lines: dict[int, list[tuple[int | float, list[int]]]] = {level: [] for level in levels}
+    linked: list[tuple[int | float, list[int]]] = []
+    for level in levels:
+        grid = grids[level]
+        cells = grid.to_numpy(dtype=float)
+        if extra:
+            cells = np.hstack([cells, np.full((len(cells), 1), np.nan)])
+        index[level] = {cid: add_row(f"L{level} {cid}", cells[i], True) for i, cid in enumerate(grid.index)}
+        hidden[level] = add_row(f"L{level} (hidden clusters)", np.full(n_cols, np.nan), False)
+        r_tot = sizes.reindex(grid.index).to_numpy(dtype=float)
+        for cid, total in zip(grid.index, r_tot):
+            lines[level].append((float(total), index[level][cid]))
+        lines[level].append((attack.total - float(np.nansum(r_tot)), hidden[level]))
+        for j in range(n_cols):
+            if not np.isnan(c_tot[j]):
+                lines[level].append((float(c_tot[j]), [row[j] for row in index[level].values()] + [hidden[level][j]]))
+    for below, above in zip(levels, levels[1:]):
+        remainders = []
+        for parent in grids[above].index:
+            kids = [cid for cid in grids[below].index if parents.get(cid) == parent]
+            rest = add_row(f"L{below} rest of {parent}", np.full(n_cols, np.nan), False)
+            remainders.append(rest)
+            linked.append((float(sizes.get(parent, np.nan)) - float(sum(sizes.get(k, 0) for k in kids)), rest))
+            for j in range(n_cols):
+                linked.append((index[above][parent][j], [index[below][k][j] for k in kids] + [rest[j]]))
+        for j in range(n_cols):
+            linked.append((hidden[below][j], [hidden[above][j]] + [rest[j] for rest in remainders]))
+
+    array = np.array(values, dtype=float)
+    alone: set[int] = set()  # what one table gives away on its own (attacked by grid() already)
+    alone_rests: set[tuple[int, float]] = set()
+    offset = 0
+    for level in levels:
+        solved, level_rests = solve_linked(array, lines[level])
+        alone |= {i for i, _ in solved}
+        alone_rests |= {(offset + line, rest) for line, rest in level_rests}
+        offset += len(lines[level])
+    every = [line for level in levels for line in lines[level]] + linked
+    recovered, rests = solve_linked(array, every)
+    for i, value in recovered:
+        row, column, real = labels[i]
+        if i in alone or value < 0.5 or not (real or value < attack.min_conversations):
+            continue  # found by the one-table attack already, empty, or a group that passes
+        attack.report.recovered_cells.append(f"{name} (linked levels): [{row}, {column}] = {value:g}")
+    for line, rest in rests:
+        if 0.5 <= rest < attack.min_conversations and (line, rest) not in alone_rests:
+            label = labels[every[line][1][0]][0]
+            attack.report.recovered_cells.append(f"{name} (linked levels): rest of a line through {label} = {rest:g}")

@@ -27,7 +27,7 @@ from ..analysis import benjamini_hochberg, lift_table
 from ..binning import bin_labels
 from ..config import PrivacyConfig
 from .gate import passes_thresholds
-from .suppression import SuppressedTable, pool_rare_values, suppress_table
+from .suppression import SuppressedTable, pool_rare_values, suppress_levels, suppress_table
 
 __all__ = ["PrivacyView", "OTHER_LABEL", "SUPPRESSED_LABEL"]
 
@@ -287,22 +287,33 @@ class PrivacyView:
     def _suppressed(self, rows: str, columns: str, level: int | None = None, freq: str | None = None
                     ) -> SuppressedTable:
         """One protected table: ``rows`` is ``"cluster"`` or a facet, ``columns`` a facet or ``"period"``."""
+        if rows == "cluster":
+            self._cluster_column(level)  # type: ignore[arg-type]  # refuses a level that does not exist
+            key: tuple[Any, ...] = ("levels", columns, freq)
+            if key not in self._tables:  # every level at once: a parent's cells link them (suppress_levels)
+                column_values, column_keys = self._columns(columns, freq)
+                parents = self._visible.dropna(subset=["parent_id"])
+                self._tables[key] = suppress_levels(
+                    {lv: self._assignments[self._cluster_column_of(lv)].to_numpy() for lv in self.levels},
+                    {lv: self._visible_ids(lv) for lv in self.levels},
+                    dict(zip(parents["cluster_id"].astype(int), parents["parent_id"].astype(int))),
+                    column_values, column_keys, self._assignments["user_id"].astype(str).to_numpy(), self.privacy,
+                    hide_stuck_columns=columns == "period")
+            return self._tables[key][level]
         key = ("table", rows, columns, level, freq)
         if key not in self._tables:
-            users = self._assignments["user_id"].astype(str).to_numpy()
-            if rows == "cluster":
-                row_values = self._assignments[self._cluster_column(level)].to_numpy()  # type: ignore[arg-type]
-                row_keys: list[Any] = self._visible_ids(level)  # type: ignore[arg-type]
-            else:
-                row_values, row_keys = self._labels(rows).to_numpy(), self._label_order(rows)
-            if columns == "period":
-                column_values = self._shown_periods(freq or "W")
-                column_keys: list[Any] = sorted(pd.Series(column_values).dropna().unique())
-            else:
-                column_values, column_keys = self._labels(columns).to_numpy(), self._label_order(columns)
-            records = pd.DataFrame({"row": row_values, "column": column_values, "user": users})
-            self._tables[key] = suppress_table(records, row_keys, column_keys, self.privacy)
+            column_values, column_keys = self._columns(columns, freq)
+            records = pd.DataFrame({"row": self._labels(rows).to_numpy(), "column": column_values,
+                                    "user": self._assignments["user_id"].astype(str).to_numpy()})
+            self._tables[key] = suppress_table(records, self._label_order(rows), column_keys, self.privacy)
         return self._tables[key]
+
+    def _columns(self, columns: str, freq: str | None) -> tuple[np.ndarray, list[Any]]:
+        """Each conversation's column (a facet's shown value, or its time bucket) and the columns in order."""
+        if columns == "period":
+            column_values = self._shown_periods(freq or "W")
+            return column_values, sorted(pd.Series(column_values).dropna().unique())
+        return self._labels(columns).to_numpy(), self._label_order(columns)
 
     def facet_distribution(self, facet: str) -> pd.DataFrame:
         """Conversations per facet value; values below the thresholds overall are pooled into one
