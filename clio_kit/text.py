@@ -86,7 +86,8 @@ _FILLER = {
         answers ask asking asked try trying tried don doesn didn isn aren wasn won wouldn shouldn couldn ll ve
         im ive id youre thats whats hows dont cant wont doesnt didnt isnt lot lots kind sort able better specific
         example examples regarding related based include includes including one two also many much certain
-        different various type types look looking say says said think going come take""",
+        different various type types look looking say says said think going come take does did doing done named
+        called""",
     "es": """favor ayuda ayudar ayudame ayúdame ayudarme quiero quisiera necesito necesitas puedes podrías podrias
         puede podría escribe escribir escríbeme dame darme hola gracias hacer haz hazme explica explicar explícame
         dime decir gustaría quería sobre ejemplo""",
