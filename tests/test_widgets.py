@@ -505,3 +505,16 @@ def test_lift_colour_scale_is_symmetric_with_numeric_ticks(data: GatedData) -> N
     heat = fig.data[0]
     assert heat.zmin == -heat.zmax and heat.zmax >= 1  # at least 0.5x-2x: lifts near 1 stay pale
     assert "1" in heat.colorbar.ticktext and all(t.replace(".", "").isdigit() for t in heat.colorbar.ticktext)
+
+
+def test_a_fully_suppressed_trend_still_names_its_cluster(data: GatedData) -> None:
+    """A small cluster's weekly counts are all below the thresholds: the blank trend says so and names the cluster
+    (a reader, and the browser test, can tell the chart was redrawn for the selected node)."""
+    explorer = widgets.HierarchyExplorer(data)
+    freq = data.auto_freq()
+    trend = data.trend(freq, 0)
+    shown = trend.groupby("cluster_id")["n_conversations"].apply(lambda s: s.notna().any())
+    hidden = [cid for cid, any_shown in shown.items() if not any_shown]
+    node = next(n for n in data.nodes.values() if n.level == 0 and not n.is_other and n.cluster_id in hidden)
+    fig = explorer._trend_figure(node)
+    assert node.name[:20] in fig.layout.title.text and "below the privacy thresholds" in fig.data[0].text[0]

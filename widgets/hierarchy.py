@@ -239,7 +239,12 @@ class HierarchyExplorer(Explorer):
             trend = trend.set_index("period").reindex(every).rename_axis("period").reset_index()
             trend["cluster_id"], trend["name"] = node.cluster_id, node.name
         unit = "week" if freq == "W" else "month"
-        return figures.trend_lines(trend, f"Conversations per {unit}: {figures.short(node.name, 40)}", height=260)
+        title = f"Conversations per {unit}: {figures.short(node.name, 40)}"
+        if trend.empty or trend["n_conversations"].notna().sum() == 0:  # say which cluster the blank chart is about
+            fig = figures.empty(f"Every {unit} of this cluster is below the privacy thresholds.", 260)
+            fig.update_layout(title={"text": title, "font": {"size": 14}, "x": 0.01})
+            return fig
+        return figures.trend_lines(trend, title, height=260)
 
     # -- static export ----------------------------------------------------------------------------------------
     def figures(self) -> dict[str, go.Figure]:
