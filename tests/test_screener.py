@@ -13,6 +13,7 @@ from clio_kit import Pipeline, PipelineConfig
 from clio_kit.backends.llm_parse import OutputError, parse_facets
 from clio_kit.backends.llm_prompts import facet_prompt
 from clio_kit.config import load_config
+from clio_kit.contracts import Capability
 from clio_kit.conversation import Conversation, Message
 from clio_kit.errors import ConfigError, InputError
 from clio_kit.facets.definitions import DEFAULT_FACETS, screener_facet
@@ -132,6 +133,7 @@ def test_a_screener_that_keeps_nothing_is_a_clear_error(tmp_path: Path) -> None:
     class No:
         name = "offline"
         uses_llm = True  # answers the screener itself, like an LLM backend
+        capabilities = frozenset({Capability.MODEL_FACETS})
 
         def __getattr__(self, item):  # noqa: ANN001, ANN204
             from clio_kit.backends import OfflineBackend

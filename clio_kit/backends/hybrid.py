@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..contracts import Capability
 from ..errors import ConfigError
 from ..evidence import ClusterEvidence, cluster_evidence, topic_evidence
 from ..naming import ClusterLabel
@@ -109,7 +110,9 @@ class HybridBackend:
 
     uses_llm = False  # facets, clusters and hierarchy are offline (the pipeline's offline paths apply)
     names_by_model = True
-    needs_member_texts = True  # label_parents wants the parents' conversations' texts (see Pipeline)
+    # the model audits too, with the rule-based auditor inside audit() (so no MODEL_AUDIT for the pipeline to add)
+    capabilities = frozenset({Capability.MODEL_NAMES, Capability.BOOLEAN_SCREENING, Capability.APPROXIMATE_CONCERN,
+                              Capability.SEPARATE_FACETS, Capability.USAGE})
 
     def __init__(self, offline: Any, namer: Any, *, min_phrase_users: int = 5, names_language: str = "English",
                  facet: str = "request", n_phrases: int = 10, n_wordings: int = 4, n_neighbours: int = 3,

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import PrivacyConfig
+from ..contracts import Capability
 from ..conversation import Conversation
 from ..errors import ClioError, ConfigError
 from ..facets.computed import computed_facets
@@ -262,6 +263,8 @@ class LLMBackend:
 
     name = "llm"
     uses_llm = True
+    capabilities = frozenset({Capability.MODEL_FACETS, Capability.MODEL_NAMES, Capability.MODEL_AUDIT,
+                              Capability.PARENT_PROPOSALS, Capability.AVOID_WORDING, Capability.USAGE})
     VERSION = 1
 
     def __init__(self, *, model_facets: str, model_names: str, max_concurrency: int = 8, max_retries: int = 5,

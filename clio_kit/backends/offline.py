@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..contracts import Capability
 from ..conversation import Conversation
 from ..facets.computed import computed_facets
 from ..facets.definitions import Facet
@@ -47,6 +48,7 @@ class OfflineBackend:
 
     name = "offline"
     uses_llm = False
+    capabilities = frozenset({Capability.BOOLEAN_SCREENING, Capability.APPROXIMATE_CONCERN})
 
     def __init__(self, min_phrase_users: int | None = None, summary_chars: int = 400,
                  min_audit_score: int | None = None,
