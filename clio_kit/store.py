@@ -25,7 +25,6 @@ import pandas as pd
 
 __all__ = ["RunStore", "MANIFEST", "SCHEMA_VERSION"]
 
-MANIFEST = "manifest.json"
 SCHEMA_VERSION = 1
 
 
@@ -43,18 +42,49 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 class RunStore:
-    """Reads and writes one run directory."""
+    """Reads and writes one run directory.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    The directory's layout is spelled once, here: every reader and writer names a file by these constants
+    (which stage writes which is :data:`clio_kit.pipeline.STAGE_TABLE`). ``create=False`` opens a directory for
+    reading without creating it.
+
+    >>> RunStore.CLUSTERS, RunStore.EMBEDDINGS
+    ('clusters.parquet', 'embeddings.npy')
+    """
+
+    MANIFEST = "manifest.json"
+    # ingest
+    CONVERSATIONS = "conversations.parquet"  # raw conversations: outside the privacy gate
+    REJECTS = "rejects.jsonl"  # records set aside at load time (line, reason; no text)
+    # facets
+    FACETS = "facets.parquet"  # per-conversation facets: outside the privacy gate
+    NOT_ANALYSED = "not_analysed.parquet"  # failed facet requests, by id (asked again next run)
+    SCREENED = "screened.parquet"  # the screener's answer per conversation, by id
+    # embed, classify, cluster
+    EMBEDDINGS = "embeddings.npy"
+    CLASSIFIED = "classified.parquet"  # facets approximated from embeddings
+    BASE_LABELS = "base_labels.npy"
+    CENTROIDS = "centroids.npy"
+    # name, hierarchy
+    BASE_NAMES = "base_names.parquet"
+    HIERARCHY = "hierarchy.parquet"
+    ANCESTORS = "ancestors.npy"
+    # privacy: what views, widgets and reports read
+    CLUSTERS = "clusters.parquet"
+    ASSIGNMENTS = "assignments.parquet"
+    PRIVACY = "privacy.json"
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.path.mkdir(parents=True, exist_ok=True)
         self._manifest: dict[str, Any] | None = None
 
     # -- manifest -----------------------------------------------------------------------------------------------
     @property
     def manifest(self) -> dict[str, Any]:
         if self._manifest is None:
-            file = self.path / MANIFEST
+            file = self.path / self.MANIFEST
             if file.exists():
                 self._manifest = json.loads(file.read_text(encoding="utf-8"))
             else:
@@ -67,7 +97,7 @@ class RunStore:
 
     def save_manifest(self) -> None:
         text = json.dumps(self.manifest, indent=2, sort_keys=False, ensure_ascii=False, default=str)
-        _atomic_write(self.path / MANIFEST, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+        _atomic_write(self.path / self.MANIFEST, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
 
     # -- stages -------------------------------------------------------------------------------------------------
     def stage_record(self, name: str) -> dict[str, Any] | None:
@@ -228,6 +258,9 @@ class RunStore:
                     handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         _atomic_write(self.path / name, write)
         return name
+
+
+MANIFEST = RunStore.MANIFEST  # the older module-level name
 
 
 def _as_arrow(piece: Any, schema: Any) -> Any:

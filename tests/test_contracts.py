@@ -119,3 +119,44 @@ def test_both_hierarchies_share_one_fit_signature() -> None:
     tree = CentroidHierarchy(n_levels=2, n_top=2).fit(np.eye(4), [1, 1, 1, 1], labels={}, embedder=None,
                                                        backend=None)
     assert isinstance(tree, Hierarchy) and len(tree.parents_) == 1
+
+
+def test_the_docstring_diagram_is_the_stage_table() -> None:
+    import textwrap
+
+    from clio_kit import pipeline
+
+    assert textwrap.indent(pipeline.stage_diagram(), "    ", lambda line: line.strip() != "") in pipeline.__doc__
+    assert pipeline.STAGES == tuple(stage.name for stage in pipeline.STAGE_TABLE)
+
+
+def test_the_stage_table_says_what_each_stage_reads_and_writes(tmp_path: Path, labelled_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from clio_kit.pipeline import STAGE_TABLE
+    from clio_kit.store import RunStore
+
+    current: list[str] = []
+    reads: dict[str, set[str]] = {}
+    started, read_table, read_array, file = (RunStore.mark_started, RunStore.read_table, RunStore.read_array,
+                                             RunStore.file)
+
+    def record(name: str) -> None:
+        reads.setdefault(current[-1], set()).add(name)
+
+    monkeypatch.setattr(RunStore, "mark_started", lambda self, name, key: (current.append(name),
+                                                                           started(self, name, key))[1])
+    monkeypatch.setattr(RunStore, "read_table", lambda self, name, *a, **k: (record(name),
+                                                                             read_table(self, name, *a, **k))[1])
+    monkeypatch.setattr(RunStore, "read_array", lambda self, name, *a, **k: (record(name),
+                                                                             read_array(self, name, *a, **k))[1])
+    monkeypatch.setattr(RunStore, "file", lambda self, name: (record(name), file(self, name))[1])
+    run = Pipeline(embedder=HashingEmbedder(), config=PipelineConfig(**LOW), progress=False).run(
+        labelled_path, tmp_path / "run")
+    declared = {stage.name: set(stage.reads) for stage in STAGE_TABLE}
+    writes = {stage.name: set(stage.writes) for stage in STAGE_TABLE}
+    for stage, names in reads.items():  # reading back its own output (e.g. the embeddings' width) is no input
+        assert names - writes[stage] <= declared[stage], (stage, names - writes[stage] - declared[stage])
+    unread = {(stage, name) for stage in declared for name in declared[stage] - reads.get(stage, set())}
+    assert unread == {("embed", RunStore.CONVERSATIONS)}  # read only to align supplied vectors without ids
+    for stage in STAGE_TABLE:  # and every output it recorded is declared (the pipeline also refuses others)
+        assert set(run.manifest["stages"][stage.name]["outputs"]) <= set(stage.writes)
