@@ -23,6 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from .naming import ClusterLabel, describe, format_name, select_keywords
 
@@ -81,7 +82,7 @@ def default_n_top(n_base: int) -> int:
     return int(min(MAX_DEFAULT_TOP, max(2, round(math.sqrt(n_base))), n_base - 1))
 
 
-class CentroidHierarchy:
+class CentroidHierarchy(BaseEstimator):
     """Group base clusters into ``n_levels`` levels (the base included) by weighted k-means of centroids.
 
     ``n_top`` is the top level's size; ``None`` chooses it from the data (:func:`choose_n_top`: 4 to 15 groups,
@@ -103,8 +104,7 @@ class CentroidHierarchy:
 
     def fingerprint(self) -> dict[str, object]:
         """Parameters plus the top-size rule's version: runs cached under an older rule are rebuilt."""
-        return {"n_levels": self.n_levels, "n_top": self.n_top, "random_state": self.random_state,
-                "top_level_rule": "silhouette-4-15/2"}
+        return {**self.get_params(deep=False), "top_level_rule": "silhouette-4-15/2"}
 
     def fit(self, centroids: np.ndarray, sizes: Sequence[int], labels: Mapping[int, object] | None = None, *,
             embedder: object = None, backend: object = None) -> "CentroidHierarchy":

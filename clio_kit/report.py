@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import ClioError, ConfigError, InputError
+from .store import RunStore
 
 __all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS",
            "OFFLINE_BANNER", "coverage_html", "plotly_init_html", "figure",
@@ -183,8 +184,8 @@ def _check_parameters(run_dir: Path, params: dict[str, Any]) -> dict[str, Any]:
         from .privacy.monitoring import parse_time
 
         params["compare_split"] = parse_time(params["compare_split"], "compare_split").isoformat()
-    if not (run_dir / "manifest.json").exists():
-        raise InputError(f"not a clio-kit run directory (no manifest.json): {run_dir}")
+    if not (run_dir / RunStore.MANIFEST).exists():
+        raise InputError(f"not a clio-kit run directory (no {RunStore.MANIFEST}): {run_dir}")
     if params.get("facet") is not None or params.get("level") is not None:
         from .run import open_run
 

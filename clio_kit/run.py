@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import html
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ import pandas as pd
 
 from .config import PrivacyConfig
 from .errors import InputError
+from .store import RunStore
 
 if TYPE_CHECKING:
     from .privacy.view import PrivacyView
@@ -32,12 +32,12 @@ class Run:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        if not (self.path / "manifest.json").exists():
-            raise InputError(f"not a clio-kit run directory (no manifest.json): {self.path}")
+        if not (self.path / RunStore.MANIFEST).exists():
+            raise InputError(f"not a clio-kit run directory (no {RunStore.MANIFEST}): {self.path}")
 
     @property
     def manifest(self) -> dict[str, Any]:
-        return json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
+        return RunStore(self.path, create=False).read_json(RunStore.MANIFEST)
 
     @property
     def complete(self) -> bool:
@@ -81,7 +81,7 @@ class Run:
 
     def rejects(self) -> pd.DataFrame:
         """Records set aside at load time, with line numbers and reasons (no record text)."""
-        file = self.path / "rejects.jsonl"
+        file = self.path / RunStore.REJECTS
         if not file.exists() or file.stat().st_size == 0:
             return pd.DataFrame(columns=["source", "line", "record_id", "reason"])
         return pd.read_json(file, lines=True)
@@ -134,10 +134,10 @@ class RawAccess:
         self.path = path
 
     def conversations(self) -> pd.DataFrame:
-        return pd.read_parquet(self.path / "conversations.parquet")
+        return RunStore(self.path, create=False).read_table(RunStore.CONVERSATIONS)
 
     def facets(self) -> pd.DataFrame:
-        return pd.read_parquet(self.path / "facets.parquet")
+        return RunStore(self.path, create=False).read_table(RunStore.FACETS)
 
     def _repr_html_(self) -> str:
         return f"<div style='border:3px solid #c00;padding:4px'><b>{html.escape(RAW_WARNING)}</b></div>"

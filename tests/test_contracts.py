@@ -160,3 +160,38 @@ def test_the_stage_table_says_what_each_stage_reads_and_writes(tmp_path: Path, l
     assert unread == {("embed", RunStore.CONVERSATIONS)}  # read only to align supplied vectors without ids
     for stage in STAGE_TABLE:  # and every output it recorded is declared (the pipeline also refuses others)
         assert set(run.manifest["stages"][stage.name]["outputs"]) <= set(stage.writes)
+
+
+def test_the_run_layout_is_spelled_only_on_the_run_store() -> None:
+    from clio_kit.store import RunStore
+    from .conftest import ROOT
+
+    layout = {value for name, value in vars(RunStore).items() if name.isupper() and isinstance(value, str)}
+    assert {"manifest.json", "clusters.parquet", "embeddings.npy", "rejects.jsonl"} <= layout
+    spelled = [f"{path.relative_to(ROOT)}: {name}" for folder in ("clio_kit", "widgets")
+               for path in sorted((ROOT / folder).rglob("*.py")) if path.name != "store.py"
+               for name in layout if f'"{name}"' in path.read_text(encoding="utf-8")]
+    assert spelled == []
+
+
+@pytest.mark.parametrize("make", [OfflineBackend, lambda: CentroidHierarchy(n_top=4), LLMHierarchy],
+                         ids=["OfflineBackend", "CentroidHierarchy", "LLMHierarchy"])
+def test_every_init_parameter_of_a_component_is_in_its_stage_key(make) -> None:  # noqa: ANN001
+    """Parameters come from scikit-learn's BaseEstimator (the __init__ signature), so none can be left out."""
+    import inspect
+
+    from sklearn.base import clone
+
+    from clio_kit.hashing import component_fingerprint
+
+    component = make()
+    assert clone(component).get_params() == component.get_params()
+    before = component_fingerprint(component)
+    names = [n for n in inspect.signature(type(component).__init__).parameters if n not in ("self", "backend",
+                                                                                              "embedder")]
+    assert names and set(names) <= set(component.get_params())
+    for name in names:
+        value = component.get_params()[name]
+        changed = clone(component).set_params(**{name: (not value) if isinstance(value, bool) else
+                                                 7 if value is None else value * 2 + 1})
+        assert component_fingerprint(changed) != before, name

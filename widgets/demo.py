@@ -14,7 +14,6 @@ anything but demos and tests.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from clio_kit.store import SCHEMA_VERSION, RunStore
 
 __all__ = ["THEMES", "make_demo_run"]
 
@@ -107,14 +108,15 @@ def make_demo_run(path: str | os.PathLike[str], n_conversations: int = 3000, *, 
         clusters.loc[row, ["name", "description"]] = [name, f"Requests about {name}"]
         clusters.at[row, "keywords"] = [name]
 
-    clusters.to_parquet(out / "clusters.parquet", index=False)
-    frame.to_parquet(out / "assignments.parquet", index=False)
+    store = RunStore(out)  # the run layout the pipeline writes, through the same store
+    store.write_table(store.CLUSTERS, clusters)
+    store.write_table(store.ASSIGNMENTS, frame)
     privacy = {"min_users": min_users, "min_conversations": min_conversations, "min_audit_score": 3,
                "min_phrase_users": min_users}
-    (out / "privacy.json").write_text(json.dumps(_summary(clusters, frame, privacy), indent=2) + "\n")
+    store.write_json(store.PRIVACY, _summary(clusters, frame, privacy))
     levels = [n_base, n_mid, n_top]
     manifest: dict[str, Any] = {
-        "synthetic": True, "clio_kit_version": "demo",
+        "schema_version": SCHEMA_VERSION, "synthetic": True, "clio_kit_version": "demo",
         "config": {"privacy": privacy, "n_levels": 3},
         "backend": {"name": "synthetic-demo", "uses_llm": False},
         "stages": {"ingest": {"status": "done", "counts": {"n_conversations": n, "n_users": len(set(users))}},
@@ -122,7 +124,7 @@ def make_demo_run(path: str | os.PathLike[str], n_conversations: int = 3000, *, 
                    "privacy": {"status": "done", "counts": {"n_clusters": len(clusters),
                                                             "n_visible": int(clusters["visible"].sum())}}},
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    store.write_json(store.MANIFEST, manifest)
     return out
 
 

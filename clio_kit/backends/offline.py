@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from ..contracts import Capability
 from ..conversation import Conversation
@@ -30,7 +31,7 @@ __all__ = ["OfflineBackend"]
 OFFLINE_VERSION = 5
 
 
-class OfflineBackend:
+class OfflineBackend(BaseEstimator):
     """Offline facets, names and audit.
 
     Parameters: ``min_phrase_users`` is the k of k-anonymous names (a phrase appears in a name only if at least
@@ -63,15 +64,10 @@ class OfflineBackend:
         self.concern_margin = concern_margin
         self.screener_rank = screener_rank
 
-    def get_params(self, deep: bool = False) -> dict[str, Any]:
-        return {"min_phrase_users": self.min_phrase_users, "summary_chars": self.summary_chars,
-                "min_audit_score": self.min_audit_score, "taxonomy": self.taxonomy,
-                "concern_margin": self.concern_margin, "screener_rank": self.screener_rank,
-                "topic_min_similarity": self.topic_min_similarity, "topic_min_margin": self.topic_min_margin,
-                "version": OFFLINE_VERSION}
-
     def fingerprint(self) -> dict[str, Any]:
-        return self.get_params()
+        """Every ``__init__`` parameter (scikit-learn's ``get_params``: none can be left out of the stage keys)
+        and the offline algorithms' version."""
+        return {**self.get_params(deep=False), "version": OFFLINE_VERSION}
 
     def prompt_hashes(self) -> dict[str, str]:
         return {}  # no prompts: nothing is sent to a model

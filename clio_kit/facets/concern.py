@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 __all__ = ["CONCERN_ANCHORS", "PROTECTIVE_TOPICS", "ConcernScorer", "CONCERN_SCORER_VERSION"]
 
@@ -78,7 +79,7 @@ PROTECTIVE_TOPICS: tuple[tuple[str, str], ...] = (
 )
 
 
-class ConcernScorer:
+class ConcernScorer(BaseEstimator):
     """Score request summaries 1-5 by their nearest anchor: a concerning type's level, else 1 (approximate).
 
     Parameters: ``embedder`` (the run's embedder, so anchors and summaries share one space); ``anchors``
@@ -94,7 +95,8 @@ class ConcernScorer:
         self.benign = benign
         self.margin = margin
 
-    def get_params(self, deep: bool = False) -> dict[str, Any]:
+    def fingerprint(self) -> dict[str, Any]:
+        """What changes the scores: the anchors as used, the margin and the version (not the embedder object)."""
         return {"anchors": [list(a) for a in self.anchors], "benign": self._benign(), "margin": self.margin,
                 "version": CONCERN_SCORER_VERSION}
 

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from .definitions import Facet
 
@@ -54,7 +55,7 @@ class SimilarityFacetClassifier:
         return [labels[i] for i in best], similarity[np.arange(len(best)), best]
 
 
-class ScreenerClassifier:
+class ScreenerClassifier(BaseEstimator):
     """Answer a yes/no facet offline: "yes" when the facet's topic ranks among the ``rank`` nearest topics.
 
     The facet's topic (``facet.choices["yes"]``) competes with ``topics`` (default: the offline taxonomy's, which
@@ -68,7 +69,8 @@ class ScreenerClassifier:
         self.topics = topics
         self.rank = rank
 
-    def get_params(self, deep: bool = False) -> dict[str, Any]:
+    def fingerprint(self) -> dict[str, Any]:
+        """What changes the answers: the rank and the topics (not the embedder object)."""
         return {"rank": self.rank, "topics": None if self.topics is None else [list(t) for t in self.topics]}
 
     def _topics(self) -> list[tuple[str, str]]:

@@ -10,8 +10,8 @@ total first: everything is streamed to a temporary table, then the chosen rows a
 >>> from clio_kit.store import RunStore
 >>> store = RunStore(tempfile.mkdtemp())
 >>> result = load([{"messages": [{"role": "user", "content": f"q{i}"}]} for i in range(5)], progress=False)
->>> summary = write_conversation_table(store, "conversations.parquet", result.batches(2), sample=3, seed=0)
->>> summary.counts()["n_loaded"], summary.counts()["n_conversations"], len(store.read_table("conversations.parquet"))
+>>> summary = write_conversation_table(store, store.CONVERSATIONS, result.batches(2), sample=3, seed=0)
+>>> summary.counts()["n_loaded"], summary.counts()["n_conversations"], len(store.read_table(store.CONVERSATIONS))
 (5, 3, 3)
 """
 

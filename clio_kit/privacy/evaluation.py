@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
+from ..store import RunStore
 from .canaries import canary_conversations, find_canaries
 
 __all__ = ["evaluate_privacy", "PrivacyEvaluation", "scan_artifacts"]
@@ -114,13 +113,14 @@ def evaluate_privacy(data: str | os.PathLike[str] | None, out: str | os.PathLike
     user_texts = [" ".join(m["content"] for m in messages if m["role"] == "user")
                   for messages in conversations["messages"]]
     summaries = raw.facets()["request"].fillna("").astype(str).tolist()
-    clusters = pd.read_parquet(run.path / "clusters.parquet")
+    store = RunStore(run.path, create=False)
+    clusters = store.read_table(store.CLUSTERS)
     visible = clusters[clusters["visible"]]
     shares = {"raw conversations": _identifying_share(user_texts),
               "summaries": _identifying_share(summaries),
               "visible clusters": _identifying_share([f"{n}. {d}" for n, d in zip(visible["name"],
                                                                                   visible["description"])])}
-    assignments = pd.read_parquet(run.path / "assignments.parquet")
+    assignments = store.read_table(store.ASSIGNMENTS)
     visible_ids = set(visible["cluster_id"])
     groups = {}
     for group, prefix in (("private matter", "private-"), ("campaign", "campaign-")):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import pandas as pd
 from ..analysis import benjamini_hochberg, lift_table
 from ..binning import bin_labels
 from ..config import PrivacyConfig
+from ..store import RunStore
 from .gate import passes_thresholds
 from .suppression import SuppressedTable, pool_rare_values, suppress_levels, suppress_table
 
@@ -43,13 +43,14 @@ class PrivacyView:
     """Privacy-gated aggregates of one run directory."""
 
     def __init__(self, run_dir: str | Path, privacy: PrivacyConfig | None = None) -> None:
-        self.path = Path(run_dir)
-        manifest = json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
+        store = RunStore(run_dir, create=False)  # the run's layout is the store's; this view only reads
+        self.path = store.path
+        manifest = store.read_json(store.MANIFEST)
         self.manifest = manifest
         run_privacy = PrivacyConfig(**manifest["config"]["privacy"])
         self.privacy = _stricter_only(privacy, run_privacy) if privacy is not None else run_privacy
-        self._all_clusters = pd.read_parquet(self.path / "clusters.parquet")
-        self._assignments = pd.read_parquet(self.path / "assignments.parquet")
+        self._all_clusters = store.read_table(store.CLUSTERS)
+        self._assignments = store.read_table(store.ASSIGNMENTS)
         visible = self._all_clusters["visible"] & passes_thresholds(
             self._all_clusters["n_users"], self._all_clusters["n_conversations"], self.privacy)
         if "audit_score" in self._all_clusters:  # a view's stricter audit score hides more names
@@ -58,7 +59,7 @@ class PrivacyView:
             self._protect_remainders(set(self._all_clusters.loc[visible, "cluster_id"])))].copy()
         self._tables: dict[tuple[Any, ...], Any] = {}
         self._visible["mean_concern"] = self._mean_concern(self._visible)  # aggregate over visible clusters only
-        self.privacy_report: dict[str, Any] = json.loads((self.path / "privacy.json").read_text(encoding="utf-8"))
+        self.privacy_report: dict[str, Any] = store.read_json(store.PRIVACY)
         self.user_ids = self._user_id_coverage()
 
     def _user_id_coverage(self) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 __all__ = ["CoordinationDetector", "normalise_text", "near_duplicate_groups"]
 
@@ -89,7 +90,7 @@ def near_duplicate_groups(embeddings: np.ndarray, similarity: float = 0.9, min_s
     return sorted((g for g in groups if len(g) >= min_size), key=lambda g: (-len(g), int(g[0])))
 
 
-class CoordinationDetector:
+class CoordinationDetector(BaseEstimator):
     """Find groups of similar conversations concentrated in few accounts and/or bursting in time.
 
     Parameters: ``similarity`` (cosine for near-duplicates), ``min_conversations``, ``max_accounts``,
@@ -111,10 +112,6 @@ class CoordinationDetector:
         self.burst_rate_ratio = burst_rate_ratio
         self.require_burst = require_burst
         self.n_examples = n_examples
-
-    def get_params(self, deep: bool = False) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("similarity", "min_conversations", "max_accounts", "min_top_share",
-                                              "burst_window", "burst_rate_ratio", "require_burst", "n_examples")}
 
     # -- fitting ------------------------------------------------------------------------------------------------
     def fit(self, frame: pd.DataFrame, embeddings: np.ndarray | None = None,

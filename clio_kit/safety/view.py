@@ -15,7 +15,6 @@ CSV, HTML, Markdown or string export. Nothing here feeds the report or the widge
 from __future__ import annotations
 
 import html
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..store import RunStore
 from .coordination import CoordinationDetector
 
 __all__ = ["RESTRICTED_WARNING", "RestrictedFrame", "SafetyView"]
@@ -88,29 +88,30 @@ class SafetyView:
 
         self.path = Path(run_dir)
         self.detector = detector or CoordinationDetector()
-        manifest = json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
+        manifest = RunStore(self.path, create=False).read_json(RunStore.MANIFEST)
         if manifest.get("stages", {}).get("facets", {}).get("status") != "done":
             raise InputError(f"run {self.path} has no finished facets stage; run it first")
         self._facet = manifest.get("config", {}).get("facet", "request")
         self._fitted: CoordinationDetector | None = None
 
     def _frame(self) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
-        facets = pd.read_parquet(self.path / "facets.parquet")
+        store = RunStore(self.path, create=False)
+        facets = store.read_table(store.FACETS)
         frame = pd.DataFrame({"conversation_id": facets["conversation_id"].astype(str),
                               "user_id": facets["user_id"].astype(str), "timestamp": facets["timestamp"],
                               "text": facets[self._facet].fillna("").astype(str)})
-        classified = self.path / "classified.parquet"
+        classified = store.file(store.CLASSIFIED)
         concern = facets["concern"] if "concern" in facets else None
         if classified.exists():
-            extra = pd.read_parquet(classified)
+            extra = store.read_table(store.CLASSIFIED)
             if "concern" in extra and len(extra) == len(frame):
                 concern = extra["concern"]
         if concern is not None:
             frame["concern"] = pd.to_numeric(concern, errors="coerce").to_numpy()
-        embeddings = _optional_array(self.path / "embeddings.npy", len(frame))
-        clusters = _optional_array(self.path / "ancestors.npy", len(frame))  # every level's cluster ids
+        embeddings = _optional_array(store.file(store.EMBEDDINGS), len(frame))
+        clusters = _optional_array(store.file(store.ANCESTORS), len(frame))  # every level's cluster ids
         if clusters is None:
-            clusters = _optional_array(self.path / "base_labels.npy", len(frame))
+            clusters = _optional_array(store.file(store.BASE_LABELS), len(frame))
         return frame, embeddings, clusters
 
     def _fit(self) -> CoordinationDetector:
