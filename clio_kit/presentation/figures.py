@@ -1,7 +1,9 @@
-"""Plotly figures built from privacy-gated aggregates (one point or bar per cluster, never per conversation).
+"""Plotly figures built from privacy-gated aggregates (one point or bar per cluster, never per conversation): the
+report, the exports and the widgets all draw with these.
 
 Suppressed cells arrive as NaN from :class:`clio_kit.PrivacyView` and stay gaps here: no figure prints a number for
-them, and absent cells look the same as suppressed ones, so a gap never reveals that a rare value exists.
+them, and absent cells look the same as suppressed ones, so a gap never reveals that a rare value exists; a gap in a
+heatmap says "suppressed" in words.
 
 >>> import pandas as pd
 >>> fig = distribution_bar(pd.DataFrame({"value": ["en", "es"], "n_conversations": [90, 10], "share": [.9, .1]}),
@@ -12,69 +14,118 @@ them, and absent cells look the same as suppressed ones, so a gap never reveals 
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from clio_kit.report import lift_scale
-
-from .data import GatedData
+from .formatting import SUPPRESSED, fmt_q, short, value_label, wrap
 
 __all__ = [
+    "OTHER_COLOUR",
+    "PALETTE",
+    "base_layout",
     "cluster_map",
     "crosstab_bars",
     "distribution_bar",
     "empty",
     "lift_bars",
     "lift_heatmap",
-    "short",
+    "lift_scale",
+    "node_key",
     "sunburst",
+    "suppressed_marks",
+    "treemap",
     "trend_lines",
 ]
 
-_FONT = {"family": "system-ui, sans-serif", "size": 12}
-_PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D",
-            "#BAB0AC"]
+FONT = {"family": "system-ui, sans-serif", "size": 12}
+PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D",
+           "#BAB0AC", "#79706E", "#D67195"]
+#: "Other (hidden ...)" buckets of the hierarchy
+OTHER_COLOUR = "#d9d9d9"
 
 
-def short(text: str, width: int = 48) -> str:
-    """``text`` cut to ``width`` characters with an ellipsis."""
-    text = str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _base_layout(title: str, height: int) -> dict[str, object]:
+def base_layout(title: str, height: int) -> dict[str, object]:
     # the "none" template plus a few settings: building "plotly_white" costs ~60 ms per figure
     axis = {"gridcolor": "#eee", "zerolinecolor": "#ccc", "linecolor": "#ccc", "automargin": True}
-    return {"title": {"text": title, "font": {"size": 14}, "x": 0.01}, "height": height, "font": _FONT,
+    return {"title": {"text": title, "font": {"size": 14}, "x": 0.01}, "height": height, "font": FONT,
                 "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "template": "none", "paper_bgcolor": "white",
-                "plot_bgcolor": "white", "xaxis": axis, "yaxis": axis, "colorway": _PALETTE}
+                "plot_bgcolor": "white", "xaxis": axis, "yaxis": axis, "colorway": PALETTE}
 
 
 def empty(message: str, height: int = 200) -> go.Figure:
     """A blank figure that says why it is blank (a text trace, not an annotation: live widgets merge layouts,
     so an annotation would outlive the message when the figure is replaced)."""
     fig = go.Figure(go.Scatter(x=[0], y=[0], mode="text", text=[message], hoverinfo="skip", showlegend=False,
-                               textfont={"size": 13, "color": "#555"}), layout=_base_layout("", height))
+                               textfont={"size": 13, "color": "#555"}), layout=base_layout("", height))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
 
 
-def sunburst(data: GatedData, height: int = 460) -> go.Figure:
-    """The visible hierarchy as a sunburst (ids are :class:`widgets.data.TreeNode` keys)."""
-    nodes = list(data.nodes.values())
-    fig = go.Figure(go.Sunburst(
-        ids=[n.key for n in nodes], labels=[short(n.name, 32) for n in nodes],
-        parents=[n.parent_key or "" for n in nodes], values=[n.n_conversations for n in nodes],
-        branchvalues="total", customdata=[[n.name, n.share] for n in nodes],
-        hovertemplate="%{customdata[0]}<br>%{value:,} conversations (%{customdata[1]:.1%})<extra></extra>",
-        marker={"colors": [("#d9d9d9" if n.is_other else None) for n in nodes]},
-        insidetextorientation="horizontal", maxdepth=3))
-    # a label too small to read is left out (hover still names it), never drawn in 4-pixel type
-    fig.update_layout(**_base_layout("Hierarchy (share of all conversations)", height),
+def node_key(cluster_id: Any, parent_key: str | None) -> str:
+    """The stable id of a node of ``PrivacyView.tree()``: ``c<cluster id>``, or ``other:<parent key>`` (``root`` at
+    the top) for an "Other (hidden ...)" bucket. Figures and the widgets' selections share it."""
+    return f"c{cluster_id}" if cluster_id is not None else f"other:{parent_key or 'root'}"
+
+
+def _tree_arrays(tree: Sequence[Mapping[str, Any]], total: int, label_width: int) -> dict[str, list[Any]]:
+    """Flat ``ids, labels, parents, values, colours, hover`` of ``PrivacyView.tree()`` for plotly's hierarchical
+    charts: each top-level cluster's branch in one colour, "Other (hidden...)" buckets in grey."""
+    out: dict[str, list[Any]] = {k: [] for k in ("ids", "labels", "parents", "values", "colours", "hover")}
+
+    def walk(node: Mapping[str, Any], parent: str | None, colour: str) -> None:
+        hidden = node.get("cluster_id") is None
+        key = node_key(node.get("cluster_id"), parent)
+        share = node["n_conversations"] / max(total, 1)
+        for name, value in (("ids", key), ("labels", wrap(node["name"], label_width)), ("parents", parent or ""),
+                            ("values", int(node["n_conversations"])), ("colours", OTHER_COLOUR if hidden else colour),
+                            ("hover", f"<b>{html.escape(str(node['name']))}</b><br>{node['n_conversations']:,} "
+                                      f"conversations ({share:.1%})<br>{wrap(node.get('description') or '')}")):
+            out[name].append(value)
+        for child in node.get("children", []):
+            walk(child, key, colour)
+
+    for i, root in enumerate(tree):
+        walk(root, None, PALETTE[i % len(PALETTE)])
+    return out
+
+
+def sunburst(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2, height: int = 620,
+             title: str = "") -> go.Figure:
+    """A sunburst of the visible hierarchy from ``PrivacyView.tree()`` (ids: :func:`node_key`), one colour per
+    top-level branch, "Other (hidden...)" buckets in grey; a label too small to read is left out (hover still
+    names it), never drawn in 4-pixel type."""
+    a = _tree_arrays(tree, total, 28)
+    fig = go.Figure(go.Sunburst(ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"],
+                                branchvalues="total", marker={"colors": a["colours"],
+                                                              "line": {"color": "white", "width": 1}},
+                                hovertext=a["hover"], hoverinfo="text", maxdepth=maxdepth,
+                                insidetextorientation="horizontal", sort=False))
+    fig.update_layout(**base_layout(title, height), uniformtext={"minsize": 10, "mode": "hide"})
+    if not title:
+        fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return fig
+
+
+def treemap(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2, height: int = 620) -> go.Figure:
+    """The visible hierarchy as a labelled treemap (readable at print size, unlike a sunburst's ring labels): each
+    box names its cluster with its conversations and share; labels too small to read are left out, never shrunk;
+    "Other (hidden...)" buckets in grey."""
+    a = _tree_arrays(tree, total, 24)
+    fig = go.Figure(go.Treemap(
+        ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"], branchvalues="total",
+        maxdepth=maxdepth, sort=False,  # a parent's header tall enough for its two-line label
+        marker={"colors": a["colours"], "line": {"color": "white", "width": 1},
+                "pad": {"t": 36, "l": 3, "r": 3, "b": 3}},
+        texttemplate="<b>%{label}</b><br>%{value:,} (%{percentRoot:.1%})", textfont={"size": 12},
+        hovertext=a["hover"], hoverinfo="text", pathbar={"visible": False}, tiling={"pad": 2}))
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       uniformtext={"minsize": 10, "mode": "hide"})
     return fig
 
@@ -93,50 +144,88 @@ def lift_bars(ranking: pd.DataFrame, facet: str, value: str, height: int | None 
         error_x={"type": "data", "symmetric": False, "array": frame["lift_high"] - frame["lift"],
                      "arrayminus": frame["lift"] - frame["lift_low"], "color": "#333", "thickness": 1.2},
         customdata=np.stack([frame["name"], frame["n_conversations"], frame["lift_low"], frame["lift_high"],
-                             frame["q_value"]], axis=1),
+                             frame["q_value"].map(fmt_q)], axis=1),
         hovertemplate=("%{customdata[0]}<br>lift %{x:.2f} [%{customdata[2]:.2f}–%{customdata[3]:.2f}]"
-                       "<br>%{customdata[1]:,} conversations, q=%{customdata[4]:.3g}<extra></extra>")))
+                       "<br>%{customdata[1]:,} conversations, q %{customdata[4]}<extra></extra>")))
     fig.add_trace(go.Scatter(x=[1.0, 1.0], y=[fig.data[0].y[0], fig.data[0].y[-1]], mode="lines", hoverinfo="skip",
                              showlegend=False, line={"dash": "dot", "color": "#888", "width": 1}))  # lift = 1
-    fig.update_layout(**_base_layout(f"Lift of {facet} = {value} by cluster (95% CI{left_out})", height or
+    fig.update_layout(**base_layout(f"Lift of {facet} = {value} by cluster (95% CI{left_out})", height or
                                      max(260, 26 * len(frame) + 80)))
     fig.update_xaxes(title="lift (share in cluster / share overall)", rangemode="tozero")
     return fig
 
 
-def lift_heatmap(data: GatedData, facet: str, level: int, n_clusters: int = 15, n_values: int = 12,
-                 highlight: str | None = None) -> go.Figure:
-    """Facet values x the largest clusters at ``level``, coloured by log2 lift; suppressed cells are gaps."""
-    values = data.facet_values(facet)[:n_values]
-    clusters = data.clusters(level).head(n_clusters)
-    if not values or clusters.empty:
+def lift_scale(log2_lifts: Iterable[float], *, widest: float = 3.0) -> dict[str, Any]:
+    """A colour range for log2 lift, symmetric around lift 1, at least 0.5x-2x (so lifts near 1 stay pale instead
+    of saturating) and at most 1/8x-8x, with ticks as plain lift numbers: ``zmin``, ``zmax``, ``tickvals``,
+    ``ticktext``.
+
+    >>> scale = lift_scale([0.05, -0.02])
+    >>> scale["zmin"], scale["zmax"], scale["ticktext"]
+    (-1.0, 1.0, ['0.5', '0.67', '1', '1.5', '2'])
+    """
+    finite = [abs(float(v)) for v in log2_lifts if v is not None and math.isfinite(float(v))]
+    bound = min(max(finite + [1.0]), widest)
+    ticks = [t for t in (0.125, 0.25, 0.5, 2 / 3, 1, 1.5, 2, 4, 8) if abs(math.log2(t)) <= bound + 1e-9]
+    return {"zmin": -bound, "zmax": bound, "tickvals": [math.log2(t) for t in ticks],
+            "ticktext": [f"{t:.2g}" for t in ticks]}
+
+
+def lift_heatmap(cells: pd.DataFrame, clusters: pd.DataFrame, values: Sequence[Any], *, facet: str = "language",
+                 highlight: Any = None, label: Callable[[str, Any], str] = value_label) -> go.Figure:
+    """Lift of each facet value (columns) in each cluster (rows, in ``clusters`` order), coloured by log2 lift;
+    suppressed cells say so in words, never with a number.
+
+    ``cells`` holds lift rows (``cluster_id, value, lift, lift_low, lift_high, n_conversations,
+    share_in_cluster, share_overall``, and ``q_value`` / ``suppressed`` when known): ``PrivacyView.base_rates``
+    or the widgets' shown cells. ``clusters`` has ``cluster_id`` and ``name``; ``highlight`` marks one value.
+    """
+    if not len(values) or clusters.empty:
         return empty("Nothing to show above the privacy thresholds.")
-    rates = data.cells(facet, level)
-    lift = rates.pivot_table(index="value", columns="cluster_id", values="lift", aggfunc="first")
-    lift = lift.reindex(index=values, columns=clusters["cluster_id"].tolist())
-    z = np.log2(lift.to_numpy(dtype=float))
-    labels = [f"{short(n, 28)} ({c})" for n, c in zip(clusters["name"], clusters["cluster_id"])]
-    text = [[("" if math.isnan(v) else f"{2 ** v:.2f}×") for v in row] for row in z]
-    scale = lift_scale(z.ravel())
-    rows = [f"{v} ◀" if v == highlight else v for v in values]
+    shown = cells[~cells["suppressed"].astype(bool)] if "suppressed" in cells else cells
+    cell = {(int(r.cluster_id), str(r.value)): r for r in shown.itertuples()}
+    rows = [f"{short(name, 40)} ({cid})" for cid, name in zip(clusters["cluster_id"], clusters["name"])]
+    columns = [label(facet, v) + (" ◀" if highlight is not None and str(v) == str(highlight) else "") for v in values]
+    z, text, hover = [], [], []
+    for cid, name in zip(clusters["cluster_id"], clusters["name"]):
+        z_row, text_row, hover_row = [], [], []
+        for value in values:
+            r = cell.get((int(cid), str(value)))
+            where = f"<b>{html.escape(str(name))}</b><br>{html.escape(label(facet, value))}"
+            if r is None or pd.isna(r.lift) or r.lift <= 0:
+                z_row.append(math.nan)
+                text_row.append("")
+                hover_row.append(f"{where}: {SUPPRESSED} (below the privacy thresholds) or absent")
+                continue
+            q = f", q {fmt_q(r.q_value)}" if hasattr(r, "q_value") else ""
+            z_row.append(math.log2(r.lift))
+            text_row.append(f"{r.lift:.2f}×")
+            hover_row.append(f"{where}: lift {r.lift:.2f} (95% {r.lift_low:.2f}-{r.lift_high:.2f}){q}"
+                             f"<br>{int(r.n_conversations):,} conversations, "
+                             f"{r.share_in_cluster:.1%} of the cluster vs {r.share_overall:.1%} overall")
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
+    scale = lift_scale(v for row in z for v in row)
     fig = go.Figure(go.Heatmap(
-        z=z, x=labels, y=rows, text=text, colorscale="RdBu_r", zmid=0, zmin=scale["zmin"], zmax=scale["zmax"],
-        hoverongaps=False, xgap=1, ygap=1, hovertemplate="%{x}<br>" + facet + " = %{y}: lift %{text}<extra></extra>",
-        colorbar={"title": "lift", "tickvals": scale["tickvals"], "ticktext": scale["ticktext"]}))
-    gaps = [(x, y) for y, row in zip(rows, z) for x, v in zip(labels, row) if math.isnan(v)]
+        z=z, x=columns, y=rows, text=text, texttemplate="%{text}", hovertext=hover, hoverinfo="text",
+        colorscale="RdBu_r", zmid=0, zmin=scale["zmin"], zmax=scale["zmax"], xgap=2, ygap=2, hoverongaps=False,
+        colorbar={"title": {"text": "lift"}, "tickvals": scale["tickvals"], "ticktext": scale["ticktext"]}))
+    gaps = [(x, y) for y, row in zip(rows, z) for x, v in zip(columns, row) if math.isnan(v)]
     fig.add_trace(suppressed_marks([x for x, _ in gaps], [y for _, y in gaps]))
-    fig.update_layout(**_base_layout(f"Lift of each {facet} value in the {len(labels)} largest clusters",
-                                     170 + 26 * len(values) + 8 * max(map(len, labels))),
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
-    fig.update_xaxes(tickangle=-35, type="category")
+    fig.update_layout(**base_layout("", max(320, 110 + 34 * len(rows))))
+    fig.update_layout(plot_bgcolor="#f2f2f2", margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 11}})
+    fig.update_xaxes(side="top", type="category")
     fig.update_yaxes(autorange="reversed", type="category")
     return fig
 
 
 def suppressed_marks(x: list, y: list) -> go.Scatter:
-    """A text trace writing "suppressed" at each (x, y) cell, with its legend entry: charts say it in words."""
-    return go.Scatter(x=x, y=y, mode="text", text=["suppressed"] * len(x), textfont={"size": 9, "color": "#777"},
-                      hoverinfo="skip", showlegend=bool(x), name="suppressed (below the privacy thresholds) or none")
+    """A text trace writing "suppressed" at each (x, y) cell, with its legend entry: charts say it in words (a
+    blank cell reads as "no data")."""
+    return go.Scatter(x=x, y=y, mode="text", text=[SUPPRESSED] * len(x), textfont={"size": 9, "color": "#777"},
+                      hoverinfo="skip", showlegend=bool(x), name=f"{SUPPRESSED}: below the privacy thresholds, or none")
 
 
 def distribution_bar(distribution: pd.DataFrame, facet: str) -> go.Figure:
@@ -145,7 +234,7 @@ def distribution_bar(distribution: pd.DataFrame, facet: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=frame["share"], y=[short(v, 40) for v in frame["value"].astype(str)], orientation="h",
                            marker_color="#54A24B", customdata=frame["n_conversations"],
                            hovertemplate="%{y}: %{x:.1%} (%{customdata:,} conversations)<extra></extra>"))
-    fig.update_layout(**_base_layout(f"Distribution of {facet}", max(220, 24 * len(frame) + 80)))
+    fig.update_layout(**base_layout(f"Distribution of {facet}", max(220, 24 * len(frame) + 80)))
     fig.update_yaxes(autorange="reversed", type="category")  # values like "1".."5" are categories, not numbers
     fig.update_xaxes(tickformat=".0%")
     return fig
@@ -164,10 +253,10 @@ def crosstab_bars(shown: pd.DataFrame, clusters: pd.DataFrame, facet: str, value
     for i, value in enumerate(values):
         cells = shown[shown["value"] == value].set_index("cluster_id").reindex(ids)
         fig.add_trace(go.Bar(y=labels, x=cells["share_in_cluster"], name=short(str(value), 24), orientation="h",
-                             marker_color=_PALETTE[i % len(_PALETTE)], customdata=cells["n_conversations"],
+                             marker_color=PALETTE[i % len(PALETTE)], customdata=cells["n_conversations"],
                              hovertemplate="%{y}<br>" + f"{facet} = {value}: " +
                                            "%{x:.1%} (%{customdata:,})<extra></extra>"))
-    fig.update_layout(**_base_layout(f"{facet} within each cluster (gaps: suppressed or none)",
+    fig.update_layout(**base_layout(f"{facet} within each cluster (gaps: suppressed or none)",
                                      max(260, 24 * len(labels) + 100)), barmode="stack")
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
@@ -188,10 +277,10 @@ def trend_lines(trend: pd.DataFrame, title: str, height: int = 280, share: bool 
     fig = go.Figure()
     for i, cid in enumerate(wide.columns):
         fig.add_trace(go.Scatter(x=wide.index, y=wide[cid], mode="lines+markers", name=short(names.get(cid, cid), 36),
-                                 line={"color": _PALETTE[i % len(_PALETTE)]}, connectgaps=False,
+                                 line={"color": PALETTE[i % len(PALETTE)]}, connectgaps=False,
                                  hovertemplate="%{x|%Y-%m-%d}: %{y" + (":.1%" if share else ":,") + "}<extra>"
                                                + short(str(names.get(cid, cid)), 30) + "</extra>"))
-    fig.update_layout(**_base_layout(title, height), legend={"orientation": "h", "y": -0.2})
+    fig.update_layout(**base_layout(title, height), legend={"orientation": "h", "y": -0.2})
     if share:
         fig.update_yaxes(tickformat=".0%")
     return fig
@@ -225,7 +314,7 @@ def cluster_map(layout: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
             idx = group.index
             fig.add_trace(go.Scatter(x=group["x"], y=group["y"], text=group["name"], mode="markers",
                                      name=short(str(top), 30), hovertemplate=hover, customdata=ids(group),
-                                     marker={"size": sizes[idx], "color": _PALETTE[i % len(_PALETTE)], "opacity": 0.8,
+                                     marker={"size": sizes[idx], "color": PALETTE[i % len(PALETTE)], "opacity": 0.8,
                                                  "line": {"width": 0.5, "color": "#fff"}}))
     elif color_by == "size":
         logs = np.log10(layout["n_conversations"].to_numpy(dtype=float))
@@ -252,7 +341,7 @@ def cluster_map(layout: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
                                                       "ticktext": scale["ticktext"]}}))
     else:
         raise ValueError(f"color_by must be 'parent', 'size' or 'lift', not {color_by!r}")
-    fig.update_layout(**_base_layout("Cluster map (visible base clusters, grouped by their parents)", height),
+    fig.update_layout(**base_layout("Cluster map (visible base clusters, grouped by their parents)", height),
                       legend={"orientation": "h", "y": -0.02}, dragmode="pan", showlegend=True)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
