@@ -17,7 +17,8 @@ import ipywidgets as W
 import pandas as pd
 import plotly.graph_objects as go
 
-from clio_kit.presentation import SUPPRESSED, esc, figure_html, figures, fmt_count, fmt_lift, fmt_q, fmt_share, table_html
+from clio_kit.presentation import (SUPPRESSED, esc, figure_html, figures, fmt_count, fmt_lift, fmt_q, fmt_share,
+                                   table_html)
 
 from .base import Explorer, replace_figure
 
