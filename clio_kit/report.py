@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import os
 import re
 import sys
@@ -32,7 +31,8 @@ from typing import Any
 import pandas as pd
 
 from .errors import ClioError, ConfigError, InputError
-from .presentation.figures import PALETTE, lift_heatmap, lift_scale
+from .presentation.figures import distribution_bar as distribution_figure
+from .presentation.figures import lift_heatmap, lift_scale, trend_lines
 from .presentation.figures import sunburst as sunburst_figure
 from .presentation.figures import treemap as treemap_figure
 from .presentation.formatting import fmt_q, value_label
@@ -446,23 +446,6 @@ def strongest_overrepresentations(rates: pd.DataFrame, n: int = 15, values: Sequ
     return out.reset_index(drop=True)
 
 
-def distribution_figure(distribution: pd.DataFrame, facet: str, *, n: int = 20) -> Any:
-    """Horizontal bars of a ``facet_distribution`` (largest first, at most ``n`` values)."""
-    import plotly.graph_objects as go
-
-    top = distribution.head(n)
-    fig = go.Figure(go.Bar(x=top["share"], y=[value_label(facet, v) for v in top["value"]], orientation="h",
-                           text=[f"{s:.1%}" for s in top["share"]], textposition="auto",
-                           customdata=top["n_conversations"],
-                           hovertemplate="%{y}: %{customdata:,} conversations (%{x:.1%})<extra></extra>",
-                           marker={"color": PALETTE[0]}))
-    fig.update_layout(height=max(170, 70 + 28 * len(top)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      yaxis={"autorange": "reversed", "type": "category"},  # "1".."5" are categories, not numbers
-                      xaxis={"tickformat": ".0%", "title": "share of conversations"},
-                      plot_bgcolor="white")
-    return fig
-
-
 def trend_frequency(periods: pd.Series) -> str:
     """A bucket size for a time span: days under 3 weeks, weeks under ~6 months, months beyond."""
     periods = pd.to_datetime(periods).dropna()
@@ -477,15 +460,4 @@ def trend_figure(trend: pd.DataFrame, series: Sequence[tuple[Any, str]], *, key:
 
     ``trend`` is ``PrivacyView.trend(...)`` (``key="cluster_id"``) or a per-value table (``key="value"``).
     """
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for i, (value, label) in enumerate(series):
-        rows = trend[trend[key] == value].sort_values("period")
-        fig.add_trace(go.Scatter(x=rows["period"], y=rows["n_conversations"], mode="lines+markers",
-                                 name=str(label)[:50], connectgaps=False,
-                                 line={"color": PALETTE[i % len(PALETTE)]}))
-    fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      yaxis={"title": "conversations", "rangemode": "tozero"}, plot_bgcolor="white",
-                      legend={"font": {"size": 10}})
-    return fig
+    return trend_lines(trend, series=series, key=key, height=420)

@@ -228,15 +228,18 @@ def suppressed_marks(x: list, y: list) -> go.Scatter:
                       hoverinfo="skip", showlegend=bool(x), name=f"{SUPPRESSED}: below the privacy thresholds, or none")
 
 
-def distribution_bar(distribution: pd.DataFrame, facet: str) -> go.Figure:
-    """Share of conversations per facet value (values below the thresholds arrive pooled in one row)."""
-    frame = distribution.head(25)
-    fig = go.Figure(go.Bar(x=frame["share"], y=[short(v, 40) for v in frame["value"].astype(str)], orientation="h",
-                           marker_color="#54A24B", customdata=frame["n_conversations"],
+def distribution_bar(distribution: pd.DataFrame, facet: str, *, n: int = 25, title: str | None = None) -> go.Figure:
+    """Share of conversations per facet value, largest first (at most ``n``; values below the thresholds arrive
+    pooled in one row); the title defaults to "Distribution of <facet>"."""
+    frame = distribution.head(n)
+    fig = go.Figure(go.Bar(x=frame["share"], y=[short(value_label(facet, v), 40) for v in frame["value"]],
+                           orientation="h", marker_color=PALETTE[0], text=[f"{s:.1%}" for s in frame["share"]],
+                           textposition="auto", customdata=frame["n_conversations"],
                            hovertemplate="%{y}: %{x:.1%} (%{customdata:,} conversations)<extra></extra>"))
-    fig.update_layout(**base_layout(f"Distribution of {facet}", max(220, 24 * len(frame) + 80)))
+    fig.update_layout(**base_layout(f"Distribution of {facet}" if title is None else title,
+                                    max(200, 80 + 26 * len(frame))))
     fig.update_yaxes(autorange="reversed", type="category")  # values like "1".."5" are categories, not numbers
-    fig.update_xaxes(tickformat=".0%")
+    fig.update_xaxes(tickformat=".0%", title="share of conversations")
     return fig
 
 
@@ -263,26 +266,33 @@ def crosstab_bars(shown: pd.DataFrame, clusters: pd.DataFrame, facet: str, value
     return fig
 
 
-def trend_lines(trend: pd.DataFrame, title: str, height: int = 280, share: bool = False) -> go.Figure:
-    """Conversations (or share of shown conversations) per period, one line per cluster; suppressed periods are
-    gaps, and periods without a row look the same."""
+def trend_lines(trend: pd.DataFrame, title: str = "", height: int = 280, share: bool = False, *,
+                series: Sequence[tuple[Any, str]] | None = None, key: str = "cluster_id") -> go.Figure:
+    """Conversations (or, with ``share``, the share of the drawn lines' conversations) per period, one line per
+    ``(key value, label)`` of ``series`` (default: every ``key`` value, labelled by the ``name`` column).
+
+    ``trend`` is ``PrivacyView.trend(...)`` (``key="cluster_id"``) or ``facet_trend(...)`` (``key="value"``):
+    ``period, <key>, n_conversations``. Suppressed periods are gaps, and periods without a row look the same.
+    """
     if trend.empty or trend["n_conversations"].notna().sum() == 0:
         return empty("No timestamps, or every period is below the privacy thresholds.", height)
+    if series is None:
+        names = trend.drop_duplicates(key).set_index(key)["name"] if "name" in trend else pd.Series(dtype=object)
+        series = [(k, str(names.get(k, k))) for k in sorted(trend[key].unique())]
     periods = sorted(trend["period"].unique())
-    wide = trend.pivot_table(index="period", columns="cluster_id", values="n_conversations", aggfunc="first",
-                             dropna=False).reindex(periods)
+    wide = trend.pivot_table(index="period", columns=key, values="n_conversations", aggfunc="first",
+                             dropna=False).reindex(index=periods, columns=[k for k, _ in series])
     if share:
         wide = wide.div(wide.sum(axis=1, skipna=True).replace(0, np.nan), axis=0)
-    names = trend.drop_duplicates("cluster_id").set_index("cluster_id")["name"]
     fig = go.Figure()
-    for i, cid in enumerate(wide.columns):
-        fig.add_trace(go.Scatter(x=wide.index, y=wide[cid], mode="lines+markers", name=short(names.get(cid, cid), 36),
+    for i, (value, label) in enumerate(series):
+        fig.add_trace(go.Scatter(x=wide.index, y=wide[value], mode="lines+markers", name=short(label, 36),
                                  line={"color": PALETTE[i % len(PALETTE)]}, connectgaps=False,
                                  hovertemplate="%{x|%Y-%m-%d}: %{y" + (":.1%" if share else ":,") + "}<extra>"
-                                               + short(str(names.get(cid, cid)), 30) + "</extra>"))
+                                               + html.escape(short(label, 30)) + "</extra>"))
     fig.update_layout(**base_layout(title, height), legend={"orientation": "h", "y": -0.2})
-    if share:
-        fig.update_yaxes(tickformat=".0%")
+    fig.update_yaxes(title="share" if share else "conversations", rangemode="tozero",
+                     tickformat=".0%" if share else None)
     return fig
 
 
