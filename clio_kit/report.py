@@ -36,6 +36,7 @@ from .presentation.figures import lift_heatmap, lift_scale, trend_lines
 from .presentation.figures import sunburst as sunburst_figure
 from .presentation.figures import treemap as treemap_figure
 from .presentation.formatting import fmt_q, value_label
+from .presentation.html import frame_html
 from .privacy.view import SUPPRESSED_LABEL
 
 __all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS",
@@ -253,7 +254,7 @@ def table_html(frame: pd.DataFrame, *, index: bool = False) -> Any:
     """An escaped HTML table (cell text is never interpreted as markup); blank cells for missing values."""
     from IPython.display import HTML
 
-    return HTML(frame.to_html(escape=True, index=index, na_rep="", border=0, classes="clio-table"))
+    return HTML(frame_html(frame, index=index))
 
 
 def banner_html(uses_llm: bool, manifest: Mapping[str, Any] | None = None) -> str:

@@ -19,7 +19,7 @@ import ipywidgets as W
 import plotly.graph_objects as go
 
 from clio_kit.errors import ClioError
-from clio_kit.presentation import esc, figure_html, figures, windows
+from clio_kit.presentation import esc, figure_html, figures, frame_html, windows
 
 from .base import Explorer, replace_figure
 from .base_rates import level_dropdown
@@ -184,4 +184,4 @@ _TABLE_STYLE = ("<style>.clio-monitoring table.clio-table{border-collapse:collap
 
 def _table(frame: Any) -> str:
     """An escaped table (cell text is never markup), styled in live widgets and static pages alike."""
-    return _TABLE_STYLE + frame.to_html(index=False, escape=True, border=0, classes="clio-table")
+    return _TABLE_STYLE + frame_html(frame)

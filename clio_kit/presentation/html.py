@@ -5,6 +5,9 @@ Plotly's JavaScript is either embedded (``include_plotlyjs=True``, ~5 MB, render
 
 >>> "<table" in table_html(["a"], [["<b>"]])
 True
+>>> import pandas as pd
+>>> "&lt;b&gt;" in frame_html(pd.DataFrame({"name": ["<b>"]}))
+True
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from .formatting import SUPPRESSED, esc
 if TYPE_CHECKING:  # plotly loads on first use: importing the report helpers stays fast
     import plotly.graph_objects as go
 
-__all__ = ["STYLE", "check_plotlyjs", "figure_html", "json_safe", "page", "table_html"]
+__all__ = ["STYLE", "check_plotlyjs", "figure_html", "frame_html", "json_safe", "page", "table_html"]
 
 STYLE = """
 .clio-static{font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:14px;color:#222}
@@ -50,6 +53,11 @@ def table_html(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric
         attrs = f" {row_attrs[i]}" if row_attrs else ""
         body.append(f"<tr{attrs}>{''.join(cells)}</tr>")
     return f"<table class='clio-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def frame_html(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """A table of strings as an escaped HTML table (cell text is never markup); blank cells for missing values."""
+    return frame.to_html(escape=True, index=index, na_rep="", border=0, classes="clio-table")
 
 
 def check_plotlyjs(include_plotlyjs: Any) -> bool:

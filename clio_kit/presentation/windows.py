@@ -23,6 +23,7 @@ import pandas as pd
 from ..privacy.monitoring import BELOW_THRESHOLD, WindowComparison
 from .figures import base_layout, empty
 from .formatting import SUPPRESSED, fmt_q, short, unique_labels
+from .html import frame_html
 
 __all__ = ["cell_text", "window_figure", "window_html", "window_summary_html", "window_table"]
 
@@ -133,7 +134,7 @@ def window_html(comparison: WindowComparison, n: int = 10) -> str:
         if kind == "concern" and not comparison.has_concern:
             continue
         frame = window_table(comparison, kind, n)
-        body = frame.to_html(index=False, escape=True, border=0, classes="clio-table") if len(frame) else \
+        body = frame_html(frame) if len(frame) else \
             "<p class='clio-note'>None.</p>"
         sections.append(f"<h5>{title}</h5>{body}")
     return "".join(sections) + "</div>"
