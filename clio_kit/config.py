@@ -22,7 +22,8 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["MAX_MISSING_USER_SHARE", "PipelineConfig", "PrivacyConfig", "USER_ID_POLICIES", "load_config"]
+__all__ = ["MAX_MISSING_USER_SHARE", "PipelineConfig", "PrivacyConfig", "USER_ID_POLICIES", "default_cache_dir",
+           "load_config"]
 
 #: what a conversation without a user id counts as (see :class:`PrivacyConfig`)
 USER_ID_POLICIES = ("auto", "conversation", "require")
@@ -138,3 +139,8 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"config file {file.name}: expected a table of settings")
     return PipelineConfig.from_dict(data)
+
+
+def default_cache_dir() -> Path:
+    """Where embeddings and LLM replies are cached across runs: ``$CLIO_KIT_CACHE`` or ``~/.cache/clio-kit``."""
+    return Path(os.environ.get("CLIO_KIT_CACHE") or Path.home() / ".cache" / "clio-kit")

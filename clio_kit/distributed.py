@@ -129,7 +129,7 @@ class DaskExecutor:
             return backend.extract_facets([], facets, progress=False)
         frames = self.map(_facets_partition, partitions, self.broadcast(backend), list(facets), progress=progress,
                           desc="facets (dask)")
-        return _concat_like_one_frame(frames)
+        return concat_like_one_frame(frames)
 
     def embed(self, embedder: Any, texts: Sequence[str]) -> np.ndarray:
         """``embedder.embed(texts)`` computed partition by partition on the workers (no cache involved)."""
@@ -215,7 +215,7 @@ def _pickled(value: Any, what: str) -> bytes:
                           f"({type(error).__name__}: {str(error)[:120]})") from None
 
 
-def _concat_like_one_frame(frames: list[Any]) -> Any:
+def concat_like_one_frame(frames: list[Any]) -> Any:
     """Concatenate partition frames; a column whose dtype differs between partitions (e.g. all missing in one)
     is rebuilt from its values, as one frame built from all rows would have inferred it."""
     import pandas as pd

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from .centroids import as_counts, l2_normalise, parent_centroids
 from .naming import ClusterLabel, describe, format_name, select_keywords
 
 __all__ = ["level_sizes", "default_n_top", "choose_n_top", "CentroidHierarchy", "name_parents"]
@@ -116,19 +117,19 @@ class CentroidHierarchy(BaseEstimator):
         self.top_scores_: dict[int, float] = {}
         n_top = self.n_top
         if n_top is None and self.n_levels > 1:
-            n_top, self.top_scores_ = _choose_n_top(_l2_normalise(centroids), weights, self._group)
+            n_top, self.top_scores_ = choose_n_top_with_scores(l2_normalise(centroids), weights, self._group)
         targets = level_sizes_for(len(centroids), n_top, self.n_levels)
 
         self.parents_: list[np.ndarray] = []
         self.centroids_: list[np.ndarray] = [centroids]
-        self.sizes_: list[np.ndarray] = [_as_counts(weights)]
+        self.sizes_: list[np.ndarray] = [as_counts(weights)]
         current, current_weights = centroids, weights
         for target in targets[1:]:
-            parent_of = self._group(_l2_normalise(current), current_weights, target)
+            parent_of = self._group(l2_normalise(current), current_weights, target)
             n_parents = int(parent_of.max()) + 1
             if n_parents >= len(current):  # no grouping happened (duplicate centroids): stop here
                 break
-            current, current_weights = _parent_centroids(current, current_weights, parent_of, n_parents)
+            current, current_weights = parent_centroids(current, current_weights, parent_of, n_parents)
             self.parents_.append(parent_of)
             self.centroids_.append(current)
             self.sizes_.append(np.bincount(parent_of, weights=self.sizes_[-1], minlength=n_parents)
@@ -193,12 +194,12 @@ def choose_n_top(centroids: np.ndarray, sizes: Sequence[int], *, k_range: tuple[
     6
     """
     centroids, weights = checked_base_clusters(centroids, sizes)
-    points = _l2_normalise(centroids)
-    return _choose_n_top(points, weights, lambda p, w, k: weighted_kmeans_groups(p, w, k, random_state),
+    points = l2_normalise(centroids)
+    return choose_n_top_with_scores(points, weights, lambda p, w, k: weighted_kmeans_groups(p, w, k, random_state),
                          k_range, random_state)[0]
 
 
-def _choose_n_top(points: np.ndarray, weights: np.ndarray, group, k_range: tuple[int, int] = TOP_LEVEL_RANGE,
+def choose_n_top_with_scores(points: np.ndarray, weights: np.ndarray, group, k_range: tuple[int, int] = TOP_LEVEL_RANGE,
                   random_state: int = 0) -> tuple[int, dict[int, float]]:
     """``(k, {candidate k: silhouette})`` for normalised ``points``, grouped by ``group(points, weights, k)``."""
     from sklearn.metrics import silhouette_score
@@ -260,11 +261,6 @@ def level_sizes_for(n_base: int, n_top: int | None, n_levels: int) -> list[int]:
     return level_sizes(n_base, max(top, 1), max(int(n_levels), 1))
 
 
-def _as_counts(weights: np.ndarray) -> np.ndarray:
-    """Whole-number sizes as int64 (they count conversations); others unchanged."""
-    return weights.astype(np.int64) if np.all(weights == weights.round()) else weights
-
-
 def checked_base_clusters(centroids: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """``(centroids, sizes)`` as float arrays, or a ``ValueError`` saying what is wrong with them.
 
@@ -280,24 +276,6 @@ def checked_base_clusters(centroids: np.ndarray, sizes: Sequence[int]) -> tuple[
     if (weights < 0).any() or not np.isfinite(weights).all():
         raise ValueError("sizes must be finite and non-negative")
     return centroids, weights
-
-
-def _l2_normalise(points: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(points, axis=1, keepdims=True)
-    return points / np.where(norms > 0, norms, 1.0)
-
-
-def _parent_centroids(points: np.ndarray, weights: np.ndarray, parent_of: np.ndarray,
-                      n_parents: int) -> tuple[np.ndarray, np.ndarray]:
-    """Size-weighted mean of each parent's (normalised) children, and the parents' total sizes."""
-    normalised = _l2_normalise(points)
-    totals = np.bincount(parent_of, weights=weights, minlength=n_parents)
-    counts = np.bincount(parent_of, minlength=n_parents)
-    safe = np.where(totals[parent_of] > 0, weights, 1.0)  # all-zero parents: plain mean of children
-    denominators = np.where(totals > 0, totals, counts)
-    sums = np.zeros((n_parents, points.shape[1]))
-    np.add.at(sums, parent_of, normalised * safe[:, None])
-    return sums / denominators[:, None], totals
 
 
 def name_parents(child_labels: Mapping[int, ClusterLabel], child_sizes: Mapping[int, int],

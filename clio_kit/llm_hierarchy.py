@@ -35,9 +35,9 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .contracts import ParentProposals
+from .centroids import as_counts, l2_normalise, parent_centroids
 from .errors import ConfigError
-from .hierarchy import (_as_counts, _l2_normalise, _parent_centroids, ancestors_at, checked_base_clusters,
-                        choose_n_top, level_sizes_for)
+from .hierarchy import ancestors_at, checked_base_clusters, choose_n_top, level_sizes_for
 from .naming import ClusterLabel
 
 __all__ = ["LLMHierarchy"]
@@ -112,7 +112,7 @@ class LLMHierarchy(BaseEstimator):
         targets = level_sizes_for(len(centroids), n_top, self.n_levels)
         self.parents_: list[np.ndarray] = []
         self.centroids_: list[np.ndarray] = [centroids]
-        self.sizes_: list[np.ndarray] = [_as_counts(weights)]
+        self.sizes_: list[np.ndarray] = [as_counts(weights)]
         self.labels_: list[dict[int, ClusterLabel]] = []
         self.candidate_names_: list[dict[int, str]] = []
         self.level_stats_: list[dict[str, Any]] = []
@@ -131,7 +131,7 @@ class LLMHierarchy(BaseEstimator):
                 stats["stopped"] = "no grouping: every child got its own parent"
                 break
             named = self._rename(backend, children, self.sizes_[-1], parent_of, names)
-            current, current_weights = _parent_centroids(current, current_weights, parent_of, len(names))
+            current, current_weights = parent_centroids(current, current_weights, parent_of, len(names))
             self.parents_.append(parent_of)
             self.centroids_.append(current)
             self.sizes_.append(np.bincount(parent_of, weights=self.sizes_[-1], minlength=len(names))
@@ -172,7 +172,7 @@ class LLMHierarchy(BaseEstimator):
         for hood in range(n_hoods):
             members = np.flatnonzero(hoods == hood)
             want = max(1, math.ceil(target * len(members) / len(children)))
-            centre = _l2_normalise(vectors[members].mean(axis=0, keepdims=True))[0]
+            centre = l2_normalise(vectors[members].mean(axis=0, keepdims=True))[0]
             outside = np.flatnonzero(hoods != hood)
             nearest = outside[np.argsort(-(vectors[outside] @ centre), kind="stable")[: self.n_contrastive]]
             requests.append(([pairs[i] for i in members], [pairs[i] for i in nearest], want))
@@ -278,7 +278,7 @@ def _embed(embedder: Any, texts: Sequence[str]) -> np.ndarray:
     vectors = np.asarray(embedder.embed(list(texts), progress=False), dtype=np.float64)
     if vectors.ndim != 2 or len(vectors) != len(texts):
         raise ConfigError(f"the embedder returned {vectors.shape} for {len(texts)} texts")
-    return _l2_normalise(vectors)
+    return l2_normalise(vectors)
 
 
 def _unique(names: Any) -> list[str]:

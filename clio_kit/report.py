@@ -11,14 +11,15 @@ from the network, so it opens offline, from a file, in any browser.
 True
 
 The helpers below (``figure``, ``table_html``, ``sunburst_figure``, ...) are what the report notebook calls; they are
-pure functions of view tables, so they can be tested without running a kernel.
+pure functions of view tables, so they can be tested without running a kernel. The figures and number formats are
+:mod:`clio_kit.presentation`'s, shared with the widgets (``sunburst_figure``, ``treemap_figure``, ``lift_heatmap``,
+``lift_scale`` and ``value_label`` are its functions under the names the notebooks use).
 """
 
 from __future__ import annotations
 
 import html
 import json
-import math
 import os
 import re
 import sys
@@ -31,6 +32,13 @@ import pandas as pd
 
 from .errors import ClioError, ConfigError, InputError
 from .store import RunStore
+from .presentation.figures import distribution_bar as distribution_figure
+from .presentation.figures import lift_heatmap, lift_scale, trend_lines
+from .presentation.figures import sunburst as sunburst_figure
+from .presentation.figures import treemap as treemap_figure
+from .presentation.formatting import fmt_q, value_label
+from .presentation.html import frame_html
+from .privacy.view import SUPPRESSED_LABEL
 
 __all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS",
            "OFFLINE_BANNER", "coverage_html", "plotly_init_html", "figure",
@@ -43,9 +51,6 @@ __all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_pa
 REPORT_PARAMETERS = ("facet", "compare_languages", "top_n", "level", "compare_split")
 OFFLINE_BANNER = "Names generated offline from key phrases, not by an LLM"
 KERNEL_NAME = "clio-kit-report"
-_PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#9D755D", "#EECA3B", "#FF9DA6",
-            "#BAB0AC", "#79706E", "#D67195")
-_OTHER_COLOUR = "#d9d9d9"
 #: what must never be in a report: a script, stylesheet, frame or image loaded from the network
 EXTERNAL_RESOURCE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//",
                                re.IGNORECASE)
@@ -250,7 +255,7 @@ def table_html(frame: pd.DataFrame, *, index: bool = False) -> Any:
     """An escaped HTML table (cell text is never interpreted as markup); blank cells for missing values."""
     from IPython.display import HTML
 
-    return HTML(frame.to_html(escape=True, index=index, na_rep="", border=0, classes="clio-table"))
+    return HTML(frame_html(frame, index=index))
 
 
 def banner_html(uses_llm: bool, manifest: Mapping[str, Any] | None = None) -> str:
@@ -381,68 +386,6 @@ def privacy_tables(summary: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
 
 
 # -- figures and tables from the view ---------------------------------------------------------------------------
-def _wrap(text: str, width: int = 60) -> str:
-    import textwrap
-
-    return "<br>".join(textwrap.wrap(html.escape(str(text)), width)) if text else ""
-
-
-def _tree_arrays(tree: Sequence[Mapping[str, Any]], total: int, label_width: int) -> dict[str, list[Any]]:
-    """Flat ``ids, labels, parents, values, colours, hover`` of ``PrivacyView.tree()`` for plotly's hierarchical
-    charts: each top-level cluster's branch in one colour, "Other (hidden...)" buckets in grey."""
-    out: dict[str, list[Any]] = {k: [] for k in ("ids", "labels", "parents", "values", "colours", "hover")}
-
-    def walk(node: Mapping[str, Any], parent: str, colour: str) -> None:
-        hidden = node.get("cluster_id") is None
-        node_id = f"{parent}/other" if hidden else f"c{node['cluster_id']}"
-        share = node["n_conversations"] / max(total, 1)
-        for key, value in (("ids", node_id), ("labels", _wrap(node["name"], label_width)), ("parents", parent),
-                           ("values", int(node["n_conversations"])),
-                           ("colours", _OTHER_COLOUR if hidden else colour),
-                           ("hover", f"<b>{html.escape(str(node['name']))}</b><br>{node['n_conversations']:,} "
-                                     f"conversations ({share:.1%})<br>{_wrap(node.get('description') or '')}")):
-            out[key].append(value)
-        for child in node.get("children", []):
-            walk(child, node_id, colour)
-
-    for i, root in enumerate(tree):
-        walk(root, "", _PALETTE[i % len(_PALETTE)])
-    return out
-
-
-def sunburst_figure(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2) -> Any:
-    """A sunburst of the visible hierarchy from ``PrivacyView.tree()``, "Other (hidden...)" buckets in grey."""
-    import plotly.graph_objects as go
-
-    a = _tree_arrays(tree, total, 28)
-    fig = go.Figure(go.Sunburst(ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"],
-                                branchvalues="total", marker={"colors": a["colours"],
-                                                              "line": {"color": "white", "width": 1}},
-                                hovertext=a["hover"], hoverinfo="text", maxdepth=maxdepth,
-                                insidetextorientation="horizontal", sort=False))
-    fig.update_layout(height=620, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    return fig
-
-
-def treemap_figure(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2, height: int = 620) -> Any:
-    """The visible hierarchy as a labelled treemap (readable at print size, unlike a sunburst's ring labels): each
-    box names its cluster with its conversations and share; labels too small to read are left out, never shrunk;
-    "Other (hidden...)" buckets in grey."""
-    import plotly.graph_objects as go
-
-    a = _tree_arrays(tree, total, 24)
-    fig = go.Figure(go.Treemap(
-        ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"], branchvalues="total",
-        maxdepth=maxdepth, sort=False,  # a parent's header tall enough for its two-line label
-        marker={"colors": a["colours"], "line": {"color": "white", "width": 1},
-                "pad": {"t": 36, "l": 3, "r": 3, "b": 3}},
-        texttemplate="<b>%{label}</b><br>%{value:,} (%{percentRoot:.1%})", textfont={"size": 12},
-        hovertext=a["hover"], hoverinfo="text", pathbar={"visible": False}, tiling={"pad": 2}))
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      uniformtext={"minsize": 10, "mode": "hide"})
-    return fig
-
-
 def hierarchy_frame(tree: Sequence[Mapping[str, Any]], total: int) -> pd.DataFrame:
     """The visible hierarchy as a flat table (``depth``, indented ``cluster``, conversations, share) for export."""
     rows: list[dict[str, Any]] = []
@@ -475,21 +418,8 @@ def hierarchy_html(tree: Sequence[Mapping[str, Any]], total: int) -> str:
     return f"<ul class=\"clio-tree\">{items(tree)}</ul>"
 
 
-def value_label(facet: str, value: Any) -> str:
-    """A readable label for a facet value: language codes get their English name (``"Spanish (es)"``)."""
-    if facet in {"language", "language_code"}:
-        from .facets.language import language_name
-
-        name = language_name(str(value))
-        if name != "Unknown" or str(value) == "und":
-            return f"{name} ({value})"
-    return str(value)
-
-
 def common_values(distribution: pd.DataFrame, n: int = 6, *, skip: Iterable[str] = ("und", "unknown")) -> list[str]:
     """The ``n`` most common shown values of a ``facet_distribution`` (no suppressed pool, no unknowns)."""
-    from .privacy.view import SUPPRESSED_LABEL
-
     skip = {*skip, SUPPRESSED_LABEL}
     values = distribution.sort_values(["n_conversations", "value"], ascending=[False, True])["value"]
     return [str(v) for v in values if str(v) not in skip][:n]
@@ -511,108 +441,11 @@ def strongest_overrepresentations(rates: pd.DataFrame, n: int = 15, values: Sequ
         "share overall": shown["share_overall"].map("{:.1%}".format),
         "lift": shown["lift"].map("{:.2f}".format),
         "95% interval": [f"{lo:.2f} - {hi:.2f}" for lo, hi in zip(shown["lift_low"], shown["lift_high"])],
-        "q-value": shown["q_value"].map(_format_q),
+        "q-value": shown["q_value"].map(lambda q: fmt_q(q, missing="")),
     })
     if "level" not in shown:
         out = out.drop(columns="level")
     return out.reset_index(drop=True)
-
-
-def _format_q(q: float) -> str:
-    if pd.isna(q):
-        return ""
-    return f"{q:.1e}" if q < 0.001 else f"{q:.3f}"
-
-
-def _unique_labels(names: Sequence[str], width: int) -> list[str]:
-    """Wrapped axis labels, made unique (plotly merges rows whose category labels are equal)."""
-    seen: dict[str, int] = {}
-    labels = []
-    for name in names:
-        label = _wrap(name, width)
-        seen[label] = seen.get(label, 0) + 1
-        labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
-    return labels
-
-
-def lift_scale(log2_lifts: Iterable[float], *, widest: float = 3.0) -> dict[str, Any]:
-    """A colour range for log2 lift, symmetric around lift 1, at least 0.5x-2x (so lifts near 1 stay pale instead
-    of saturating) and at most 1/8x-8x, with ticks as plain lift numbers: ``zmin``, ``zmax``, ``tickvals``,
-    ``ticktext``.
-
-    >>> scale = lift_scale([0.05, -0.02])
-    >>> scale["zmin"], scale["zmax"], scale["ticktext"]
-    (-1.0, 1.0, ['0.5', '0.67', '1', '1.5', '2'])
-    """
-    finite = [abs(float(v)) for v in log2_lifts if v is not None and math.isfinite(float(v))]
-    bound = min(max(finite + [1.0]), widest)
-    ticks = [t for t in (0.125, 0.25, 0.5, 2 / 3, 1, 1.5, 2, 4, 8) if abs(math.log2(t)) <= bound + 1e-9]
-    return {"zmin": -bound, "zmax": bound, "tickvals": [math.log2(t) for t in ticks],
-            "ticktext": [f"{t:.2g}" for t in ticks]}
-
-
-def lift_heatmap(rates: pd.DataFrame, clusters: pd.DataFrame, values: Sequence[str], *,
-                 facet: str = "language") -> Any:
-    """Lift of each value (columns) in each cluster (rows, in ``clusters`` order); suppressed cells stay blank.
-
-    ``rates`` is ``PrivacyView.base_rates(...)`` for one level; ``clusters`` has ``cluster_id`` and ``name``.
-    """
-    import plotly.graph_objects as go
-
-    shown = rates[~rates["suppressed"].astype(bool)]
-    cell = {(int(r.cluster_id), str(r.value)): r for r in shown.itertuples()}
-    z, text, hover = [], [], []
-    for cid, name in zip(clusters["cluster_id"], clusters["name"]):
-        z_row, text_row, hover_row = [], [], []
-        for value in values:
-            r = cell.get((int(cid), str(value)))
-            where = f"<b>{html.escape(str(name))}</b><br>{html.escape(value_label(facet, value))}"
-            if r is None or pd.isna(r.lift) or r.lift <= 0:
-                z_row.append(None)
-                text_row.append("")
-                hover_row.append(f"{where}: suppressed (below the privacy thresholds) or absent")
-                continue
-            z_row.append(math.log2(r.lift))
-            text_row.append(f"{r.lift:.2f}")
-            hover_row.append(f"{where}: lift {r.lift:.2f} (95% {r.lift_low:.2f}-{r.lift_high:.2f}), "
-                             f"q {_format_q(r.q_value)}<br>{int(r.n_conversations):,} conversations, "
-                             f"{r.share_in_cluster:.1%} of the cluster vs {r.share_overall:.1%} overall")
-        z.append(z_row)
-        text.append(text_row)
-        hover.append(hover_row)
-    scale = lift_scale(v for row in z for v in row)
-    x_labels, y_labels = [value_label(facet, v) for v in values], _unique_labels(list(clusters["name"]), 45)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=x_labels, y=y_labels, text=text,
-        texttemplate="%{text}", hovertext=hover, hoverinfo="text", colorscale="RdBu", reversescale=True,
-        zmid=0, zmin=scale["zmin"], zmax=scale["zmax"], xgap=2, ygap=2, showscale=True,
-        colorbar={"title": {"text": "lift"}, "tickvals": scale["tickvals"], "ticktext": scale["ticktext"]}))
-    gaps = [(x, y) for y, row in zip(y_labels, z) for x, v in zip(x_labels, row) if v is None]
-    fig.add_trace(go.Scatter(  # suppressed cells say so in words (a blank cell reads as "no data")
-        x=[x for x, _ in gaps], y=[y for _, y in gaps], mode="text", text=["suppressed"] * len(gaps),
-        textfont={"size": 9, "color": "#777"}, hoverinfo="skip", showlegend=bool(gaps),
-        name="suppressed: below the privacy thresholds, or absent"))
-    fig.update_layout(height=max(320, 110 + 34 * len(clusters)), margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      yaxis={"autorange": "reversed"}, xaxis={"side": "top"}, plot_bgcolor="#f2f2f2",
-                      legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 11}})
-    return fig
-
-
-def distribution_figure(distribution: pd.DataFrame, facet: str, *, n: int = 20) -> Any:
-    """Horizontal bars of a ``facet_distribution`` (largest first, at most ``n`` values)."""
-    import plotly.graph_objects as go
-
-    top = distribution.head(n)
-    fig = go.Figure(go.Bar(x=top["share"], y=[value_label(facet, v) for v in top["value"]], orientation="h",
-                           text=[f"{s:.1%}" for s in top["share"]], textposition="auto",
-                           customdata=top["n_conversations"],
-                           hovertemplate="%{y}: %{customdata:,} conversations (%{x:.1%})<extra></extra>",
-                           marker={"color": _PALETTE[0]}))
-    fig.update_layout(height=max(170, 70 + 28 * len(top)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      yaxis={"autorange": "reversed", "type": "category"},  # "1".."5" are categories, not numbers
-                      xaxis={"tickformat": ".0%", "title": "share of conversations"},
-                      plot_bgcolor="white")
-    return fig
 
 
 def trend_frequency(periods: pd.Series) -> str:
@@ -629,15 +462,4 @@ def trend_figure(trend: pd.DataFrame, series: Sequence[tuple[Any, str]], *, key:
 
     ``trend`` is ``PrivacyView.trend(...)`` (``key="cluster_id"``) or a per-value table (``key="value"``).
     """
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for i, (value, label) in enumerate(series):
-        rows = trend[trend[key] == value].sort_values("period")
-        fig.add_trace(go.Scatter(x=rows["period"], y=rows["n_conversations"], mode="lines+markers",
-                                 name=str(label)[:50], connectgaps=False,
-                                 line={"color": _PALETTE[i % len(_PALETTE)]}))
-    fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      yaxis={"title": "conversations", "rangemode": "tozero"}, plot_bgcolor="white",
-                      legend={"font": {"size": 10}})
-    return fig
+    return trend_lines(trend, series=series, key=key, height=420)

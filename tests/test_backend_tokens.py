@@ -15,7 +15,7 @@ from clio_kit.backends.anthropic import BudgetExceeded
 from clio_kit.backends.token_count import estimate_tokens, reserve_tokens, truncate_to_tokens
 from clio_kit.conversation import Conversation, Message
 from clio_kit.facets.definitions import DEFAULT_FACETS
-from clio_kit.pipeline import _truncate_for_model
+from clio_kit.pipeline import truncate_for_model
 from tests.fake_llm import reference_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def test_question_after_30000_characters_of_pasted_code_reaches_the_facet_reques
     assert len(code) > 30_000
     question = "Why does my parser crash with IndexError when the input file is empty?"
     conv = Conversation("paste", [Message("user", f"Here is my code:\n{code}\n\n{question}")])
-    limited, cut = _truncate_for_model(conv, 20_000)  # the pipeline's max_message_chars default
+    limited, cut = truncate_for_model(conv, 20_000)  # the pipeline's max_message_chars default
     assert cut and limited.messages[0].content.endswith(question)
     assert "characters of this message omitted by clio-kit" in limited.messages[0].content
     make_claude().extract_facets([limited], DEFAULT_FACETS)  # the default 8,000-token budget: the pipeline's cut only

@@ -29,6 +29,7 @@ import clio_kit
 from clio_kit.config import PipelineConfig
 from clio_kit.errors import ConfigError, InputError
 from clio_kit.privacy.gate import apply_privacy_gate
+from clio_kit.presentation.windows import window_figure, window_html, window_summary_html, window_table
 from clio_kit.privacy.monitoring import BELOW_THRESHOLD, SUPPRESSED, WindowComparison
 
 from .conftest import LABELLED
@@ -133,7 +134,7 @@ def test_finds_the_new_cluster_with_its_exact_after_count(comparison: WindowComp
     assert not (~truth["after"]).any()  # planted: nothing before the split
     assert row["before_cell"] == BELOW_THRESHOLD and np.isnan(row["before_n"])
     assert row["after_cell"] == "shown" and row["after_n"] == len(truth) == 93  # nothing to hide: before is empty
-    frame = comparison.display_frame("new")
+    frame = window_table(comparison, "new")
     line = frame[frame["cluster"] == NEW].iloc[0]
     assert list(line)[2:4] == [BELOW_THRESHOLD, "93"]
 
@@ -194,10 +195,10 @@ def test_small_window_cell_is_suppressed_and_cannot_be_subtracted(comparison: Wi
     assert public == len(truth)
     assert row["after_cell"] == SUPPRESSED and np.isnan(row["after_n"]) and np.isnan(row["after_share"])
     assert row["status"] == "new" and np.isnan(row["p_value"]) and np.isnan(row["concern_after"])
-    shown = comparison.display_frame("new")
+    shown = window_table(comparison, "new")
     line = shown[shown["cluster"] == SMALL_BEFORE].iloc[0]
     assert list(line)[2:5] == [BELOW_THRESHOLD, SUPPRESSED, SUPPRESSED]
-    page = comparison._repr_html_()
+    page = window_html(comparison)
     assert f"<td>{len(truth) - 4}</td>" not in page and f"<td>{len(truth) - 4:,}</td>" not in page
 
 
@@ -234,7 +235,7 @@ def _assert_gated(comparison: WindowComparison, view: clio_kit.PrivacyView, raw:
 
 def test_hidden_clusters_never_appear(comparison: WindowComparison, view: clio_kit.PrivacyView) -> None:
     assert HIDDEN not in set(view.clusters()["name"])
-    page = comparison._repr_html_() + "".join(comparison.display_frame(k).to_csv() for k in
+    page = window_html(comparison) + "".join(window_table(comparison, k).to_csv() for k in
                                               ("new", "gone", "growing", "shrinking", "concern"))
     assert HIDDEN not in page and html.escape(HIDDEN) not in page
     assert NEW in page and DOUBLES in page
@@ -248,7 +249,7 @@ def test_mean_concern_change(comparison: WindowComparison) -> None:
     flat = _row(comparison, "Cooking")
     assert flat["concern_change"] == 0.0
     assert np.isnan(_row(comparison, SMALL_BEFORE)["concern_before"])  # its before cell is below the thresholds
-    assert "Change in mean concern" in comparison._repr_html_()
+    assert "Change in mean concern" in window_html(comparison)
 
 
 def test_offline_run_without_concern_scores(tmp_path: Path) -> None:
@@ -256,7 +257,7 @@ def test_offline_run_without_concern_scores(tmp_path: Path) -> None:
     comparison = view.compare_windows(split=SPLIT)
     assert not comparison.has_concern and comparison.table["concern_change"].isna().all()
     assert any("concern" in note for note in comparison.notes)
-    assert comparison.display_frame("concern").empty and "Change in mean concern" not in comparison._repr_html_()
+    assert window_table(comparison, "concern").empty and "Change in mean concern" not in window_html(comparison)
     assert NEW in set(comparison.new_clusters()["name"])
 
 
@@ -271,16 +272,16 @@ def test_two_explicit_windows_and_higher_level(view: clio_kit.PrivacyView, raw: 
     assert comparison.n_before == in_before(raw).sum() and comparison.n_after == in_after(raw).sum()
     assert comparison.level == 1 and set(comparison.table["name"]) == set(view.clusters(1)["name"])
     _assert_gated(comparison, view, raw, in_after, in_before)
-    assert "2025-04-14 to 2025-04-28 (exclusive)" in comparison.summary_html()
+    assert "2025-04-14 to 2025-04-28 (exclusive)" in window_summary_html(comparison)
 
 
 def test_figure_and_html(comparison: WindowComparison) -> None:
-    fig = comparison.figure(5)
+    fig = window_figure(comparison, 5)
     names = [str(y) for y in fig.data[0].y]
     assert DOUBLES in names and NEW not in names  # new clusters have no change to draw (no before number)
     change = dict(zip(names, fig.data[0].x))
     assert change[DOUBLES] == pytest.approx(100 * _row(comparison, DOUBLES)["share_change"])
-    page = comparison._repr_html_()
+    page = window_html(comparison)
     for title in ("New clusters", "Fastest growing", "Fastest shrinking"):
         assert title in page
     assert re.search(r"\d+ new, \d+ gone", page)

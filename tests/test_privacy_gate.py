@@ -121,3 +121,57 @@ def test_rare_values_are_pooled_and_other_nodes_pass(gated_run) -> None:  # noqa
         return found
 
     assert walk(view.tree()) > 0
+
+
+def _tree(rows: list[tuple[int, int, int | None, int, int, int]]) -> pd.DataFrame:
+    """(cluster_id, level, parent_id, n_users, n_conversations, audit_score) rows as a cluster table."""
+    table = pd.DataFrame(rows, columns=["cluster_id", "level", "parent_id", "n_users", "n_conversations",
+                                        "audit_score"])
+    table["parent_id"] = table["parent_id"].astype("Int64")
+    return table
+
+
+def test_visibility_rule_on_concrete_clusters() -> None:
+    """The gate's one visibility rule (also what widgets.demo and hand-built test runs use), case by case."""
+    from clio_kit.privacy.gate import cluster_visibility
+
+    clusters = _tree([
+        (10, 1, None, 50, 80, 5),  # top: visible
+        (11, 1, None, 50, 80, 2),  # top: fails the audit
+        (0, 0, 10, 20, 30, 5),     # fine
+        (1, 0, 10, 4, 30, 5),      # 4 users < 5 (reported before the conversations)
+        (2, 0, 10, 4, 9, 5),       # both too small: the users are named first
+        (3, 0, 10, 20, 9, 5),      # 9 conversations < 10
+        (4, 0, 10, 20, 30, 3),     # audit score at the minimum: passes
+        (5, 0, 11, 20, 30, 5),     # passes itself, under a hidden parent
+    ])
+    out = cluster_visibility(clusters, PrivacyConfig(min_users=5, min_conversations=10, min_audit_score=3))
+    got = {c: (v, None if pd.isna(r) else r)
+           for c, v, r in zip(out["cluster_id"], out["visible"], out["hidden_reason"])}
+    assert got == {10: (True, None), 11: (False, "failed privacy audit"), 0: (True, None),
+                   1: (False, "fewer than 5 users"), 2: (False, "fewer than 5 users"),
+                   3: (False, "fewer than 10 conversations"), 4: (True, None), 5: (False, "parent hidden")}
+    # the auditor's own verdict hides a cluster whatever its score
+    vetoed = cluster_visibility(clusters, PrivacyConfig(min_users=5, min_conversations=10),
+                                audit_passed=[True] * 2 + [False] + [True] * 5)
+    assert vetoed.set_index("cluster_id").loc[0, "hidden_reason"] == "failed privacy audit"
+    assert clusters.columns.tolist()[-1] == "audit_score"  # the input is not changed
+
+
+def test_only_visible_children_collapse_into_their_parent() -> None:
+    """A leaf that is its visible parent's only visible child would show the same group twice: it collapses, and a
+    chain of only children collapses into its top; an inner node with visible children stays."""
+    from clio_kit.privacy.gate import cluster_visibility
+
+    clusters = _tree([
+        (20, 2, None, 90, 90, 5),
+        (10, 1, 20, 60, 60, 5), (11, 1, 20, 30, 30, 5),  # two visible children of 20: both stay
+        (0, 0, 10, 40, 40, 5), (1, 0, 10, 20, 20, 5),    # two visible children of 10: both stay
+        (2, 0, 11, 28, 28, 5), (3, 0, 11, 2, 2, 5),      # 3 is too small, so 2 is 11's only visible child
+        (21, 2, None, 40, 40, 5), (12, 1, 21, 40, 40, 5), (4, 0, 12, 40, 40, 5),  # a chain of only children
+    ])
+    out = cluster_visibility(clusters, PrivacyConfig(min_users=5, min_conversations=10)).set_index("cluster_id")
+    assert out["visible"].to_dict() == {20: True, 10: True, 11: True, 0: True, 1: True, 2: False, 3: False,
+                                        21: True, 12: False, 4: False}
+    collapsed = "collapsed into its parent (its only visible child)"
+    assert out.loc[2, "hidden_reason"] == out.loc[4, "hidden_reason"] == out.loc[12, "hidden_reason"] == collapsed

@@ -25,7 +25,7 @@ import pytest
 import clio_kit
 from clio_kit.config import PipelineConfig
 from clio_kit.errors import ClioError, ConfigError, InputError
-from clio_kit.privacy.gate import _summary
+from clio_kit.privacy.gate import cluster_visibility, gate_summary
 from clio_kit.report import (EXTERNAL_RESOURCE, OFFLINE_BANNER, render_report)
 
 from .canaries import CANARIES, canary_conversations, find_canaries
@@ -140,20 +140,7 @@ def build_run(path: Path, *, timestamps: bool = True, uses_llm: bool = False) ->
     clusters["share"] = clusters["n_conversations"] / len(assign)
     p = config.privacy
     clusters["audit_score"] = [2 if c == top_ids[3] else 5 for c in clusters["cluster_id"]]
-    small_users = clusters["n_users"] < p.min_users
-    small_convs = clusters["n_conversations"] < p.min_conversations
-    failed = clusters["audit_score"] < p.min_audit_score
-    reason = np.where(small_users, f"fewer than {p.min_users} users",
-                      np.where(small_convs, f"fewer than {p.min_conversations} conversations",
-                               np.where(failed, "failed privacy audit", "")))
-    visible = dict(zip(clusters["cluster_id"], ~(small_users | small_convs | failed)))
-    why = dict(zip(clusters["cluster_id"], reason))
-    parent = dict(zip(clusters["cluster_id"], clusters["parent_id"]))
-    for cid in clusters.sort_values("level", ascending=False)["cluster_id"]:
-        if not pd.isna(parent[cid]) and not visible[int(parent[cid])] and visible[cid]:
-            visible[cid], why[cid] = False, "parent hidden"
-    clusters["visible"] = clusters["cluster_id"].map(visible).astype(bool)
-    clusters["hidden_reason"] = clusters["cluster_id"].map(why).replace("", None)
+    clusters = cluster_visibility(clusters, p)
 
     assignments = pd.DataFrame({"conversation_id": assign["conversation_id"], "user_id": assign["user_id"],
                                 "cluster_id": ancestors[:, 0], "cluster_id_l1": ancestors[:, 1],
@@ -168,7 +155,7 @@ def build_run(path: Path, *, timestamps: bool = True, uses_llm: bool = False) ->
     path.mkdir(parents=True, exist_ok=True)
     clusters.to_parquet(path / "clusters.parquet")
     assignments.to_parquet(path / "assignments.parquet")
-    summary = _summary(clusters, ancestors, p, len(assign))
+    summary = gate_summary(clusters, ancestors, p, len(assign))
     (path / "privacy.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     # raw tables the report must never read: full of canaries
     secret = " ".join(CANARIES.values())

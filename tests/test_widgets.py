@@ -18,6 +18,7 @@ import pytest
 
 import clio_kit
 import widgets
+from clio_kit.presentation import figures, value_label
 from widgets.cluster_map import trace_ids
 from widgets.data import GatedData
 from widgets.demo import make_demo_run
@@ -259,11 +260,11 @@ def test_suppressed_cells_are_words_not_numbers(view: clio_kit.PrivacyView, data
         # the heatmap leaves suppressed cells blank
         heat = explorer.heatmap.data[0]
         z = _array(heat.z)
-        for i, label in enumerate(heat.y):
-            raw_value = label.replace(" ◀", "")
+        codes = {value_label("language", v): v for v in explorer.value.options}
+        for i, row in enumerate(heat.y):
+            cid = int(re.search(r"\((\d+)\)$", row).group(1))
             for j, column in enumerate(heat.x):
-                cid = int(re.search(r"\((\d+)\)$", column).group(1))
-                cell = rates[(rates["cluster_id"] == cid) & (rates["value"] == raw_value)]
+                cell = rates[(rates["cluster_id"] == cid) & (rates["value"] == codes[column.replace(" ◀", "")])]
                 if cell.empty or bool(cell["suppressed"].iloc[0]):
                     assert np.isnan(z[i][j])
 
@@ -470,7 +471,6 @@ def test_rated_facets_are_categories_and_keep_the_suppressed_row() -> None:
     """Concern scores "1".."5" are categories: a numeric axis would drop the suppressed pool's row."""
     from clio_kit.privacy.view import SUPPRESSED_LABEL
     from clio_kit.report import distribution_figure
-    from widgets import figures
 
     frame = pd.DataFrame({"value": ["1", "2", "3", SUPPRESSED_LABEL], "n_conversations": [50, 30, 20, 16],
                           "share": [0.4, 0.25, 0.2, 0.15]})
@@ -501,7 +501,8 @@ def test_base_rates_for_an_absent_value_warns(view: clio_kit.PrivacyView) -> Non
 
 
 def test_lift_colour_scale_is_symmetric_with_numeric_ticks(data: GatedData) -> None:
-    fig = widgets.figures.lift_heatmap(data, "language", data.top_level)
+    level = data.top_level
+    fig = figures.lift_heatmap(data.cells("language", level), data.clusters(level), data.facet_values("language"))
     heat = fig.data[0]
     assert heat.zmin == -heat.zmax and heat.zmax >= 1  # at least 0.5x-2x: lifts near 1 stay pale
     assert "1" in heat.colorbar.ticktext and all(t.replace(".", "").isdigit() for t in heat.colorbar.ticktext)

@@ -7,22 +7,20 @@
 
 from __future__ import annotations
 
-import base64
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from copy import deepcopy
 from typing import Any
 
 import ipywidgets as W
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .data import GatedData
-from .static import esc, page
+from clio_kit.presentation import esc, json_safe, page
 
-__all__ = ["Explorer", "json_safe", "privacy_note", "replace_figure", "sync_state"]
+from .data import GatedData
+
+__all__ = ["Explorer", "privacy_note", "replace_figure", "sync_state"]
 
 
 class Explorer:
@@ -104,39 +102,6 @@ def privacy_note(data: GatedData) -> str:
             f"cell shown has {floor}; "
             f"{summary.get('n_visible', '?')} of {summary.get('n_clusters', '?')} clusters are visible{hidden_text}."
             f"{names}{not_analysed}</p>")
-
-
-def json_safe(figure: go.Figure) -> go.Figure:
-    """A copy of ``figure`` in which every NaN (a suppressed cell, a gap in a trend) is None.
-
-    Widget state travels as JSON, and NaN is not JSON: Jupyter warns "Out of range float values are not JSON
-    compliant" on every update (Voila prints it on the page). Plotly's binary arrays carry NaN fine, but plotly.js
-    reads NaN differently from null: a NaN segment in a stacked bar makes the segments after it start at zero.
-    """
-    return go.Figure(_clean(figure.to_plotly_json()))
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict) and "bdata" in value and "dtype" in value:  # plotly's base64 typed array
-        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        if array.dtype.kind != "f" or not np.isnan(array).any():
-            return value
-        if "shape" in value:
-            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
-        return _clean(array.tolist())
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_clean(v) for v in value.tolist()]
-    if isinstance(value, pd.Series | pd.Index):
-        return [_clean(v) for v in value.tolist()]
-    if isinstance(value, float | np.floating) and not math.isfinite(float(value)):
-        return None
-    if value is pd.NaT:
-        return None
-    return value
 
 
 def replace_figure(widget: go.FigureWidget, figure: go.Figure) -> None:

@@ -17,18 +17,10 @@ import ipywidgets as W
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import figures
+from clio_kit.presentation import (SUPPRESSED, esc, figure_html, figures, fmt_count, fmt_lift, fmt_q, fmt_share,
+                                   table_html)
+
 from .base import Explorer, replace_figure
-from .static import (
-    SUPPRESSED,
-    esc,
-    figure_html,
-    fmt_count,
-    fmt_lift,
-    fmt_q,
-    fmt_share,
-    table_html,
-)
 
 __all__ = ["BaseRateExplorer", "default_level", "default_value"]
 
@@ -161,7 +153,7 @@ class BaseRateExplorer(Explorer):
                                                         n_suppressed=len(self.suppressed_clusters)))
         self.table.value = self.table_html()
         if heatmap:
-            replace_figure(self.heatmap, figures.lift_heatmap(self.data, facet, self.level.value, highlight=value))
+            replace_figure(self.heatmap, self.heatmap_figure(self.level.value))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The ranking as shown: shown clusters with their numbers, then suppressed ones with "suppressed"."""
@@ -175,6 +167,13 @@ class BaseRateExplorer(Explorer):
                   **dict.fromkeys(["conversations with value", "users", "share in cluster", "lift [95% CI]",
                                    "q-value"], SUPPRESSED)} for r in self.suppressed_clusters.itertuples()]
         return {f"{self.facet.value}-{self.value.value}-level{self.level.value}": pd.DataFrame(rows)}
+
+    def heatmap_figure(self, level: int, n_clusters: int = 15, n_values: int = 12) -> go.Figure:
+        """Lift of the first ``n_values`` facet values in the ``n_clusters`` largest clusters of ``level``, the
+        chosen value marked; suppressed cells say so."""
+        facet = self.facet.value
+        return figures.lift_heatmap(self.data.cells(facet, level), self.data.clusters(level).head(n_clusters),
+                                    self.data.facet_values(facet)[:n_values], facet=facet, highlight=self.value.value)
 
     # -- rendering --------------------------------------------------------------------------------------------
     def table_html(self, max_suppressed: int = 15) -> str:
@@ -210,4 +209,4 @@ class BaseRateExplorer(Explorer):
             if value is not None else \
             figures.empty(f"No {facet} value passes the privacy thresholds.")
         return (f"<h3>{esc(facet)} = {esc(value)} (level {level})</h3>" + figure_html(bars) + self.table_html() +
-                figure_html(figures.lift_heatmap(self.data, facet, level, highlight=value)))
+                figure_html(self.heatmap_figure(level)))

@@ -21,13 +21,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from clio_kit.report import lift_scale
+from clio_kit.presentation import esc, figure_html, figures
 
-from . import figures
 from .base import Explorer, replace_figure, sync_state
 from .base_rates import default_value, shown_values
 from .layout import cluster_layout
-from .static import esc, figure_html
 
 __all__ = ["ClusterMap"]
 
@@ -251,7 +249,7 @@ def scatter_map(points: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
     if color_by == "parent":
         ranks = points["top_rank"] if "top_rank" in points else pd.Series(pd.factorize(points["top_name"])[0])
         for top, rank in dict.fromkeys(zip(points["top_name"], ranks)):
-            add((points["top_name"] == top).to_numpy(), {"color": figures._PALETTE[int(rank) % len(figures._PALETTE)]},
+            add((points["top_name"] == top).to_numpy(), {"color": figures.PALETTE[int(rank) % len(figures.PALETTE)]},
                 name=figures.short(str(top), 30))
     elif color_by == "size":
         logs = np.log10(np.maximum(points["n_conversations"].to_numpy(dtype=float), 1.0))
@@ -269,13 +267,13 @@ def scatter_map(points: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
         shown = ~np.isnan(values.astype(float))
         add(~shown, {"color": "#cccccc"}, name="grey: suppressed (below the privacy thresholds) or none")
         logs = np.log2(values[shown].astype(float))
-        scale = lift_scale(logs)
+        scale = figures.lift_scale(logs)
         add(shown, {"color": logs, "colorscale": "RdBu_r", "cmin": scale["zmin"], "cmax": scale["zmax"],
                     "colorbar": {"title": color_label or "lift", "tickvals": scale["tickvals"],
                                  "ticktext": scale["ticktext"]}}, name="lift", showlegend=False)
     else:
         raise ValueError(f"color_by must be 'parent', 'size', 'share' or 'lift', not {color_by!r}")
-    fig.update_layout(**figures._base_layout(title, height), legend={"orientation": "h", "y": -0.02},
+    fig.update_layout(**figures.base_layout(title, height), legend={"orientation": "h", "y": -0.02},
                       dragmode="lasso", clickmode="event+select", showlegend=color_by in ("parent", "lift"),
                       hoverlabel={"namelength": -1})
     fig.update_xaxes(visible=False)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from clio_kit.presentation.figures import node_key
 from clio_kit.privacy.view import OTHER_LABEL, SUPPRESSED_LABEL, PrivacyView
 
 __all__ = ["OTHER_LABEL", "SUPPRESSED_LABEL", "GatedData", "TreeNode"]
@@ -205,7 +206,7 @@ class GatedData:
 
         def walk(node: dict[str, Any], depth: int, parent: str | None) -> str:
             cid = node["cluster_id"]
-            key = f"c{cid}" if cid is not None else f"other:{parent or 'root'}"
+            key = node_key(cid, parent)
             out[key] = TreeNode(key=key, cluster_id=None if cid is None else int(cid), name=str(node["name"]),
                                 description=str(node.get("description") or ""), level=int(node["level"]),
                                 depth=depth, n_conversations=int(node["n_conversations"]),
@@ -232,6 +233,6 @@ class GatedData:
 
     def top_parent(self, cluster_id: int) -> int:
         """The top-level visible ancestor of a visible cluster (itself at the top level)."""
-        key = f"c{cluster_id}"
+        key = node_key(cluster_id, None)
         chain = [key, *self.ancestors(key)]
         return int(self.nodes[chain[-1]].cluster_id)  # type: ignore[arg-type]

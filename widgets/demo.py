@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from clio_kit.store import SCHEMA_VERSION, RunStore
+from clio_kit.config import PrivacyConfig
+from clio_kit.privacy.gate import cluster_visibility, gate_summary
 
 __all__ = ["THEMES", "make_demo_run"]
 
@@ -102,7 +104,8 @@ def make_demo_run(path: str | os.PathLike[str], n_conversations: int = 3000, *, 
         clusters = _add_coordinates(clusters, n_base, n_mid, mid_of_base, top_of_mid, rng)
     audit_fail = int(np.argsort(-weights)[n_base // 3])
     clusters.loc[clusters["cluster_id"] == audit_fail, "audit_score"] = 2
-    clusters = _gate(clusters, min_users, min_conversations)
+    privacy = PrivacyConfig(min_users=min_users, min_conversations=min_conversations, min_phrase_users=min_users)
+    clusters = cluster_visibility(clusters, privacy)
     hidden = clusters.index[~clusters["visible"]].tolist()
     for name, row in zip(hidden_names, hidden):
         clusters.loc[row, ["name", "description"]] = [name, f"Requests about {name}"]
@@ -111,13 +114,13 @@ def make_demo_run(path: str | os.PathLike[str], n_conversations: int = 3000, *, 
     store = RunStore(out)  # the run layout the pipeline writes, through the same store
     store.write_table(store.CLUSTERS, clusters)
     store.write_table(store.ASSIGNMENTS, frame)
-    privacy = {"min_users": min_users, "min_conversations": min_conversations, "min_audit_score": 3,
-               "min_phrase_users": min_users}
-    store.write_json(store.PRIVACY, _summary(clusters, frame, privacy))
+    ancestors = frame[["cluster_id", "cluster_id_l1", "cluster_id_l2"]].to_numpy()
+    summary = gate_summary(clusters, ancestors, privacy, len(frame))
+    store.write_json(store.PRIVACY, summary)
     levels = [n_base, n_mid, n_top]
     manifest: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "synthetic": True, "clio_kit_version": "demo",
-        "config": {"privacy": privacy, "n_levels": 3},
+        "config": {"privacy": summary["thresholds"], "n_levels": 3},
         "backend": {"name": "synthetic-demo", "uses_llm": False},
         "stages": {"ingest": {"status": "done", "counts": {"n_conversations": n, "n_users": len(set(users))}},
                    "hierarchy": {"status": "done", "counts": {"levels": levels}},
@@ -192,40 +195,3 @@ def _add_coordinates(clusters: pd.DataFrame, n_base: int, n_mid: int, mid_of_bas
     clusters["x"] = clusters["cluster_id"].map(lambda c: float(position[c][0]))
     clusters["y"] = clusters["cluster_id"].map(lambda c: float(position[c][1]))
     return clusters
-
-
-def _gate(clusters: pd.DataFrame, min_users: int, min_conversations: int) -> pd.DataFrame:
-    """The privacy gate's rule: thresholds AND audit AND a visible parent (top-down)."""
-    clusters = clusters.copy()
-    few_users = clusters["n_users"] < min_users
-    few_convs = clusters["n_conversations"] < min_conversations
-    audit = clusters["audit_score"] < 3
-    reason = np.where(few_users, f"fewer than {min_users} users",
-                      np.where(few_convs, f"fewer than {min_conversations} conversations",
-                               np.where(audit, "failed privacy audit", "")))
-    visible = dict(zip(clusters["cluster_id"], ~(few_users | few_convs | audit)))
-    reasons = dict(zip(clusters["cluster_id"], reason))
-    parent = dict(zip(clusters["cluster_id"], clusters["parent_id"]))
-    for cid in clusters.sort_values("level", ascending=False)["cluster_id"]:
-        p = parent[cid]
-        if p is not None and not pd.isna(p) and not visible[int(p)] and visible[cid]:
-            visible[cid], reasons[cid] = False, "parent hidden"
-    clusters["visible"] = clusters["cluster_id"].map(visible).astype(bool)
-    clusters["hidden_reason"] = clusters["cluster_id"].map(reasons).replace("", None)
-    return clusters
-
-
-def _summary(clusters: pd.DataFrame, frame: pd.DataFrame, privacy: dict[str, int]) -> dict[str, Any]:
-    visible_ids = set(clusters.loc[clusters["visible"], "cluster_id"].tolist())
-    levels = []
-    for level, column in enumerate(["cluster_id", "cluster_id_l1", "cluster_id_l2"]):
-        group = clusters[clusters["level"] == level]
-        hidden = ~frame[column].isin(visible_ids)
-        levels.append({"level": level, "n_clusters": len(group), "n_visible": int(group["visible"].sum()),
-                       "hidden_conversations": int(hidden.sum()), "hidden_conversation_share": float(hidden.mean())})
-    reasons = clusters.loc[~clusters["visible"], "hidden_reason"].value_counts().to_dict()
-    return {"thresholds": privacy, "n_conversations": len(frame), "n_clusters": len(clusters),
-            "n_visible": int(clusters["visible"].sum()),
-            "hidden_conversation_share": levels[0]["hidden_conversation_share"], "levels": levels,
-            "hidden_reasons": {str(k): int(v) for k, v in reasons.items()},
-            "audit_scores": {str(k): int(v) for k, v in clusters["audit_score"].value_counts().sort_index().items()}}

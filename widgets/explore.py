@@ -11,6 +11,8 @@ from typing import Any
 
 import ipywidgets as W
 
+from clio_kit.presentation import esc, page
+
 from .base import Explorer, privacy_note
 from .base_rates import BaseRateExplorer
 from .cluster_map import ClusterMap
@@ -18,7 +20,6 @@ from .data import GatedData
 from .facet_view import FacetExplorer
 from .hierarchy import HierarchyExplorer
 from .monitoring import MonitoringExplorer
-from .static import esc, page
 
 __all__ = ["ExploreTab", "explore"]
 

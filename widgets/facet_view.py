@@ -14,9 +14,9 @@ import ipywidgets as W
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import figures
+from clio_kit.presentation import esc, figure_html, figures, fmt_count, fmt_share, table_html
+
 from .base import Explorer, replace_figure
-from .static import esc, figure_html, fmt_count, fmt_share, table_html
 
 __all__ = ["FacetExplorer"]
 

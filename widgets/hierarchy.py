@@ -17,10 +17,10 @@ from typing import Any
 import ipywidgets as W
 import plotly.graph_objects as go
 
-from . import figures
-from .base import Explorer, json_safe, replace_figure, sync_state
-from .data import TreeNode
-from .static import esc, figure_html, fmt_count, fmt_lift, fmt_share, table_html
+from clio_kit.presentation import esc, figure_html, figures, fmt_count, fmt_lift, fmt_share, json_safe, table_html
+
+from .base import Explorer, replace_figure, sync_state
+from .data import GatedData, TreeNode
 
 __all__ = ["HierarchyExplorer", "default_breakdown_facets"]
 
@@ -67,7 +67,7 @@ class HierarchyExplorer(Explorer):
         self.status = W.HTML()
         self.detail = W.HTML(layout=W.Layout(width="100%", max_height="640px", overflow="auto"))
         self.detail.add_class("clio-detail")
-        self.sunburst = go.FigureWidget(json_safe(figures.sunburst(data)))
+        self.sunburst = go.FigureWidget(json_safe(sunburst(data)))
         self.trend = go.FigureWidget(figures.empty("Select a cluster", 260))
 
         self.search.observe(self._on_search, names="value")
@@ -279,7 +279,13 @@ class HierarchyExplorer(Explorer):
             return f"<details data-key='{esc(key)}'><summary>{summary}</summary>{inner}</details>"
 
         tree = "".join(node_html(k) for k in data.roots)
-        return (figure_html(figures.sunburst(data)) + "<h3>Clusters</h3><p class='clio-note'>Click a row to open "
+        return (figure_html(sunburst(data)) + "<h3>Clusters</h3><p class='clio-note'>Click a row to open "
                 "it. Lifts in brackets compare a value's share in the cluster with its share overall.</p>" + tree +
                 ("" if self.selected_key is None else "<h3>Selected cluster</h3>" + self.detail_html(self.selected_key)
                  + figure_html(self._trend_figure(data.nodes[self.selected_key]))))
+
+
+def sunburst(data: GatedData) -> go.Figure:
+    """The visible hierarchy as a sunburst, three rings deep; its ids are :class:`~widgets.data.TreeNode` keys."""
+    return figures.sunburst(data.view.tree(), data.n_conversations, maxdepth=3, height=460,
+                            title="Hierarchy (share of all conversations)")

@@ -19,11 +19,10 @@ import ipywidgets as W
 import plotly.graph_objects as go
 
 from clio_kit.errors import ClioError
+from clio_kit.presentation import esc, figure_html, figures, frame_html, windows
 
-from . import figures
 from .base import Explorer, replace_figure
 from .base_rates import level_dropdown
-from .static import esc, figure_html
 
 __all__ = ["MonitoringExplorer", "default_split"]
 
@@ -130,12 +129,12 @@ class MonitoringExplorer(Explorer):
             return f"<p class='clio-note clio-mon-error'>{esc(self.error)}</p>"
         if comparison is None:
             return "<p class='clio-note'>Pick a split date.</p>"
-        return comparison.summary_html()
+        return windows.window_summary_html(comparison)
 
     def new_html(self, comparison: Any) -> str:
         if comparison is None:
             return ""
-        frame = comparison.display_frame("new", self.top_n)
+        frame = windows.window_table(comparison, "new", self.top_n)
         if frame.empty:
             return "<h4>New clusters</h4><p class='clio-note'>No cluster is new in the after window.</p>"
         return "<h4>New clusters</h4>" + _table(frame)
@@ -145,15 +144,15 @@ class MonitoringExplorer(Explorer):
             return ""
         parts = []
         for kind, title in (("growing", "Fastest growing"), ("shrinking", "Fastest shrinking")):
-            frame = comparison.display_frame(kind, self.top_n)
+            frame = windows.window_table(comparison, kind, self.top_n)
             parts.append(f"<h4>{title}</h4>" + (_table(frame) if len(frame) else
                                                  "<p class='clio-note'>None above the thresholds in both "
                                                  "windows.</p>"))
-        gone = comparison.display_frame("gone", self.top_n)
+        gone = windows.window_table(comparison, "gone", self.top_n)
         if len(gone):
             parts.append("<h4>Clusters that disappeared</h4>" + _table(gone))
         if comparison.has_concern:
-            concern = comparison.display_frame("concern", self.top_n)
+            concern = windows.window_table(comparison, "concern", self.top_n)
             parts.append("<h4>Change in mean concern</h4>" + (_table(concern) if len(concern) else
                                                                "<p class='clio-note'>No cluster has enough rated "
                                                                "conversations in both windows.</p>"))
@@ -163,14 +162,14 @@ class MonitoringExplorer(Explorer):
         if comparison is None:
             return figures.empty("Nothing to compare." if self.data.has_timestamps else
                                  "This run has no timestamps.", 220)
-        return comparison.figure(self.top_n)
+        return windows.window_figure(comparison, self.top_n)
 
     def tables(self) -> dict[str, Any]:
         comparison = self.comparison if self.error is None else None
         if comparison is None:
             return {}
         kinds = ["new", "growing", "shrinking", "gone"] + (["concern"] if comparison.has_concern else [])
-        return {kind: comparison.display_frame(kind, self.top_n) for kind in kinds}
+        return {kind: windows.window_table(comparison, kind, self.top_n) for kind in kinds}
 
     def static_body(self) -> str:
         comparison = self.comparison if self.error is None else None
@@ -185,4 +184,4 @@ _TABLE_STYLE = ("<style>.clio-monitoring table.clio-table{border-collapse:collap
 
 def _table(frame: Any) -> str:
     """An escaped table (cell text is never markup), styled in live widgets and static pages alike."""
-    return _TABLE_STYLE + frame.to_html(index=False, escape=True, border=0, classes="clio-table")
+    return _TABLE_STYLE + frame_html(frame)

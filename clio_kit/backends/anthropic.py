@@ -32,7 +32,7 @@ from ..errors import ConfigError
 from ..facets.definitions import Facet
 from .llm_cache import BatchState
 from .llm_cache import request_key
-from .llm_common import BackendError, LLMBackend, Outcome, Reply, RequestFailed, TransportError, _prefix_tokens
+from .llm_common import BackendError, LLMBackend, Outcome, Reply, RequestFailed, TransportError, prefix_tokens
 from .llm_cost import BudgetExceeded, StageUsage
 from .llm_parse import OutputError, parse_facets
 from .llm_prompts import Prompt
@@ -204,7 +204,7 @@ class AnthropicBackend(LLMBackend):
             "tools": [{"name": tool.name, "description": tool.description, "input_schema": tool.schema}],
             "tool_choice": {"type": "auto"} if self.force_tool is False else {"type": "tool", "name": tool.name},
         }
-        if self.prompt_cache and _prefix_tokens(body) >= min_cacheable_tokens(model):
+        if self.prompt_cache and prefix_tokens(body) >= min_cacheable_tokens(model):
             body["system"][0]["cache_control"] = {"type": "ephemeral"}
         temperature = self.temperature if prompt.temperature is None else prompt.temperature
         if temperature is not None:

@@ -102,7 +102,7 @@ RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 FATAL_STATUS = frozenset({401, 403, 404})
 TOOL_OVERHEAD_TOKENS = 313  # system prompt the API adds when a tool is forced (Anthropic's documented figure)
 # Typical output tokens per request, for estimates only (real counts come from the API's usage fields).
-_OUTPUT_ESTIMATE = {"open": 60, "categorical": 8, "language": 10, "numeric": 4, "base": 30,
+OUTPUT_ESTIMATE = {"open": 60, "categorical": 8, "language": 10, "numeric": 4, "base": 30,
                     "names": 150, "parents": 150, "audit": 60, "hierarchy_propose": 120,
                     "hierarchy_dedupe": 300, "hierarchy_assign": 15, "synthetic": 450}
 NEIGHBOURHOOD_SIZE = 40  # Clio's average neighbourhood of clusters per parent-proposal request (estimates)
@@ -406,7 +406,7 @@ class LLMBackend:
         price = self._price(model)
         if price is None:
             return 0.0
-        tokens_in = _body_tokens(body, bound=True)
+        tokens_in = body_tokens(body, bound=True)
         tokens_out = int(body.get("max_tokens") or body.get("max_completion_tokens") or 0)
         return (tokens_in * max(price.input, price.cache_write) + tokens_out * price.output) / 1e6
 
@@ -594,8 +594,8 @@ class LLMBackend:
         cacheable: list[int] = []
         sample: list[Mapping[str, Any]] = []
         for body in bodies:
-            estimates.append(_body_tokens(body))
-            cacheable.append(_prefix_tokens(body) if _has_cache_control(body) else 0)
+            estimates.append(body_tokens(body))
+            cacheable.append(prefix_tokens(body) if _has_cache_control(body) else 0)
             if len(sample) < self.token_count_sample:
                 sample.append(body)
         exact = self._exact_counts(sample) if sample else None
@@ -616,10 +616,10 @@ class LLMBackend:
         return False
 
     def _facet_output_tokens(self, asked: Sequence[Facet]) -> int:
-        total = _OUTPUT_ESTIMATE["base"]
+        total = OUTPUT_ESTIMATE["base"]
         for facet in asked:
             kind = "language" if facet.name == "language" else facet.kind
-            total += _OUTPUT_ESTIMATE.get(kind, 10)
+            total += OUTPUT_ESTIMATE.get(kind, 10)
         return total
 
     def estimate_cost(self, conversations: Sequence[Conversation], facets: Sequence[Facet], *,
@@ -649,14 +649,14 @@ class LLMBackend:
         in_group = [filler] * min(self.n_in_cluster, per_cluster)
         contrastive = [filler] * min(self.n_contrastive, max(len(convs) - per_cluster, 0))
         naming = naming_prompt(in_group, contrastive, facet=self.naming_facet)
-        out["names"] = self._model_only("names", naming, n_clusters, _OUTPUT_ESTIMATE["names"])
+        out["names"] = self._model_only("names", naming, n_clusters, OUTPUT_ESTIMATE["names"])
         levels = self._hierarchy_estimate(out, n_clusters)
         n_parents = sum(levels[1:])  # every parent at every level above the base is renamed and audited
         per_parent = max(1, math.ceil(levels[0] / levels[1])) if len(levels) > 1 else 1
         children = [(_filler(8), _filler(35), 1)] * per_parent
-        out["parents"] = self._model_only("parents", parent_prompt(children), n_parents, _OUTPUT_ESTIMATE["parents"])
+        out["parents"] = self._model_only("parents", parent_prompt(children), n_parents, OUTPUT_ESTIMATE["parents"])
         out["audit"] = self._model_only("audit", audit_prompt(_filler(8), _filler(35)), n_clusters + n_parents,
-                                        _OUTPUT_ESTIMATE["audit"])
+                                        OUTPUT_ESTIMATE["audit"])
         out["total_dollars"] = round(sum(v["dollars"] for v in out.values()), 6)
         out["total_dollars_without_cache"] = round(sum(v["dollars_without_cache"] for k, v in out.items()
                                                        if isinstance(v, dict)), 6)
@@ -687,12 +687,12 @@ class LLMBackend:
                    "hierarchy_dedupe": dedupe_prompt([_filler(8)] * (2 * second), second),
                    "hierarchy_assign": assign_prompt(cluster, [_filler(8)] * second)}
         for stage, prompt in prompts.items():
-            out[stage] = self._model_only(stage, prompt, counts[stage], _OUTPUT_ESTIMATE[stage])
+            out[stage] = self._model_only(stage, prompt, counts[stage], OUTPUT_ESTIMATE[stage])
         return levels
 
     def _model_only(self, stage: str, prompt: Prompt, count: int, output_tokens: int) -> dict[str, Any]:
         body = self._body(prompt, self.model_names, self.name_max_tokens)
-        tokens_in = _body_tokens(body) * count
+        tokens_in = body_tokens(body) * count
         usage = {"input_tokens": tokens_in, "output_tokens": output_tokens * count}
         price = self._price(self.model_names)
         dollars = round(request_dollars(price, usage, batch=self._batched(stage)), 6)
@@ -797,7 +797,7 @@ class LLMBackend:
     def _names(self, stage: str, keys: Sequence[int], make: Callable[[int], Prompt]) -> dict[int, Any]:
         if self.max_cost is not None:
             plan = self._estimate(stage, (make(i) for i in range(len(keys))), self.model_names,
-                                  self.name_max_tokens, _OUTPUT_ESTIMATE[stage])
+                                  self.name_max_tokens, OUTPUT_ESTIMATE[stage])
             self._budget.check_plan(plan["dollars"], f"naming ({plan['requests']} requests)")
         outcomes = self._run(self._many(stage, len(keys), make, self.model_names, self.name_max_tokens,
                                         parse_cluster_name, self.progress))
@@ -837,7 +837,7 @@ class LLMBackend:
         bodies = [self._body(p, model, max_tokens(i)) for i, p in enumerate(prompts)]
         bodies = [b for b in bodies if self._key(b) not in self._cache]
         tokens_in = sum(self._count_bodies(bodies)["tokens"])
-        usage = {"input_tokens": tokens_in, "output_tokens": len(bodies) * _OUTPUT_ESTIMATE[stage]}
+        usage = {"input_tokens": tokens_in, "output_tokens": len(bodies) * OUTPUT_ESTIMATE[stage]}
         dollars = request_dollars(self._price(model), usage, batch=self._batched(stage))
         self._budget.check_plan(dollars, f"{what} ({len(bodies)} requests)")
 
@@ -938,7 +938,7 @@ class LLMBackend:
 
         if self.max_cost is not None:
             plan = self._estimate("audit", (make(i) for i in range(len(items))), self.model_names,
-                                  self.name_max_tokens, _OUTPUT_ESTIMATE["audit"])
+                                  self.name_max_tokens, OUTPUT_ESTIMATE["audit"])
             self._budget.check_plan(plan["dollars"], f"privacy audit ({plan['requests']} requests)")
         outcomes = self._run(self._many("audit", len(items), make, self.model_names, self.name_max_tokens,
                                         parse_audit, self.progress))
@@ -984,7 +984,7 @@ def _stable_tokens(text: str, bound: bool) -> int:
     return reserve_tokens(text) if bound else estimate_tokens(text)
 
 
-def _body_tokens(body: Mapping[str, Any], *, bound: bool = False) -> int:
+def body_tokens(body: Mapping[str, Any], *, bound: bool = False) -> int:
     """Input tokens of a request body (Messages or chat-completions): tool definitions as JSON, system and message
     text, plus the tool-use overhead the API adds; ``bound``: the upper bound the budget guard reserves."""
     count = reserve_tokens if bound else estimate_tokens
@@ -992,7 +992,7 @@ def _body_tokens(body: Mapping[str, Any], *, bound: bool = False) -> int:
     return sum(_stable_tokens(t, bound) for t in prefix) + sum(count(t) for t in rest) + TOOL_OVERHEAD_TOKENS
 
 
-def _prefix_tokens(body: Mapping[str, Any]) -> int:
+def prefix_tokens(body: Mapping[str, Any]) -> int:
     """Estimated tokens of the cacheable prefix: tool definitions, the API's tool-use prompt and the system text."""
     return sum(_stable_tokens(t, False) for t in _texts(body)[0]) + TOOL_OVERHEAD_TOKENS
 

@@ -181,7 +181,7 @@ def _is_language(facet: Facet) -> bool:
     return facet.name == LANGUAGE.name and facet.kind == "categorical" and not facet.choices
 
 
-def _question_line(number: int, facet: Facet) -> str:
+def question_line(number: int, facet: Facet) -> str:
     line = f"{number}. {facet.name}: {facet.question}"
     if facet.kind == "open" and facet.prefill:
         line += f' Begin the answer with exactly "{facet.prefill}" and continue the sentence.'
@@ -202,7 +202,7 @@ def _question_line(number: int, facet: Facet) -> str:
     return line
 
 
-def _facet_property(number: int, facet: Facet) -> dict[str, Any]:
+def facet_property(number: int, facet: Facet) -> dict[str, Any]:
     ref = f"Answer to question {number} ({facet.name})."
     if facet.kind == "open" and facet.prefill:
         ref += f' In English, beginning with "{facet.prefill}".'
@@ -221,7 +221,7 @@ def _facet_property(number: int, facet: Facet) -> dict[str, Any]:
 def facet_tool(facets: Sequence[Facet]) -> ToolSpec:
     """The ``record_facets`` tool: one required property per model-answered facet."""
     chosen = llm_facets(facets)
-    properties = {f.name: _facet_property(i, f) for i, f in enumerate(chosen, 1)}
+    properties = {f.name: facet_property(i, f) for i, f in enumerate(chosen, 1)}
     return ToolSpec("record_facets", "Record the answers to every question about the conversation.",
                     {"type": "object", "properties": properties, "required": [f.name for f in chosen],
                      "additionalProperties": False})
@@ -230,7 +230,7 @@ def facet_tool(facets: Sequence[Facet]) -> ToolSpec:
 def facet_prompt(conversation: Conversation, facets: Sequence[Facet], *, max_tokens: int) -> Prompt:
     """The single request that answers every facet of one conversation (cut to ``max_tokens`` if needed)."""
     chosen = llm_facets(facets)
-    questions = "\n".join(_question_line(i, f) for i, f in enumerate(chosen, 1))
+    questions = "\n".join(question_line(i, f) for i, f in enumerate(chosen, 1))
     text, cut = cut_to_budget(conversation, max_tokens)
     system, user = split_template("facets", questions=questions, conversation=text)
     return Prompt("facets", system, user, facet_tool(chosen), cut=cut,

@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..config import PrivacyConfig
 
-__all__ = ["apply_privacy_gate", "OPEN_TEXT_KINDS", "passes_thresholds", "collapsed_children"]
+__all__ = ["apply_privacy_gate", "OPEN_TEXT_KINDS", "cluster_visibility", "collapsed_children", "gate_summary",
+           "passes_thresholds"]
 
 #: facet columns that hold per-conversation free text: never copied into the gated tables
 OPEN_TEXT_KINDS = ("open",)
@@ -62,9 +63,47 @@ def apply_privacy_gate(clusters: pd.DataFrame, ancestors: np.ndarray, facets: pd
     clusters["keywords"] = [[scrub(str(k)) for k in kws] for kws in clusters["keywords"]]
     results = auditor(list(zip(clusters["name"], clusters["description"])))
     clusters["audit_score"] = [int(r.score) for r in results]
-    audit_ok = np.array([bool(r.passed) and r.score >= privacy.min_audit_score for r in results])
+    audit_ok = np.array([bool(r.passed) for r in results])
 
-    enough = passes_thresholds(clusters["n_users"], clusters["n_conversations"], privacy).to_numpy()
+    clusters = cluster_visibility(clusters, privacy, audit_ok)
+
+    assignments = pd.DataFrame({"conversation_id": facets["conversation_id"].astype(str),
+                                "user_id": users, "cluster_id": ancestors[:, 0]})
+    for level in range(1, n_levels):
+        assignments[f"cluster_id_l{level}"] = ancestors[:, level]
+    skip = set(open_facets) | {"conversation_id", "user_id", "facet_error", "language_score"}
+    for column in facets.columns:
+        if column in skip or column in assignments:
+            continue
+        if column in _ASSIGNMENT_COLUMNS or _is_categorical_or_numeric(facets[column]):
+            assignments[column] = facets[column].to_numpy()
+
+    summary = gate_summary(clusters, ancestors, privacy, total)
+    return clusters, assignments, summary
+
+
+def cluster_visibility(clusters: pd.DataFrame, privacy: PrivacyConfig,
+                       audit_passed: Sequence[bool] | None = None) -> pd.DataFrame:
+    """The gate's visibility rule (the module docstring's four conditions), the one place it is written.
+
+    ``clusters`` has ``cluster_id, level, parent_id, n_users, n_conversations, audit_score``; ``audit_passed``
+    (default: all) is the auditor's own verdict per row, on top of ``audit_score >= privacy.min_audit_score``.
+    Returns a copy with ``visible`` and ``hidden_reason`` (None when visible).
+
+    >>> table = pd.DataFrame({"cluster_id": [0, 1, 2, 3], "level": [0, 0, 0, 1], "parent_id": [3, 3, 3, None],
+    ...                       "n_users": [40, 2, 30, 72], "n_conversations": [50, 2, 40, 92],
+    ...                       "audit_score": [5, 5, 2, 5]})
+    >>> out = cluster_visibility(table, PrivacyConfig(min_users=5, min_conversations=10))
+    >>> out["visible"].tolist()
+    [False, False, False, True]
+    >>> out["hidden_reason"].tolist()[:3]
+    ['collapsed into its parent (its only visible child)', 'fewer than 5 users', 'failed privacy audit']
+    """
+    clusters = clusters.copy()
+    audit_ok = (clusters["audit_score"] >= privacy.min_audit_score).to_numpy()
+    if audit_passed is not None:
+        audit_ok = audit_ok & np.asarray(audit_passed, dtype=bool)
+    enough = np.asarray(passes_thresholds(clusters["n_users"], clusters["n_conversations"], privacy), dtype=bool)
     reasons = np.where(clusters["n_users"] < privacy.min_users, f"fewer than {privacy.min_users} users",
                        np.where(clusters["n_conversations"] < privacy.min_conversations,
                                 f"fewer than {privacy.min_conversations} conversations",
@@ -84,20 +123,7 @@ def apply_privacy_gate(clusters: pd.DataFrame, ancestors: np.ndarray, facets: pd
         collapsing = collapsed_children(visible, parent)
     clusters["visible"] = clusters["cluster_id"].map(visible).astype(bool)
     clusters["hidden_reason"] = clusters["cluster_id"].map(reason).replace("", None)
-
-    assignments = pd.DataFrame({"conversation_id": facets["conversation_id"].astype(str),
-                                "user_id": users, "cluster_id": ancestors[:, 0]})
-    for level in range(1, n_levels):
-        assignments[f"cluster_id_l{level}"] = ancestors[:, level]
-    skip = set(open_facets) | {"conversation_id", "user_id", "facet_error", "language_score"}
-    for column in facets.columns:
-        if column in skip or column in assignments:
-            continue
-        if column in _ASSIGNMENT_COLUMNS or _is_categorical_or_numeric(facets[column]):
-            assignments[column] = facets[column].to_numpy()
-
-    summary = _summary(clusters, ancestors, privacy, total)
-    return clusters, assignments, summary
+    return clusters
 
 
 def collapsed_children(visible: dict[Any, bool], parent: dict[Any, Any]) -> list[Any]:
@@ -126,7 +152,9 @@ def _is_categorical_or_numeric(series: pd.Series) -> bool:
     return len(values) == 0 or (values.str.len().max() <= 64 and values.nunique() <= max(50, len(values) // 20))
 
 
-def _summary(clusters: pd.DataFrame, ancestors: np.ndarray, privacy: PrivacyConfig, total: int) -> dict[str, Any]:
+def gate_summary(clusters: pd.DataFrame, ancestors: np.ndarray, privacy: PrivacyConfig, total: int) -> dict[str, Any]:
+    """What the gate hid, per level and why (``privacy.json``): ``clusters`` after :func:`cluster_visibility`,
+    ``ancestors`` each conversation's cluster at every level, ``total`` the number of conversations."""
     visible_ids = set(clusters.loc[clusters["visible"], "cluster_id"].tolist())
     levels = []
     for level, group in clusters.groupby("level"):

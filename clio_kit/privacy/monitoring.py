@@ -18,7 +18,8 @@ Clusters hidden in the view (thresholds overall, audit, hidden parent) never app
 
 Limits: this protects the numbers of one comparison. Exact counts of many overlapping windows (or of a window and
 the weekly trend) can still be differenced by a determined analyst, as with any table of exact counts; the gate is
-for trusted analysts, not a substitute for differential privacy.
+for trusted analysts, not a substitute for differential privacy. Tables, charts and HTML of a comparison:
+:mod:`clio_kit.presentation.windows`.
 
 >>> import tempfile, clio_kit
 >>> from widgets.demo import make_demo_run
@@ -32,10 +33,9 @@ True
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,17 +43,12 @@ import pandas as pd
 from ..analysis import benjamini_hochberg, wilson_interval
 from ..errors import ConfigError, InputError
 from .gate import passes_thresholds
-from .suppression import suppress_table
-
-if TYPE_CHECKING:
-    from .view import PrivacyView
+from .suppression import SUPPRESSED, suppress_table
 
 __all__ = ["BELOW_THRESHOLD", "SUPPRESSED", "WindowComparison", "compare_windows", "parse_time"]
 
 #: how a window cell under the thresholds is shown (zero included): never a number
 BELOW_THRESHOLD = "< threshold"
-#: how a cell above the thresholds is shown when its number would give away a hidden cell by subtraction
-SUPPRESSED = "suppressed"
 _WINDOWS = ("before", "after")
 _Z = 1.959963984540054
 
@@ -173,7 +168,7 @@ class WindowComparison:
         rows = rows.reindex(rows["concern_change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
         return rows if n is None else rows.head(n)
 
-    # -- display ----------------------------------------------------------------------------------------------
+    # -- labels -----------------------------------------------------------------------------------------------
     @property
     def before_label(self) -> str:
         return _window_label(self.before)
@@ -182,145 +177,19 @@ class WindowComparison:
     def after_label(self) -> str:
         return _window_label(self.after)
 
-    def cell_text(self, row: Any, window: str) -> str:
-        """A window cell as text: its count, or :data:`BELOW_THRESHOLD` / :data:`SUPPRESSED` (never a small count)."""
-        state = getattr(row, f"{window}_cell") if not isinstance(row, dict) else row[f"{window}_cell"]
-        count = getattr(row, f"{window}_n") if not isinstance(row, dict) else row[f"{window}_n"]
-        return f"{int(count):,}" if state == "shown" else state
-
-    def share_text(self, row: Any, window: str) -> str:
-        state = row[f"{window}_cell"] if isinstance(row, dict) else getattr(row, f"{window}_cell")
-        share = row[f"{window}_share"] if isinstance(row, dict) else getattr(row, f"{window}_share")
-        return f"{share:.1%}" if state == "shown" else state
-
-    def display_frame(self, kind: str = "growing", n: int = 15) -> pd.DataFrame:
-        """A table of strings for reports and widgets: ``kind`` is ``"new"``, ``"gone"``, ``"growing"``,
-        ``"shrinking"`` or ``"concern"``. Suppressed cells read :data:`BELOW_THRESHOLD` or :data:`SUPPRESSED`."""
-        b, a = self.before_label, self.after_label
-        if kind in ("new", "gone"):
-            rows = (self.new_clusters() if kind == "new" else self.gone_clusters()).head(n)
-            present = "after" if kind == "new" else "before"  # the window the cluster is above the thresholds in
-            return pd.DataFrame({
-                "cluster": rows["name"], "conversations (all time)": rows["n_conversations"].map("{:,}".format),
-                f"before ({b})": [self.cell_text(r, "before") for r in rows.itertuples()],
-                f"after ({a})": [self.cell_text(r, "after") for r in rows.itertuples()],
-                f"share {present}": [self.share_text(r, present) for r in rows.itertuples()]})
-        if kind in ("growing", "shrinking"):
-            rows = (self.growing(n) if kind == "growing" else self.shrinking(n))
-            return pd.DataFrame({
-                "cluster": rows["name"],
-                "before": [f"{int(r.before_n):,} ({r.before_share:.1%})" for r in rows.itertuples()],
-                "after": [f"{int(r.after_n):,} ({r.after_share:.1%})" for r in rows.itertuples()],
-                "change in share [95% CI]": [f"{100 * r.share_change:+.1f} pp [{100 * r.share_change_low:+.1f}, "
-                                             f"{100 * r.share_change_high:+.1f}]" for r in rows.itertuples()],
-                "ratio [95% CI]": [f"{r.ratio:.2f}× [{r.ratio_low:.2f}–{r.ratio_high:.2f}]"
-                                   for r in rows.itertuples()],
-                "q-value": [_fmt_q(q) for q in rows["q_value"]]})
-        if kind == "concern":
-            rows = self.concern_changes(n)
-            return pd.DataFrame({
-                "cluster": rows["name"], "mean concern before": rows["concern_before"].map("{:.2f}".format),
-                "mean concern after": rows["concern_after"].map("{:.2f}".format),
-                "change [95% CI]": [f"{r.concern_change:+.2f} [{r.concern_change_low:+.2f}, "
-                                    f"{r.concern_change_high:+.2f}]" for r in rows.itertuples()]})
-        raise ValueError(f"kind must be new, gone, growing, shrinking or concern, not {kind!r}")
-
-    def figure(self, n: int = 10, height: int | None = None) -> Any:
-        """A plotly figure: change in share (percentage points, 95% CI) of the ``n`` fastest-growing and ``n``
-        fastest-shrinking clusters shown in both windows, largest rise on top; new clusters (no before number)
-        are not drawn."""
-        import plotly.graph_objects as go
-
-        rows = pd.concat([self.growing(n), self.shrinking(n).iloc[::-1]], ignore_index=True)
-        if rows.empty:
-            fig = go.Figure(go.Scatter(x=[0], y=[0], mode="text", hoverinfo="skip", showlegend=False,
-                                       text=["No cluster is above the privacy thresholds in both windows."]))
-            fig.update_xaxes(visible=False)
-            fig.update_yaxes(visible=False)
-            fig.update_layout(height=height or 200, template="none", margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                              title={"text": "Change in share", "x": 0.01})
-            return fig
-        rows = rows.sort_values("share_change")  # plotly draws the first bar at the bottom: largest rise on top
-        labels = _unique([_short(name, 45) for name in rows["name"]])
-        change = 100 * rows["share_change"].to_numpy(dtype=float)
-        colours = ["#E45756" if c > 0 else "#4C78A8" for c in change]
-        custom = np.stack([rows["name"].astype(str), rows["before_share"] * 100, rows["after_share"] * 100,
-                           rows["ratio"], rows["q_value"]], axis=1)
-        fig = go.Figure(go.Bar(
-            x=change, y=labels, orientation="h", marker_color=colours, showlegend=False, customdata=custom,
-            error_x={"type": "data", "symmetric": False,
-                     "array": 100 * rows["share_change_high"].to_numpy(dtype=float) - change,
-                     "arrayminus": change - 100 * rows["share_change_low"].to_numpy(dtype=float),
-                     "color": "#333", "thickness": 1.2},
-            hovertemplate=("%{customdata[0]}<br>share %{customdata[1]:.1f}% → %{customdata[2]:.1f}% "
-                           "(%{x:+.1f} pp, ×%{customdata[3]:.2f}), q=%{customdata[4]:.3g}<extra></extra>")))
-        fig.update_layout(title={"text": f"Change in share of conversations, {self.before_label} → "
-                                         f"{self.after_label} (95% CI)", "x": 0.01, "font": {"size": 14}},
-                          height=height or max(260, 26 * len(rows) + 90), template="none",
-                          margin={"l": 10, "r": 10, "t": 40, "b": 10}, plot_bgcolor="white",
-                          font={"family": "system-ui, sans-serif", "size": 12})
-        fig.update_xaxes(title="percentage points (after − before)", zeroline=True, zerolinecolor="#888",
-                         gridcolor="#eee", automargin=True)
-        fig.update_yaxes(automargin=True)
-        return fig
-
-    def summary_html(self) -> str:
-        """A paragraph: the windows, their totals, the thresholds and how many clusters are new/growing/shrinking."""
-        def total(n: int | None) -> str:
-            return BELOW_THRESHOLD if n is None else f"{n:,}"
-
-        grow, shrink = self.growing(significant=True), self.shrinking(significant=True)
-        parts = [f"<p>Before: <b>{html.escape(self.before_label)}</b> ({total(self.n_before)} conversations); after: "
-                 f"<b>{html.escape(self.after_label)}</b> ({total(self.n_after)} conversations); clusters at level "
-                 f"{self.level}. {len(self.new_clusters())} new, {len(self.gone_clusters())} gone, "
-                 f"{len(grow)} significantly growing and {len(shrink)} significantly shrinking "
-                 f"(q &lt; {self.alpha:g}).</p>",
-                 f"<p class='clio-note'>Every count is gated per window: a cell needs at least {self.min_users} "
-                 f"users and {self.min_conversations} conversations in that window, otherwise it reads "
-                 f"“{BELOW_THRESHOLD}”; a cell that would reveal a hidden one by subtraction reads "
-                 f"“{SUPPRESSED}”. Changes, intervals and tests use shown cells only; q-values are "
-                 "Benjamini-Hochberg corrected two-proportion z-tests.</p>"]
-        parts.extend(f"<p class='clio-note'>{html.escape(note)}</p>" for note in self.notes)
-        return "".join(parts)
-
-    def _repr_html_(self) -> str:
-        sections = [f"<div><h4>Changes over time (level {self.level})</h4>", self.summary_html()]
-        titles = {"new": "New clusters", "gone": "Clusters that disappeared", "growing": "Fastest growing",
-                  "shrinking": "Fastest shrinking", "concern": "Change in mean concern"}
-        for kind, title in titles.items():
-            frame = self.display_frame(kind, 10)
-            if kind == "concern" and not self.has_concern:
-                continue
-            body = frame.to_html(index=False, escape=True, border=0, classes="clio-table") if len(frame) else \
-                "<p class='clio-note'>None.</p>"
-            sections.append(f"<h5>{title}</h5>{body}")
-        return "".join(sections) + "</div>"
+    def __repr__(self) -> str:  # the table is long: say what the comparison holds (clio_kit.presentation shows it)
+        return (f"WindowComparison(level={self.level}, before={self.before_label!r}, after={self.after_label!r}, "
+                f"{len(self.new_clusters())} new, {len(self.gone_clusters())} gone, "
+                f"{len(self.compared())} compared)")
 
 
-def _fmt_q(q: float) -> str:
-    if q is None or (isinstance(q, float) and math.isnan(q)):
-        return ""
-    return "<0.001" if q < 0.001 else f"{q:.3f}"
-
-
-def _short(text: str, width: int) -> str:
-    text = str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _unique(labels: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for label in labels:
-        seen[label] = seen.get(label, 0) + 1
-        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
-    return out
-
-
-def compare_windows(view: PrivacyView, before: tuple[Any, Any] | None = None, after: tuple[Any, Any] | None = None,
-                    *, split: Any = None, level: int | None = None, alpha: float = 0.05,
+def compare_windows(assignments: pd.DataFrame, clusters: pd.DataFrame, cluster_column: str, privacy: Any,
+                    before: tuple[Any, Any] | None = None, after: tuple[Any, Any] | None = None, *,
+                    split: Any = None, level: int = 0, alpha: float = 0.05,
                     concern: str = "concern") -> WindowComparison:
-    """Compare the visible clusters of ``level`` (default: the base level) between two time windows.
+    """Compare the visible clusters of ``level`` between two time windows (:meth:`PrivacyView.compare_windows`
+    is the way in: it passes its per-conversation ``assignments``, its visible ``clusters`` of that level, the
+    assignments' column that holds the level's cluster ids and its :class:`~clio_kit.config.PrivacyConfig`).
 
     Give either ``split`` (a date: before = everything earlier, after = that date on) or ``before`` and ``after``
     as ``(start, end)`` pairs (half-open, UTC; ``None`` for an open end; the windows must not overlap).
@@ -338,10 +207,6 @@ def compare_windows(view: PrivacyView, before: tuple[Any, Any] | None = None, af
         window_b, window_a = _window(before, "before"), _window(after, "after")
         if _overlap(window_b, window_a):
             raise ConfigError("the before and after windows overlap; a conversation must fall in at most one")
-    level = 0 if level is None else int(level)
-    column = view._cluster_column(level)
-    privacy = view.privacy
-    assignments = view._assignments
     if "timestamp" not in assignments.columns:
         raise InputError("this run has no timestamps, so it cannot be compared over time")
     stamps = pd.to_datetime(assignments["timestamp"], utc=True, errors="coerce")
@@ -356,9 +221,9 @@ def compare_windows(view: PrivacyView, before: tuple[Any, Any] | None = None, af
         if end is not None:
             inside &= (stamps < end).to_numpy()
         segment[inside] = name
-    frame = pd.DataFrame({"cluster": assignments[column].to_numpy(), "segment": segment,
+    frame = pd.DataFrame({"cluster": assignments[cluster_column].to_numpy(), "segment": segment,
                           "user": assignments["user_id"].astype(str).to_numpy()})
-    visible = view._visible[view._visible["level"] == level][["cluster_id", "name", "n_conversations"]]
+    visible = clusters[["cluster_id", "name", "n_conversations"]]
     visible = visible.sort_values(["n_conversations", "cluster_id"], ascending=[False, True]).reset_index(drop=True)
     ids = visible["cluster_id"].to_numpy()
 
@@ -393,7 +258,7 @@ def compare_windows(view: PrivacyView, before: tuple[Any, Any] | None = None, af
     table["status"] = np.select([~before_ok & after_ok, before_ok & ~after_ok, before_ok & after_ok],
                                 ["new", "gone", "both"], "neither")
     _add_change(table, totals)
-    has_concern, approximate = _add_concern(table, view, frame, shown, concern, privacy)
+    has_concern, approximate = _add_concern(table, assignments, frame, shown, concern, privacy)
     notes = []
     n_outside = int((frame["segment"] == "").sum())
     if n_outside and split is not None:
@@ -457,14 +322,13 @@ def _add_change(table: pd.DataFrame, totals: dict[str, int | None]) -> None:
     table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy())
 
 
-def _add_concern(table: pd.DataFrame, view: PrivacyView, frame: pd.DataFrame, shown: pd.DataFrame, concern: str,
+def _add_concern(table: pd.DataFrame, assignments: pd.DataFrame, frame: pd.DataFrame, shown: pd.DataFrame, concern: str,
                  privacy: Any) -> tuple[bool, bool]:
     """Mean concern per window for shown cells whose rated conversations pass the thresholds, and whose cluster's
     other rated conversations are none or pass them too (so no small group's mean can be worked out)."""
     for name in (*(f"concern_{w}" for w in _WINDOWS), "concern_change", "concern_change_low",
                  "concern_change_high"):
         table[name] = np.nan
-    assignments = view._assignments
     if concern not in assignments.columns or not pd.api.types.is_numeric_dtype(assignments[concern]):
         return False, False
     scores = pd.to_numeric(assignments[concern], errors="coerce").to_numpy(dtype=float)

@@ -48,7 +48,10 @@ import pandas as pd
 
 from .gate import passes_thresholds
 
-__all__ = ["SuppressedTable", "pool_rare_values", "solve_lines", "suppress_levels", "suppress_table"]
+__all__ = ["SUPPRESSED", "SuppressedTable", "pool_rare_values", "solve_lines", "suppress_levels", "suppress_table"]
+
+#: how a suppressed cell reads in every table, chart and export: a word, never a number
+SUPPRESSED = "suppressed"
 
 
 def pool_rare_values(values: pd.Series, users: pd.Series, privacy: Any) -> set[str]:

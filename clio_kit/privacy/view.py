@@ -26,6 +26,7 @@ from ..analysis import benjamini_hochberg, lift_table
 from ..binning import bin_labels
 from ..config import PrivacyConfig
 from ..store import RunStore
+from . import monitoring
 from .gate import passes_thresholds
 from .suppression import SuppressedTable, pool_rare_values, suppress_levels, suppress_table
 
@@ -404,9 +405,10 @@ class PrivacyView:
 
         >>> view.compare_windows(split="2025-04-01").new_clusters()[["name", "after_n"]]   # doctest: +SKIP
         """
-        from .monitoring import compare_windows
-
-        return compare_windows(self, before, after, split=split, level=level, alpha=alpha)
+        level = 0 if level is None else int(level)
+        column = self._cluster_column(level)
+        return monitoring.compare_windows(self._assignments, self._visible[self._visible["level"] == level], column,
+                                          self.privacy, before, after, split=split, level=level, alpha=alpha)
 
     def _shown_periods(self, freq: str) -> np.ndarray:
         """Each conversation's time bucket, NaT where it has none or its bucket is pooled: buckets below the

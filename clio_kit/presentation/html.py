@@ -1,39 +1,31 @@
-"""Static, self-contained HTML for reports: number formatting, tables, figures and the page around them.
+"""Static, self-contained HTML: escaped tables, figures without plotly.js, and the page around them.
 
 Plotly's JavaScript is either embedded (``include_plotlyjs=True``, ~5 MB, renders offline) or left to the caller
 (``False``: load ``plotly.js`` yourself before this HTML). A CDN is never used: reports must open offline.
 
->>> fmt_count(12345), fmt_share(0.1234), fmt_lift(2.345, 1.5, 3.0)
-('12,345', '12.3%', '2.35× [1.50–3.00]')
 >>> "<table" in table_html(["a"], [["<b>"]])
+True
+>>> import pandas as pd
+>>> "&lt;b&gt;" in frame_html(pd.DataFrame({"name": ["<b>"]}))
 True
 """
 
 from __future__ import annotations
 
-import html
+import base64
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import plotly.graph_objects as go
+import numpy as np
+import pandas as pd
 
-__all__ = [
-    "STYLE",
-    "SUPPRESSED",
-    "check_plotlyjs",
-    "esc",
-    "figure_html",
-    "fmt_count",
-    "fmt_lift",
-    "fmt_q",
-    "fmt_share",
-    "page",
-    "table_html",
-]
+from .formatting import SUPPRESSED, esc
 
-#: how a cell below the privacy thresholds is shown: a word, never a number
-SUPPRESSED = "suppressed"
+if TYPE_CHECKING:  # plotly loads on first use: importing the report helpers stays fast
+    import plotly.graph_objects as go
+
+__all__ = ["STYLE", "check_plotlyjs", "figure_html", "frame_html", "json_safe", "page", "table_html"]
 
 STYLE = """
 .clio-static{font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:14px;color:#222}
@@ -45,37 +37,6 @@ STYLE = """
 .clio-static details{margin-left:14px}.clio-static summary{cursor:pointer}
 .clio-note{color:#555;font-size:12px}
 """
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_count(value: Any) -> str:
-    return SUPPRESSED if _missing(value) else f"{int(value):,}"
-
-
-def fmt_share(value: Any) -> str:
-    return SUPPRESSED if _missing(value) else f"{float(value):.1%}"
-
-
-def fmt_lift(lift: Any, low: Any = None, high: Any = None) -> str:
-    if _missing(lift):
-        return SUPPRESSED
-    text = f"{float(lift):.2f}×"
-    if not _missing(low) and not _missing(high):
-        text += f" [{float(low):.2f}–{float(high):.2f}]"
-    return text
-
-
-def fmt_q(value: Any) -> str:
-    if _missing(value):
-        return SUPPRESSED
-    return "<0.001" if value < 0.001 else f"{float(value):.3f}"
-
-
-def esc(value: Any) -> str:
-    return html.escape(str(value))
 
 
 def table_html(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Sequence[int] = (),
@@ -94,6 +55,11 @@ def table_html(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric
     return f"<table class='clio-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def frame_html(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """A table of strings as an escaped HTML table (cell text is never markup); blank cells for missing values."""
+    return frame.to_html(escape=True, index=index, na_rep="", border=0, classes="clio-table")
+
+
 def check_plotlyjs(include_plotlyjs: Any) -> bool:
     """Only True (embed) or False (the caller loads plotly.js); a CDN would leave offline reports blank."""
     if include_plotlyjs is True or include_plotlyjs is False:
@@ -104,8 +70,6 @@ def check_plotlyjs(include_plotlyjs: Any) -> bool:
 
 def figure_html(fig: go.Figure, div_id: str | None = None) -> str:
     """A figure's div and its newPlot call, without plotly.js (see :func:`page`)."""
-    from .base import json_safe
-
     return json_safe(fig).to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
                                   config={"displaylogo": False, "responsive": True})
 
@@ -123,3 +87,38 @@ def page(title: str, body: str, *, include_plotlyjs: bool = True, full_html: boo
         return fragment
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(title)}</title></head>"
             f"<body>{fragment}</body></html>")
+
+
+def json_safe(figure: go.Figure) -> go.Figure:
+    """A copy of ``figure`` in which every NaN (a suppressed cell, a gap in a trend) is None.
+
+    Widget state travels as JSON, and NaN is not JSON: Jupyter warns "Out of range float values are not JSON
+    compliant" on every update (Voila prints it on the page). Plotly's binary arrays carry NaN fine, but plotly.js
+    reads NaN differently from null: a NaN segment in a stacked bar makes the segments after it start at zero.
+    """
+    import plotly.graph_objects as go
+
+    return go.Figure(_clean(figure.to_plotly_json()))
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:  # plotly's base64 typed array
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if array.dtype.kind != "f" or not np.isnan(array).any():
+            return value
+        if "shape" in value:
+            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return _clean(array.tolist())
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_clean(v) for v in value.tolist()]
+    if isinstance(value, pd.Series | pd.Index):
+        return [_clean(v) for v in value.tolist()]
+    if isinstance(value, float | np.floating) and not math.isfinite(float(value)):
+        return None
+    if value is pd.NaT:
+        return None
+    return value
