@@ -398,7 +398,7 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
 
     import clio_kit
     from clio_kit.backends.anthropic import AnthropicBackend, min_cacheable_tokens
-    from clio_kit.backends.llm_common import _OUTPUT_ESTIMATE, _body_tokens, _prefix_tokens
+    from clio_kit.backends.llm_cost import OUTPUT_ESTIMATE, body_tokens, prefix_tokens
     from clio_kit.backends.llm_prompts import (
         Prompt,
         ToolSpec,
@@ -428,8 +428,8 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
         stage = _stage_of(body, system_texts)
         row = measured.setdefault(stage, {"requests": 0, "input_tokens": 0, "prefix_tokens": []})
         row["requests"] += 1
-        row["input_tokens"] += _body_tokens(body)
-        row["prefix_tokens"].append(_prefix_tokens(body))
+        row["input_tokens"] += body_tokens(body)
+        row["prefix_tokens"].append(prefix_tokens(body))
     for row in measured.values():
         row["prefix_tokens"] = float(np.mean(row["prefix_tokens"]))
     facets = measured["facets"]
@@ -454,10 +454,10 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
                             {"type": "object", "properties": {facet.name: _facet_property(1, facet)},
                              "required": [facet.name], "additionalProperties": False})
             body = backend._body(Prompt("facets", system, user, tool), backend.model_facets, backend.facet_max_tokens)
-            single_in += _body_tokens(body)
-            single_prefix.append(_prefix_tokens(body))
+            single_in += body_tokens(body)
+            single_prefix.append(prefix_tokens(body))
             kind = "language" if facet.name == "language" else facet.kind
-            single_out += _OUTPUT_ESTIMATE["base"] + _OUTPUT_ESTIMATE.get(kind, 10)
+            single_out += OUTPUT_ESTIMATE["base"] + OUTPUT_ESTIMATE.get(kind, 10)
     single_in /= len(conversations)
     single_out /= len(conversations)
 

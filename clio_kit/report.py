@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from .config import python_path
 from .errors import ClioError, ConfigError, InputError
 
 __all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS",
@@ -200,7 +201,7 @@ def _write_kernel_spec(directory: Path) -> None:
     """A kernel spec that runs this very interpreter and can import this very clio_kit."""
     directory.mkdir(parents=True, exist_ok=True)
     package_root = str(Path(__file__).resolve().parent.parent)
-    pythonpath = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
+    pythonpath = os.pathsep.join(p for p in (package_root, python_path()) if p)
     spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                      "--IPKernelApp.log_level=CRITICAL"],
             "display_name": "clio-kit report (Python)", "language": "python",

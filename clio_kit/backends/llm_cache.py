@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..config import default_cache_dir
+
 __all__ = ["BatchState", "ResponseCache", "default_llm_cache_dir", "request_key"]
 
 
@@ -35,8 +37,6 @@ def request_key(namespace: str, body: Mapping[str, Any]) -> str:
 
 def default_llm_cache_dir() -> Path:
     """``$CLIO_KIT_CACHE/llm`` (or the platform cache folder's ``clio-kit/llm``)."""
-    from ..pipeline import default_cache_dir
-
     return Path(default_cache_dir()) / "llm"
 
 

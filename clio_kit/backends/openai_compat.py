@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError
-from .llm_common import LLMBackend, Reply, TransportError
+from ._transport import Reply, TransportError
+from .llm_backend import LLMBackend
 from .llm_prompts import Prompt
 
 __all__ = ["OpenAICompatibleBackend"]
@@ -44,6 +45,7 @@ class OpenAICompatibleBackend(LLMBackend):
     """
 
     name = "openai"
+    REJECTION_STATUS = frozenset({400, 422})
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, *, model_names: str | None = None,
                  http_client: Any = None, tool_choice: str = "function", timeout: float = 600.0,
@@ -62,8 +64,6 @@ class OpenAICompatibleBackend(LLMBackend):
         self._headers = dict(headers or {})
         self._given_client = http_client
         self._client: Any = None
-        self._auto_tool: set[str] = set()
-        self._no_sampling: set[str] = set()
 
     def fingerprint(self) -> dict[str, Any]:
         return {**super().fingerprint(), "tool_choice": self.tool_choice}
@@ -92,29 +92,6 @@ class OpenAICompatibleBackend(LLMBackend):
         if temperature is not None:
             body["temperature"] = temperature
         return body
-
-    def _adjust(self, body: dict[str, Any]) -> dict[str, Any]:
-        model = body["model"]
-        if model not in self._auto_tool and model not in self._no_sampling:
-            return body
-        sent = dict(body)
-        if model in self._auto_tool:
-            sent["tool_choice"] = "auto"
-        if model in self._no_sampling:
-            sent.pop("temperature", None)
-        return sent
-
-    def _learn(self, body: dict[str, Any], error: TransportError) -> bool:
-        if error.status not in (400, 422):
-            return False
-        model, message = body["model"], error.message.lower()
-        if "tool_choice" in message and body.get("tool_choice") != "auto" and model not in self._auto_tool:
-            self._auto_tool.add(model)
-            return True
-        if "temperature" in message and "temperature" in body and model not in self._no_sampling:
-            self._no_sampling.add(model)
-            return True
-        return False
 
     def _http(self) -> Any:
         if self._client is None:
