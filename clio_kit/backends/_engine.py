@@ -170,6 +170,10 @@ class LLMEngine(abc.ABC):
     def _reply(self, raw: Mapping[str, Any], tool_name: str) -> Reply:
         """Normalise a raw response: the ``tool_name`` call's input, any text, stop reason and token usage."""
 
+    def request_body(self, prompt: Prompt, model: str, max_tokens: int) -> dict[str, Any]:
+        """The exact request body ``prompt`` is cached under and sent as (before any learned downgrade)."""
+        return self._body(prompt, model, max_tokens)
+
     def _usage_of(self, raw: Mapping[str, Any]) -> dict[str, int]:
         """Token counts of a raw response, with Anthropic's field names."""
         return self._reply(raw, "").usage

@@ -110,8 +110,8 @@ class CostEstimates(LLMEngine):
                   (f", the other {len(tokens) - len(exact)} scaled from them" if len(tokens) > len(exact) else ""))
         return {"tokens": tokens, "cacheable": cacheable, "scale": scale, "source": source}
 
-
-    def _facet_output_tokens(self, asked: Sequence[Facet]) -> int:
+    def facet_output_tokens(self, asked: Sequence[Facet]) -> int:
+        """Typical output tokens of one facet request asking ``asked`` (for estimates; see ``OUTPUT_ESTIMATE``)."""
         total = OUTPUT_ESTIMATE["base"]
         for facet in asked:
             kind = "language" if facet.name == "language" else facet.kind
@@ -135,7 +135,7 @@ class CostEstimates(LLMEngine):
         out: dict[str, Any] = {}
         out["facets"] = self._estimate(
             "facets", (facet_prompt(c, asked, max_tokens=self.max_conversation_tokens) for c in convs),
-            self.model_facets, self.facet_max_tokens, self._facet_output_tokens(asked))
+            self.model_facets, self.facet_max_tokens, self.facet_output_tokens(asked))
         if n_clusters is None:
             from ..cluster import default_n_clusters
 

@@ -80,7 +80,7 @@ class LLMBackend(CostEstimates):
 
         if self.max_cost is not None:
             plan = self._estimate("facets", (make(i) for i in range(len(convs))), self.model_facets,
-                                  self.facet_max_tokens, self._facet_output_tokens(asked))
+                                  self.facet_max_tokens, self.facet_output_tokens(asked))
             self._budget.check_plan(plan["dollars"], f"facet extraction ({plan['requests']} requests)")
 
         outcomes = self._run(self._facet_outcomes(convs, make, asked, progress))

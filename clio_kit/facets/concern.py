@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigError
+
 __all__ = ["CONCERN_ANCHORS", "PROTECTIVE_TOPICS", "ConcernScorer", "CONCERN_SCORER_VERSION"]
 
 CONCERN_SCORER_VERSION = 1
@@ -108,7 +110,7 @@ class ConcernScorer:
     def fit(self) -> "ConcernScorer":
         """Embed the anchors (once)."""
         if not self.anchors:
-            raise ValueError("ConcernScorer needs at least one concerning anchor")
+            raise ConfigError("ConcernScorer needs at least one concerning anchor")
         self.levels_ = np.array([float(level) for level, _, _ in self.anchors])
         self.labels_ = [label for _, label, _ in self.anchors]
         concerning = [f"{label}: {description}" for _, label, description in self.anchors]

@@ -223,7 +223,7 @@ class WindowComparison:
                 "mean concern after": rows["concern_after"].map("{:.2f}".format),
                 "change [95% CI]": [f"{r.concern_change:+.2f} [{r.concern_change_low:+.2f}, "
                                     f"{r.concern_change_high:+.2f}]" for r in rows.itertuples()]})
-        raise ValueError(f"kind must be new, gone, growing, shrinking or concern, not {kind!r}")
+        raise ConfigError(f"kind must be new, gone, growing, shrinking or concern, not {kind!r}")
 
     def figure(self, n: int = 10, height: int | None = None) -> Any:
         """A plotly figure: change in share (percentage points, 95% CI) of the ``n`` fastest-growing and ``n``
