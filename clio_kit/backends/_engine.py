@@ -55,9 +55,7 @@ class LLMEngine(abc.ABC):
     unforced choice sent instead) and ``_may_relax_tool_choice`` (whether this body's choice may be relaxed).
     """
 
-    name = "llm"
-    uses_llm = True
-    VERSION = 1
+    VERSION = 1  # part of the fingerprint: bump when a change alters the answers
     REJECTION_STATUS: ClassVar[frozenset[int]] = frozenset({400})
     TOOL_CHOICE_WORDS: ClassVar[tuple[str, ...]] = ("tool_choice",)
     AUTO_TOOL_CHOICE: ClassVar[Any] = "auto"
@@ -122,11 +120,6 @@ class LLMEngine(abc.ABC):
                 "naming_facet": self.naming_facet, "n_in_cluster": self.n_in_cluster,
                 "n_contrastive": self.n_contrastive, "min_audit_score": self.min_audit_score,
                 "version": self.VERSION}
-
-    def prompt_hashes(self) -> dict[str, str]:
-        from ..prompts import template_hashes
-
-        return template_hashes()
 
     @property
     def usage(self) -> dict[str, dict[str, Any]]:

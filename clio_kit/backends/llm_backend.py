@@ -37,6 +37,7 @@ from ..errors import ConfigError
 from ..facets.computed import computed_facets
 from ..facets.definitions import Facet
 from ..naming import ClusterLabel
+from ..prompts import template_hashes
 from ._engine import Outcome
 from ._estimates import CostEstimates
 from .llm_cost import OUTPUT_ESTIMATE
@@ -67,6 +68,12 @@ __all__ = ["LLMBackend"]
 
 class LLMBackend(CostEstimates):
     """Base class of the model-backed backends (see the module docstring); abstract: a provider subclasses it."""
+
+    name = "llm"
+    uses_llm = True
+
+    def prompt_hashes(self) -> dict[str, str]:
+        return template_hashes()
 
     # -- facets -------------------------------------------------------------------------------------------------
     def extract_facets(self, conversations: Sequence[Conversation], facets: Sequence[Facet], *,
