@@ -155,7 +155,7 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
 
 # -- the environment: every variable clio-kit reads or sets, in one place ------------------------------------------
 def default_cache_dir() -> Path:
-    """Where embeddings and LLM responses are cached across runs: ``$CLIO_KIT_CACHE`` or ``~/.cache/clio-kit``."""
+    """Where embeddings and LLM replies are cached across runs: ``$CLIO_KIT_CACHE`` or ``~/.cache/clio-kit``."""
     return Path(os.environ.get("CLIO_KIT_CACHE") or Path.home() / ".cache" / "clio-kit")
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import PipelineConfig, default_cache_dir  # default_cache_dir: re-exported (public here before)
+from .config import PipelineConfig, default_cache_dir
 from .conversation import Conversation, Message
 from .errors import ConfigError, InputError
 from .facets.definitions import DEFAULT_FACETS, Facet
