@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 __all__ = ["FATAL_STATUS", "RETRYABLE_STATUS", "LoopThread", "Reply", "RequestFailed", "TransportError",
-           "all_or_nothing", "backoff_delay"]
+           "all_or_nothing", "backoff_delay", "retry_after"]
 
 T = TypeVar("T")
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -89,6 +89,24 @@ def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 60.0, retry_a
     if retry_after is not None and retry_after > 0:
         delay = max(delay, min(retry_after, 600.0))
     return delay
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds the server asked to wait (``retry-after-ms``, else ``retry-after``), or ``None``.
+
+    >>> retry_after({"retry-after": "2"}), retry_after({"retry-after-ms": "1500"}), retry_after(None)
+    (2.0, 1.5, None)
+    """
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return float(value) * scale
+            except ValueError:
+                continue
+    return None
 
 
 class LoopThread:

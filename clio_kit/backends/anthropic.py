@@ -31,7 +31,7 @@ from ..conversation import Conversation
 from ..errors import BackendError, BudgetExceeded, ConfigError
 from ..facets.definitions import Facet
 from ._engine import Outcome
-from ._transport import Reply, RequestFailed, TransportError
+from ._transport import Reply, RequestFailed, TransportError, retry_after
 from .llm_backend import LLMBackend
 from .llm_cache import BatchState, request_key
 from .llm_cost import StageUsage, prefix_tokens
@@ -66,19 +66,6 @@ def _as_dict(value: Any) -> dict[str, Any]:
     if hasattr(value, "to_dict"):
         return value.to_dict()
     return value.model_dump(mode="json")
-
-
-def _retry_after(headers: Any) -> float | None:
-    if headers is None:
-        return None
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is not None:
-            try:
-                return float(value) * scale
-            except ValueError:
-                continue
-    return None
 
 
 def _api_message(error: Any) -> str:
@@ -187,7 +174,7 @@ class AnthropicBackend(LLMBackend):
             return await method(*args, **kwargs)
         except anthropic.APIStatusError as error:
             raise TransportError(_api_message(error), status=error.status_code,
-                                 retry_after=_retry_after(getattr(error.response, "headers", None))) from None
+                                 retry_after=retry_after(getattr(error.response, "headers", None))) from None
         except anthropic.APIConnectionError as error:
             raise TransportError(str(error) or "connection error") from None
 

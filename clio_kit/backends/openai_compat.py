@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError
-from ._transport import Reply, TransportError
+from ._transport import Reply, TransportError, retry_after
 from .llm_backend import LLMBackend
 from .llm_prompts import Prompt
 
@@ -117,7 +117,7 @@ class OpenAICompatibleBackend(LLMBackend):
             raise TransportError(f"{type(error).__name__}: {error}") from None
         if response.status_code >= 400:
             raise TransportError(_error_text(response), status=response.status_code,
-                                 retry_after=_retry_after(response.headers))
+                                 retry_after=retry_after(response.headers))
         try:
             data = response.json()
         except ValueError:
@@ -167,12 +167,3 @@ def _error_text(response: Any) -> str:
     if isinstance(error, str):
         return error
     return str(data.get("detail") or data)[:200] if isinstance(data, Mapping) else str(data)[:200]
-
-
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
