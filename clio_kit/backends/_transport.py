@@ -16,6 +16,7 @@ daemon thread, so the synchronous backend methods also work inside Jupyter, wher
 from __future__ import annotations
 
 import asyncio
+import importlib
 import random
 import threading
 from collections.abc import Awaitable, Coroutine, Sequence
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 __all__ = ["FATAL_STATUS", "RETRYABLE_STATUS", "LoopThread", "Reply", "RequestFailed", "TransportError",
-           "all_or_nothing", "backoff_delay", "retry_after"]
+           "all_or_nothing", "backoff_delay", "import_client", "retry_after"]
 
 T = TypeVar("T")
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -89,6 +90,18 @@ def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 60.0, retry_a
     if retry_after is not None and retry_after > 0:
         delay = max(delay, min(retry_after, 600.0))
     return delay
+
+
+def import_client(module: str, install_hint: str) -> Any:
+    """Import a provider's client library lazily (``ImportError`` with ``install_hint`` when it is missing).
+
+    >>> import_client("json", "pip install json").__name__
+    'json'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:  # pragma: no cover - declared dependencies
+        raise ImportError(install_hint) from error
 
 
 def retry_after(headers: Any) -> float | None:

@@ -31,7 +31,7 @@ from ..conversation import Conversation
 from ..errors import BackendError, BudgetExceeded, ConfigError
 from ..facets.definitions import Facet
 from ._engine import Outcome
-from ._transport import Reply, RequestFailed, TransportError, retry_after
+from ._transport import Reply, RequestFailed, TransportError, import_client, retry_after
 from .llm_backend import LLMBackend
 from .llm_cache import BatchState, request_key
 from .llm_cost import StageUsage, prefix_tokens
@@ -53,11 +53,7 @@ _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens",
 
 
 def _import_anthropic() -> Any:
-    try:
-        import anthropic
-    except ImportError as error:  # pragma: no cover - a declared dependency
-        raise ImportError("the Claude backend needs the Anthropic SDK: pip install 'anthropic>=0.40'") from error
-    return anthropic
+    return import_client("anthropic", "the Claude backend needs the Anthropic SDK: pip install 'anthropic>=0.40'")
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

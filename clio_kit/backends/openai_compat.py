@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError
-from ._transport import Reply, TransportError, retry_after
+from ._transport import Reply, TransportError, import_client, retry_after
 from .llm_backend import LLMBackend
 from .llm_prompts import Prompt
 
@@ -27,11 +27,7 @@ _TOOL_CHOICES = ("function", "required", "auto", "none")
 
 
 def _import_httpx() -> Any:
-    try:
-        import httpx
-    except ImportError as error:  # pragma: no cover - a declared dependency
-        raise ImportError("the OpenAI-compatible backend needs httpx: pip install 'httpx>=0.27'") from error
-    return httpx
+    return import_client("httpx", "the OpenAI-compatible backend needs httpx: pip install 'httpx>=0.27'")
 
 
 class OpenAICompatibleBackend(LLMBackend):
