@@ -35,7 +35,8 @@ from .errors import ConfigError
 
 __all__ = ["MAX_MISSING_USER_SHARE", "PipelineConfig", "PrivacyConfig", "USER_ID_POLICIES", "anthropic_api_key",
            "browser_path", "debug_errors", "default_cache_dir", "disable_progress", "keep_model_hubs_offline",
-           "load_config", "openai_names_server", "progress_disabled", "python_path", "set_browser_path"]
+           "load_config", "openai_names_server", "progress_disabled", "python_path", "quiet_environment",
+           "set_browser_path"]
 
 #: what a conversation without a user id counts as (see :class:`PrivacyConfig`)
 USER_ID_POLICIES = ("auto", "conversation", "require")
@@ -166,7 +167,12 @@ def progress_disabled() -> bool:
 
 def disable_progress() -> None:
     """Turn progress bars off for this process and the processes it starts (the CLI's ``--quiet``)."""
-    os.environ["CLIO_KIT_NO_PROGRESS"] = "1"
+    os.environ.update(quiet_environment())
+
+
+def quiet_environment() -> dict[str, str]:
+    """The variables that keep a child process (a report's kernel) from drawing progress bars."""
+    return {"CLIO_KIT_NO_PROGRESS": "1"}
 
 
 def debug_errors() -> bool:

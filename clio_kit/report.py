@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from .config import python_path
+from .config import python_path, quiet_environment
 from .errors import ClioError, ConfigError, InputError
 
 __all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS",
@@ -205,7 +205,7 @@ def _write_kernel_spec(directory: Path) -> None:
     spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                      "--IPKernelApp.log_level=CRITICAL"],
             "display_name": "clio-kit report (Python)", "language": "python",
-            "env": {"PYTHONPATH": pythonpath, "CLIO_KIT_NO_PROGRESS": "1", "PYTHONWARNINGS": "ignore"}}
+            "env": {"PYTHONPATH": pythonpath, **quiet_environment(), "PYTHONWARNINGS": "ignore"}}
     (directory / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
 
 
