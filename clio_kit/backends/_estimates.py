@@ -3,8 +3,14 @@
 :class:`CostEstimates` prices the real request bodies where it can (facets), and models the rest (names, the
 hierarchy, the audit) from Clio's sizes; the token arithmetic lives in :mod:`clio_kit.backends.llm_cost`.
 
->>> CostEstimates.estimate_cost.__doc__.splitlines()[0]
-'Tokens and dollars the analysis would spend (cached answers excluded).'
+>>> from clio_kit.backends.openai_compat import OpenAICompatibleBackend
+>>> from clio_kit.conversation import Conversation, Message
+>>> from clio_kit.facets.definitions import DEFAULT_FACETS
+>>> backend = OpenAICompatibleBackend("http://localhost:8000/v1", "local", cache_dir=False,
+...                                   price_table={"local": (1.0, 5.0)})  # $ per million input, output tokens
+>>> plan = backend.estimate_cost([Conversation("c1", [Message("user", "How do I sort a list?")])], DEFAULT_FACETS)
+>>> plan["facets"]["requests"], 0 < plan["total_dollars"] < 0.1
+(1, True)
 """
 
 from __future__ import annotations
