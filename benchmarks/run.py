@@ -398,7 +398,7 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
 
     import clio_kit
     from clio_kit.backends.anthropic import AnthropicBackend, min_cacheable_tokens
-    from clio_kit.backends.llm_common import OUTPUT_ESTIMATE, body_tokens, prefix_tokens
+    from clio_kit.backends.llm_cost import OUTPUT_ESTIMATE, body_tokens, prefix_tokens
     from clio_kit.backends.llm_prompts import (
         Prompt,
         ToolSpec,
@@ -439,7 +439,7 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
     cache_share = billed["cache_read_input_tokens"] / max(billed_in, 1)
     asked = llm_facets(DEFAULT_FACETS)
     per_conv_in = facets["input_tokens"] / facets["requests"]
-    per_conv_out = backend._facet_output_tokens(asked)
+    per_conv_out = backend.facet_output_tokens(asked)
     conv_tokens = float(np.mean([estimate_tokens(cut_to_budget(c, backend.max_conversation_tokens)[0])
                                  for c in conversations]))
 
@@ -453,7 +453,7 @@ def case_llm_cost(n: int, per: int = PER) -> dict:
             tool = ToolSpec("record_facets", "Record the answer to the question about the conversation.",
                             {"type": "object", "properties": {facet.name: facet_property(1, facet)},
                              "required": [facet.name], "additionalProperties": False})
-            body = backend._body(Prompt("facets", system, user, tool), backend.model_facets, backend.facet_max_tokens)
+            body = backend.request_body(Prompt("facets", system, user, tool), backend.model_facets, backend.facet_max_tokens)
             single_in += body_tokens(body)
             single_prefix.append(prefix_tokens(body))
             kind = "language" if facet.name == "language" else facet.kind

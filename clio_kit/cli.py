@@ -17,7 +17,6 @@ Errors are one line on stderr with exit status 2; never a traceback (set CLIO_KI
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -446,18 +445,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .config import debug_errors, disable_progress
     from .errors import ClioError
 
     args = build_parser().parse_args(argv)
     if args.quiet:
-        os.environ["CLIO_KIT_NO_PROGRESS"] = "1"
+        disable_progress()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
         _print("clio-kit: interrupted; re-run the same command to resume")
         return 130
     except (ClioError, FileNotFoundError, PermissionError, ValueError) as exc:
-        if os.environ.get("CLIO_KIT_DEBUG"):
+        if debug_errors():
             raise
         _print(f"clio-kit: error: {exc}")
         return 2

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
+from .errors import ConfigError, InputError
+
 __all__ = ["LanguageCentering", "default_n_clusters", "KMeansClusterer", "MiniBatchKMeansClusterer",
            "BertopicClusterer", "class_tfidf_words", "UNKNOWN_LANGUAGES"]
 
@@ -47,7 +49,7 @@ def default_n_clusters(n_conversations: int, *, min_clusters: int = 2) -> int:
     [1, 7, 19, 100, 1000]
     """
     if n_conversations < 0:
-        raise ValueError("n_conversations must be >= 0")
+        raise ConfigError("n_conversations must be >= 0")
     if n_conversations == 0:
         return 0
     return int(min(n_conversations, max(min_clusters, round(math.sqrt(n_conversations)))))
@@ -78,10 +80,10 @@ def _provisional_topics(X: np.ndarray, k: int, random_state: int) -> np.ndarray:
 def _requested_n_clusters(n: int, n_clusters: int | None) -> int:
     """The k asked for (``default_n_clusters(n)`` when ``None``), checked: rows to cluster and ``k >= 1``."""
     if n == 0:
-        raise ValueError("cannot cluster zero rows")
+        raise InputError("cannot cluster zero rows")
     k = n_clusters if n_clusters is not None else default_n_clusters(n)
     if k < 1:
-        raise ValueError(f"n_clusters must be >= 1, got {k}")
+        raise ConfigError(f"n_clusters must be >= 1, got {k}")
     return k
 
 
@@ -175,11 +177,11 @@ class LanguageCentering(TransformerMixin, BaseEstimator):
     def fit(self, X: Any, languages: Sequence[str]) -> LanguageCentering:
         """Learn one offset per language with at least ``min_count`` rows."""
         if self.estimator not in self.ESTIMATORS:
-            raise ValueError(f"estimator must be one of {self.ESTIMATORS}, got {self.estimator!r}")
+            raise ConfigError(f"estimator must be one of {self.ESTIMATORS}, got {self.estimator!r}")
         X = np.asarray(X, dtype=np.float32)
         languages = np.asarray([str(lang) for lang in languages])
         if len(languages) != len(X):
-            raise ValueError(f"{len(X)} rows but {len(languages)} languages")
+            raise ConfigError(f"{len(X)} rows but {len(languages)} languages")
         values, counts = np.unique(languages, return_counts=True)
         self.counts_ = {str(v): int(c) for v, c in zip(values, counts)}
         known = [str(v) for v, c in zip(values, counts) if c >= self.min_count and str(v) not in UNKNOWN_LANGUAGES]
@@ -201,7 +203,7 @@ class LanguageCentering(TransformerMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float32)
         languages = np.asarray([str(lang) for lang in languages])
         if len(languages) != len(X):
-            raise ValueError(f"{len(X)} rows but {len(languages)} languages")
+            raise ConfigError(f"{len(X)} rows but {len(languages)} languages")
         shifted = X.copy()
         for language, offset in self.offsets_.items():
             shifted[languages == language] -= self.strength * offset
@@ -354,7 +356,7 @@ class MiniBatchKMeansClusterer(ClusterMixin, BaseEstimator):
         if not (isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous):
             X = np.ascontiguousarray(X, dtype=np.float32)  # a float32 C-ordered array or memmap is used as is
         if X.ndim != 2:
-            raise ValueError(f"X must be 2-D (rows x dimensions), got shape {X.shape}")
+            raise ConfigError(f"X must be 2-D (rows x dimensions), got shape {X.shape}")
         n = len(X)
         k = _requested_n_clusters(n, self.n_clusters)
         k = min(k, _n_distinct_rows(X, self.chunk_size))
@@ -436,7 +438,7 @@ class BertopicClusterer(ClusterMixin, BaseEstimator):
 
         X = np.asarray(X, dtype=np.float32)
         if len(X) == 0:
-            raise ValueError("cannot cluster zero rows")
+            raise InputError("cannot cluster zero rows")
         raw = np.full(len(X), -1, dtype=np.int64)
         if len(X) >= max(2 * self.min_cluster_size, self.n_components + 3):
             reduced = self._reduce(X)

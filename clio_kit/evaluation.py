@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import ConfigError
+
 __all__ = ["majority_mapping", "reconstruction_accuracy", "clustering_scores", "language_lift",
            "per_language_accuracy", "cluster_language_purity", "language_dominated_share", "name_agreement"]
 
@@ -33,7 +35,7 @@ def _as_list(values: Sequence[Any]) -> list[Any]:
 def _check_lengths(*columns: Sequence[Any]) -> None:
     lengths = {len(column) for column in columns}
     if len(lengths) > 1:
-        raise ValueError(f"inputs differ in length: {sorted(lengths)}")
+        raise ConfigError(f"inputs differ in length: {sorted(lengths)}")
 
 
 def majority_mapping(pred_labels: Sequence[Hashable], true_labels: Sequence[Hashable]) -> dict[Hashable, Hashable]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import ConfigError
 from .text import phrases, stopwords, tokenize_segments
 
 __all__ = ["ClusterEvidence", "cluster_evidence", "topic_evidence", "user_keys"]
@@ -139,9 +140,9 @@ def cluster_evidence(texts: Sequence[str], labels: Sequence[int], user_ids: Sequ
     vector per cluster (an array indexed by cluster, or a mapping) to find each cluster's ``n_neighbours``.
     """
     if min_users < 1:
-        raise ValueError("min_users must be at least 1")
+        raise ConfigError("min_users must be at least 1")
     if not len(texts) == len(labels) == len(user_ids):
-        raise ValueError("texts, labels and user_ids must have the same length")
+        raise ConfigError("texts, labels and user_ids must have the same length")
     codes = [None if not lang or str(lang) in ("und", "nan", "None") else str(lang)
              for lang in (languages if languages is not None else [None] * len(texts))]
     users = user_keys(user_ids)

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from .config import browser_path, set_browser_path
 from .errors import ClioError
 
 __all__ = ["PAPER_WIDTH", "chromium_path", "report_exhibits", "export_report", "paper_figure", "write_figures",
@@ -33,7 +34,7 @@ _CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chro
 
 def chromium_path() -> str:
     """The Chromium that kaleido drives: ``BROWSER_PATH`` if set, else the first Chromium on ``PATH``."""
-    chosen = os.environ.get("BROWSER_PATH") or next(filter(None, map(shutil.which, _CHROMIUM_NAMES)), None)
+    chosen = browser_path() or next(filter(None, map(shutil.which, _CHROMIUM_NAMES)), None)
     if not chosen or not Path(chosen).exists():
         raise ClioError("figure export needs Chromium (apt-get install chromium) or BROWSER_PATH set to a Chrome")
     return chosen
@@ -60,7 +61,7 @@ def write_figures(figures: Mapping[str, Any], directory: str | os.PathLike[str],
         import kaleido
     except ImportError:
         raise ClioError("figure export needs kaleido: pip install 'kaleido>=1'") from None
-    os.environ.setdefault("BROWSER_PATH", chromium_path())
+    set_browser_path(chromium_path())
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     jobs, paths = [], []

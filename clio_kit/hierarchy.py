@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .centroids import as_counts, l2_normalise, parent_centroids
+from .errors import ConfigError
 from .naming import ClusterLabel, describe, format_name, select_keywords
 
 __all__ = ["level_sizes", "default_n_top", "choose_n_top", "CentroidHierarchy", "name_parents"]
@@ -55,9 +56,9 @@ def level_sizes(n_base: int, n_top: int, n_levels: int) -> list[int]:
     [50]
     """
     if n_base < 1 or n_top < 1 or n_levels < 1:
-        raise ValueError("n_base, n_top and n_levels must be at least 1")
+        raise ConfigError("n_base, n_top and n_levels must be at least 1")
     if n_top > n_base:
-        raise ValueError(f"n_top ({n_top}) cannot exceed n_base ({n_base})")
+        raise ConfigError(f"n_top ({n_top}) cannot exceed n_base ({n_base})")
     sizes = [n_base]
     if n_levels == 1:
         return sizes
@@ -244,7 +245,7 @@ def ancestors_at(parents: Sequence[np.ndarray], n_base: int, level: int) -> np.n
     [0, 0, 0]
     """
     if not 0 <= level <= len(parents):
-        raise ValueError(f"level must be in 0..{len(parents)}")
+        raise ConfigError(f"level must be in 0..{len(parents)}")
     node = np.arange(n_base)
     for parent_of in parents[:level]:
         node = parent_of[node]
@@ -270,11 +271,11 @@ def checked_base_clusters(centroids: np.ndarray, sizes: Sequence[int]) -> tuple[
     centroids = np.asarray(centroids, dtype=np.float64)
     weights = np.asarray(sizes, dtype=np.float64)
     if centroids.ndim != 2 or len(centroids) == 0:
-        raise ValueError("centroids must be a non-empty 2-D array (one row per base cluster)")
+        raise ConfigError("centroids must be a non-empty 2-D array (one row per base cluster)")
     if len(weights) != len(centroids):
-        raise ValueError(f"sizes has {len(weights)} entries for {len(centroids)} centroids")
+        raise ConfigError(f"sizes has {len(weights)} entries for {len(centroids)} centroids")
     if (weights < 0).any() or not np.isfinite(weights).all():
-        raise ValueError("sizes must be finite and non-negative")
+        raise ConfigError("sizes must be finite and non-negative")
     return centroids, weights
 
 

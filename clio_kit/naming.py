@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ConfigError
 from .text import (MAX_CHARS, guess_language, is_cjk, is_dropped, phrases, run_stopwords, script_languages,
                    stopwords, tokenize_segments, word_sequences)
 
@@ -233,13 +234,13 @@ class KeyphraseNamer:
         from sklearn.feature_extraction.text import CountVectorizer
 
         if not len(texts) == len(labels) == len(user_ids):
-            raise ValueError("texts, labels and user_ids must have the same length")
+            raise ConfigError("texts, labels and user_ids must have the same length")
         if languages is not None and len(languages) != len(texts):
-            raise ValueError("languages must have one entry per text")
+            raise ConfigError("languages must have one entry per text")
         if embeddings is not None and len(embeddings) != len(texts):
-            raise ValueError("embeddings must have one row per text")
+            raise ConfigError("embeddings must have one row per text")
         if self.min_users < 1:
-            raise ValueError("min_users must be at least 1")
+            raise ConfigError("min_users must be at least 1")
         texts = ["" if t is None else str(t) for t in texts]
         codes = [_normalise_code(lang) for lang in languages] if languages is not None else \
             [guess_language(text) for text in texts]

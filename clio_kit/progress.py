@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
+
+from .config import progress_disabled
 
 T = TypeVar("T")
 
@@ -17,7 +18,7 @@ __all__ = ["progress_bar", "progress_enabled"]
 
 
 def progress_enabled(requested: bool = True) -> bool:
-    if not requested or os.environ.get("CLIO_KIT_NO_PROGRESS"):
+    if not requested or progress_disabled():
         return False
     try:
         from IPython import get_ipython

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .errors import ConfigError
+
 __all__ = ["PROJECTION_VERSION", "MAP_MIN_CLUSTERS", "UMAP_MIN_CLUSTERS", "project_clusters",
            "fallback_projection", "hierarchy_coordinates"]
 
@@ -99,9 +101,9 @@ def project_clusters(centroids: np.ndarray, sizes: Sequence[int] | np.ndarray,
     """
     centroids = np.asarray(centroids)
     if len(np.asarray(sizes)) != len(centroids):
-        raise ValueError(f"{len(centroids)} centroids but {len(np.asarray(sizes))} sizes")
+        raise ConfigError(f"{len(centroids)} centroids but {len(np.asarray(sizes))} sizes")
     if method not in ("tsne", "umap"):
-        raise ValueError(f"method must be 'tsne' or 'umap', got {method!r}")
+        raise ConfigError(f"method must be 'tsne' or 'umap', got {method!r}")
     if len(centroids) >= MAP_MIN_CLUSTERS:
         try:
             return (_umap_projection if method == "umap" else _tsne_projection)(centroids, random_state)

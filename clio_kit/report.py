@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from .config import python_path, quiet_environment
 from .errors import ClioError, ConfigError, InputError
 from .store import RunStore
 from .presentation.figures import distribution_bar as distribution_figure
@@ -206,11 +207,11 @@ def _write_kernel_spec(directory: Path) -> None:
     """A kernel spec that runs this very interpreter and can import this very clio_kit."""
     directory.mkdir(parents=True, exist_ok=True)
     package_root = str(Path(__file__).resolve().parent.parent)
-    pythonpath = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
+    pythonpath = os.pathsep.join(p for p in (package_root, python_path()) if p)
     spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                      "--IPKernelApp.log_level=CRITICAL"],
             "display_name": "clio-kit report (Python)", "language": "python",
-            "env": {"PYTHONPATH": pythonpath, "CLIO_KIT_NO_PROGRESS": "1", "PYTHONWARNINGS": "ignore"}}
+            "env": {"PYTHONPATH": pythonpath, **quiet_environment(), "PYTHONWARNINGS": "ignore"}}
     (directory / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
 
 

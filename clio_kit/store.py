@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import ConfigError
+
 __all__ = ["RunStore", "MANIFEST", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
@@ -150,7 +152,7 @@ class RunStore:
 
         Every piece is converted to ``schema`` (a ``pyarrow.Schema``; default: that of the first piece), so a
         later piece whose column is all missing keeps the column's type. An exception raised while iterating
-        leaves nothing behind. With no pieces and no ``schema`` there is nothing to write: ``ValueError``.
+        leaves nothing behind. With no pieces and no ``schema`` there is nothing to write: ``ConfigError``.
 
         >>> import tempfile
         >>> store = RunStore(tempfile.mkdtemp())
@@ -179,7 +181,7 @@ class RunStore:
                         writer.write_table(table)
                 if writer is None:
                     if target is None:
-                        raise ValueError(f"no rows to write to {name} and no schema given")
+                        raise ConfigError(f"no rows to write to {name} and no schema given")
                     writer = pq.ParquetWriter(tmp, target)
                     writer.write_table(pa.Table.from_batches([], schema=target))
             finally:
@@ -218,21 +220,21 @@ class RunStore:
                 for chunk in chunks:
                     chunk = np.asarray(chunk)
                     if chunk.ndim != 2:
-                        raise ValueError(f"{name}: blocks must be 2-D, got shape {chunk.shape}")
+                        raise ConfigError(f"{name}: blocks must be 2-D, got shape {chunk.shape}")
                     if out is None:
                         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(n_rows, chunk.shape[1]))
                     if chunk.shape[1] != out.shape[1] or done + len(chunk) > n_rows:
-                        raise ValueError(f"{name}: block of shape {chunk.shape} does not fit rows {done}.. of an "
+                        raise ConfigError(f"{name}: block of shape {chunk.shape} does not fit rows {done}.. of an "
                                          f"array of shape {out.shape}")
                     out[done:done + len(chunk)] = chunk
                     done += len(chunk)
                 if out is None:
                     if n_rows:
-                        raise ValueError(f"{name}: no blocks for {n_rows} rows")
+                        raise ConfigError(f"{name}: no blocks for {n_rows} rows")
                     np.save(tmp, np.empty((0, 0), dtype=dtype), allow_pickle=False)
                     return
                 if done != n_rows:
-                    raise ValueError(f"{name}: blocks held {done} rows, expected {n_rows}")
+                    raise ConfigError(f"{name}: blocks held {done} rows, expected {n_rows}")
                 out.flush()
             finally:
                 del out  # close the map before the file is renamed or removed

@@ -1,5 +1,15 @@
 """LLM backends: one interface (:class:`Backend`), several implementations.
 
+``offline`` needs no model. The model-backed ones are a provider class on a short chain of bases, each with one job:
+
+- ``anthropic`` / ``openai_compat``: a provider's request body, transport and reply (four abstract hooks);
+- ``llm_backend.LLMBackend``: Clio's tasks (facets, names, parents, hierarchy requests, audit, synthetic data);
+- ``_estimates.CostEstimates``: what a run would cost, and ``max_cost`` plan checks;
+- ``_engine.LLMEngine``: settings, retries, the response cache, the budget guard, per-model downgrades;
+- ``_transport``: transport errors, backoff, the event loop in a thread; ``llm_cost``: prices, token estimates and
+  usage; ``llm_cache``: on-disk caches; ``llm_prompts`` / ``llm_parse`` / ``llm_sampling``: what is asked, how
+  answers are checked, which summaries are shown. ``hybrid``: offline clusters named by a model.
+
 >>> get_backend("offline").uses_llm
 False
 """

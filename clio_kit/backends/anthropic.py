@@ -22,18 +22,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from ..config import anthropic_api_key
 from ..conversation import Conversation
-from ..errors import ConfigError
+from ..errors import BackendError, BudgetExceeded, ConfigError
 from ..facets.definitions import Facet
-from .llm_cache import BatchState
-from .llm_cache import request_key
-from .llm_common import BackendError, LLMBackend, Outcome, Reply, RequestFailed, TransportError, prefix_tokens
-from .llm_cost import BudgetExceeded, StageUsage
+from ._engine import Outcome
+from ._transport import Reply, RequestFailed, TransportError, import_client, retry_after
+from .llm_backend import LLMBackend
+from .llm_cache import BatchState, request_key
+from .llm_cost import StageUsage, prefix_tokens
 from .llm_parse import OutputError, parse_facets
 from .llm_prompts import Prompt
 
@@ -52,11 +53,7 @@ _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens",
 
 
 def _import_anthropic() -> Any:
-    try:
-        import anthropic
-    except ImportError as error:  # pragma: no cover - a declared dependency
-        raise ImportError("the Claude backend needs the Anthropic SDK: pip install 'anthropic>=0.40'") from error
-    return anthropic
+    return import_client("anthropic", "the Claude backend needs the Anthropic SDK: pip install 'anthropic>=0.40'")
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -65,19 +62,6 @@ def _as_dict(value: Any) -> dict[str, Any]:
     if hasattr(value, "to_dict"):
         return value.to_dict()
     return value.model_dump(mode="json")
-
-
-def _retry_after(headers: Any) -> float | None:
-    if headers is None:
-        return None
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is not None:
-            try:
-                return float(value) * scale
-            except ValueError:
-                continue
-    return None
 
 
 def _api_message(error: Any) -> str:
@@ -115,7 +99,7 @@ class _BatchGone(Exception):
 class AnthropicBackend(LLMBackend):
     """Claude for facets (``model_facets``) and for names, parents and audit (``model_names``).
 
-    Parameters beyond the common ones (see :class:`~clio_kit.backends.llm_common.LLMBackend`): ``client`` (an
+    Parameters beyond the common ones (see :class:`~clio_kit.backends.llm_backend.LLMBackend`): ``client`` (an
     ``anthropic.AsyncAnthropic``) or ``http_client`` (the SDK's async HTTP client, e.g. with a mock transport)
     and ``api_key`` (default: ``ANTHROPIC_API_KEY``); ``batch`` sends facet requests as a Message Batch polled
     every ``poll_interval`` seconds; ``force_tool`` (``None``: force, and fall back to ``auto`` for a model that
@@ -125,6 +109,8 @@ class AnthropicBackend(LLMBackend):
     """
 
     name = "anthropic"
+    AUTO_TOOL_CHOICE = {"type": "auto"}
+    TOOL_CHOICE_WORDS = ("tool_choice", "forced tool")
 
     def __init__(self, model_facets: str = DEFAULT_FACET_MODEL, model_names: str = DEFAULT_NAMING_MODEL,
                  max_concurrency: int = 8, max_retries: int = 5, cache_dir: Any = None,
@@ -147,8 +133,6 @@ class AnthropicBackend(LLMBackend):
         self._http_client = http_client
         self._api_key = api_key
         self._client: Any = None
-        self._no_forced_tool: set[str] = set()
-        self._no_sampling: set[str] = set()
 
     def fingerprint(self) -> dict[str, Any]:
         return {**super().fingerprint(), "force_tool": self.force_tool, "prompt_cache": self.prompt_cache}
@@ -159,7 +143,7 @@ class AnthropicBackend(LLMBackend):
             if self._given_client is not None:
                 self._client = self._given_client.with_options(max_retries=0)
             else:
-                if not (self._api_key or os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN")):
+                if not (self._api_key or anthropic_api_key(auth_token=True)):
                     raise ConfigError("the Claude backend needs an API key: set ANTHROPIC_API_KEY or pass api_key=...")
                 anthropic = _import_anthropic()
                 kwargs: dict[str, Any] = {"max_retries": 0}
@@ -186,7 +170,7 @@ class AnthropicBackend(LLMBackend):
             return await method(*args, **kwargs)
         except anthropic.APIStatusError as error:
             raise TransportError(_api_message(error), status=error.status_code,
-                                 retry_after=_retry_after(getattr(error.response, "headers", None))) from None
+                                 retry_after=retry_after(getattr(error.response, "headers", None))) from None
         except anthropic.APIConnectionError as error:
             raise TransportError(str(error) or "connection error") from None
 
@@ -215,7 +199,7 @@ class AnthropicBackend(LLMBackend):
     def _counting(self) -> bool:
         if self.count_tokens is not None:
             return self.count_tokens
-        return bool(self._api_key or self._given_client is not None or os.environ.get("ANTHROPIC_API_KEY"))
+        return bool(self._api_key or self._given_client is not None or anthropic_api_key())
 
     def _exact_counts(self, bodies: Sequence[Mapping[str, Any]]) -> list[int] | None:
         if not bodies or not self._counting():
@@ -250,29 +234,8 @@ class AnthropicBackend(LLMBackend):
         self._cache.put(key, {"input_tokens": int(answer["input_tokens"])})
         return int(answer["input_tokens"])
 
-    def _adjust(self, body: dict[str, Any]) -> dict[str, Any]:
-        model = body["model"]
-        if model not in self._no_forced_tool and model not in self._no_sampling:
-            return body
-        sent = dict(body)
-        if model in self._no_forced_tool:
-            sent["tool_choice"] = {"type": "auto"}
-        if model in self._no_sampling:
-            sent.pop("temperature", None)
-        return sent
-
-    def _learn(self, body: dict[str, Any], error: TransportError) -> bool:
-        if error.status != 400:
-            return False
-        model, message = body["model"], error.message.lower()
-        if ("tool_choice" in message or "forced tool" in message) and self.force_tool is None \
-                and model not in self._no_forced_tool and body.get("tool_choice", {}).get("type") == "tool":
-            self._no_forced_tool.add(model)  # e.g. Claude Sonnet 5.5 rejects forced tool use
-            return True
-        if "temperature" in message and "temperature" in body and model not in self._no_sampling:
-            self._no_sampling.add(model)  # newer models reject non-default sampling parameters
-            return True
-        return False
+    def _may_relax_tool_choice(self, body: Mapping[str, Any]) -> bool:
+        return self.force_tool is None and body.get("tool_choice", {}).get("type") == "tool"
 
     async def _send(self, body: dict[str, Any]) -> dict[str, Any]:
         kwargs = dict(body)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import openai_names_server
 from ..contracts import Capability
 from ..errors import ConfigError
 from ..evidence import ClusterEvidence, cluster_evidence, topic_evidence
@@ -347,14 +348,12 @@ def hybrid_backend(backend: Any, names: Any, *, min_phrase_users: int, min_audit
         raise ConfigError(f"names={names!r} needs the offline backend; the {backend.name!r} backend already names "
                           "clusters with its model")
     if isinstance(names, str):
-        import os
-
         from . import get_backend
 
         if names == "anthropic":
             names = get_backend("anthropic", min_audit_score=min_audit_score)
         elif names == "openai":
-            base_url, model = os.environ.get("OPENAI_BASE_URL"), os.environ.get("CLIO_KIT_NAMES_MODEL")
+            base_url, model = openai_names_server()
             if not base_url or not model:
                 raise ConfigError("names='openai' needs a server: pass namer=OpenAICompatibleBackend(base_url, model) "
                                   "or set OPENAI_BASE_URL and CLIO_KIT_NAMES_MODEL")

@@ -1,4 +1,5 @@
-"""Token and dollar accounting for LLM backends: a price table, per-stage usage, and a spending guard.
+"""Token and dollar accounting for LLM backends: a price table, token estimates of request bodies, per-stage
+usage, and a spending guard.
 
 Prices are US dollars per million tokens for base input, output, 5-minute cache writes and cache reads, as
 published on Anthropic's pricing page (checked for this release); the Message Batches API halves every rate.
@@ -10,32 +11,51 @@ Pass ``price_table`` to a backend to override or add models (e.g. a local model 
 >>> usage = StageUsage()
 >>> usage.add_tokens({"input_tokens": 1_000_000, "output_tokens": 100_000}, price)
 1.5
+>>> body = {"system": "Name the cluster.", "messages": [{"role": "user", "content": "summaries"}]}
+>>> body_tokens(body) > TOOL_OVERHEAD_TOKENS
+True
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ..errors import ClioError
+from ..errors import BudgetExceeded
+from .token_count import estimate_tokens, reserve_tokens
 
 __all__ = [
     "BATCH_DISCOUNT",
     "DEFAULT_PRICES",
+    "NEIGHBOURHOOD_SIZE",
+    "OUTPUT_ESTIMATE",
+    "TOOL_OVERHEAD_TOKENS",
     "BudgetExceeded",
     "BudgetGuard",
     "ModelPrice",
     "StageUsage",
+    "body_tokens",
+    "filler_text",
+    "has_cache_control",
     "merge_prices",
+    "prefix_tokens",
     "price_for",
     "request_dollars",
     "usage_summary",
 ]
 
 BATCH_DISCOUNT = 0.5
+TOOL_OVERHEAD_TOKENS = 313  # system prompt the API adds when a tool is forced (Anthropic's documented figure)
+#: typical output tokens per request, for estimates only (real counts come from the API's usage fields)
+OUTPUT_ESTIMATE = {"open": 60, "categorical": 8, "language": 10, "numeric": 4, "base": 30,
+                   "names": 150, "parents": 150, "audit": 60, "hierarchy_propose": 120,
+                   "hierarchy_dedupe": 300, "hierarchy_assign": 15, "synthetic": 450}
+NEIGHBOURHOOD_SIZE = 40  # Clio's average neighbourhood of clusters per parent-proposal request (estimates)
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,53 @@ def request_dollars(price: ModelPrice | None, usage: Mapping[str, Any], *, batch
     return total * (BATCH_DISCOUNT if batch else 1.0)
 
 
+def _texts(body: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """``(prefix, rest)``: the texts of the stable prefix (tool definitions as JSON, system) and of the messages."""
+    prefix = [json.dumps(body.get("tools") or [], ensure_ascii=False)]
+    system = body.get("system")
+    for block in [system] if isinstance(system, str) else list(system or []):
+        prefix.append(block if isinstance(block, str) else str(block.get("text") or ""))
+    rest: list[str] = []
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        blocks = [content] if isinstance(content, str) else list(content or [])
+        if message.get("role") == "system":  # chat-completions: the system message is the prefix
+            prefix += [b if isinstance(b, str) else str(b.get("text") or "") for b in blocks]
+            continue
+        rest += [b if isinstance(b, str) else str(b.get("text") or "") for b in blocks]
+    return prefix, rest
+
+
+@functools.lru_cache(maxsize=256)
+def _stable_tokens(text: str, bound: bool) -> int:
+    """Tokens of a prefix text (tools, system): the same few texts recur in every request of a stage."""
+    return reserve_tokens(text) if bound else estimate_tokens(text)
+
+
+def body_tokens(body: Mapping[str, Any], *, bound: bool = False) -> int:
+    """Input tokens of a request body (Messages or chat-completions): tool definitions as JSON, system and message
+    text, plus the tool-use overhead the API adds; ``bound``: the upper bound the budget guard reserves."""
+    count = reserve_tokens if bound else estimate_tokens
+    prefix, rest = _texts(body)
+    return sum(_stable_tokens(t, bound) for t in prefix) + sum(count(t) for t in rest) + TOOL_OVERHEAD_TOKENS
+
+
+def prefix_tokens(body: Mapping[str, Any]) -> int:
+    """Estimated tokens of the cacheable prefix: tool definitions, the API's tool-use prompt and the system text."""
+    return sum(_stable_tokens(t, False) for t in _texts(body)[0]) + TOOL_OVERHEAD_TOKENS
+
+
+def has_cache_control(body: Mapping[str, Any]) -> bool:
+    """Whether a Messages body marks its system prompt for prompt caching."""
+    system = body.get("system")
+    return isinstance(system, list) and any(isinstance(b, Mapping) and "cache_control" in b for b in system)
+
+
+def filler_text(tokens: int) -> str:
+    """Text of about ``tokens`` tokens (English words), standing in for summaries and names in cost models."""
+    return " ".join(["summary"] * max(1, round(tokens / estimate_tokens("summary "))))
+
+
 @dataclass
 class StageUsage:
     """What one stage sent and received; ``to_dict`` is what the run manifest records."""
@@ -152,10 +219,6 @@ class StageUsage:
         return out
 
 
-class BudgetExceeded(ClioError):
-    """Sending the next request could take spending past ``max_cost``; nothing more was sent."""
-
-
 class BudgetGuard:
     """Stops spending before it could exceed ``max_cost`` dollars (``None``: no limit).
 
@@ -167,7 +230,7 @@ class BudgetGuard:
     0.003
     >>> guard.reserve(0.02)
     Traceback (most recent call last):
-    clio_kit.backends.llm_cost.BudgetExceeded: the next request could cost up to $0.0200, which would exceed max_cost $0.0100 (spent $0.0030 so far); raise max_cost or narrow the input (answers so far are cached)
+    clio_kit.errors.BudgetExceeded: the next request could cost up to $0.0200, which would exceed max_cost $0.0100 (spent $0.0030 so far); raise max_cost or narrow the input (answers so far are cached)
     """
 
     def __init__(self, max_cost: float | None) -> None:

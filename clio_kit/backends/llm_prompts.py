@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..conversation import Conversation, Message
+from ..errors import ConfigError
 from ..facets.definitions import LANGUAGE, Facet
 from ..prompts import get_template
 from .token_count import estimate_tokens, truncate_to_tokens
@@ -39,6 +40,7 @@ __all__ = [
     "escape_fences",
     "estimate_tokens",
     "facet_prompt",
+    "facet_property",
     "facet_tool",
     "llm_facets",
     "naming_prompt",
@@ -46,6 +48,7 @@ __all__ = [
     "parent_names_tool",
     "parent_prompt",
     "proposal_prompt",
+    "question_line",
     "dedupe_prompt",
     "render_conversation",
     "split_template",
@@ -100,7 +103,7 @@ def split_template(name: str, **values: str) -> tuple[str, str]:
     rendered = get_template(name).render(**values)
     system, marker, user = rendered.partition(USER_MARKER)
     if not marker:
-        raise ValueError(f"prompt template {name}.txt has no '--- user ---' line")
+        raise ConfigError(f"prompt template {name}.txt has no '--- user ---' line")
     return system.strip(), user.strip()
 
 
@@ -182,6 +185,7 @@ def _is_language(facet: Facet) -> bool:
 
 
 def question_line(number: int, facet: Facet) -> str:
+    """Question ``number`` of the facet prompt, with how to answer it (the choices, the scale, the prefill)."""
     line = f"{number}. {facet.name}: {facet.question}"
     if facet.kind == "open" and facet.prefill:
         line += f' Begin the answer with exactly "{facet.prefill}" and continue the sentence.'
@@ -203,6 +207,7 @@ def question_line(number: int, facet: Facet) -> str:
 
 
 def facet_property(number: int, facet: Facet) -> dict[str, Any]:
+    """The JSON schema of the ``record_facets`` property that answers question ``number``."""
     ref = f"Answer to question {number} ({facet.name})."
     if facet.kind == "open" and facet.prefill:
         ref += f' In English, beginning with "{facet.prefill}".'

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError
-from .llm_common import LLMBackend, Reply, TransportError
+from ._transport import Reply, TransportError, import_client, retry_after
+from .llm_backend import LLMBackend
 from .llm_prompts import Prompt
 
 __all__ = ["OpenAICompatibleBackend"]
@@ -26,11 +27,7 @@ _TOOL_CHOICES = ("function", "required", "auto", "none")
 
 
 def _import_httpx() -> Any:
-    try:
-        import httpx
-    except ImportError as error:  # pragma: no cover - a declared dependency
-        raise ImportError("the OpenAI-compatible backend needs httpx: pip install 'httpx>=0.27'") from error
-    return httpx
+    return import_client("httpx", "the OpenAI-compatible backend needs httpx: pip install 'httpx>=0.27'")
 
 
 class OpenAICompatibleBackend(LLMBackend):
@@ -44,6 +41,7 @@ class OpenAICompatibleBackend(LLMBackend):
     """
 
     name = "openai"
+    REJECTION_STATUS = frozenset({400, 422})
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, *, model_names: str | None = None,
                  http_client: Any = None, tool_choice: str = "function", timeout: float = 600.0,
@@ -62,8 +60,6 @@ class OpenAICompatibleBackend(LLMBackend):
         self._headers = dict(headers or {})
         self._given_client = http_client
         self._client: Any = None
-        self._auto_tool: set[str] = set()
-        self._no_sampling: set[str] = set()
 
     def fingerprint(self) -> dict[str, Any]:
         return {**super().fingerprint(), "tool_choice": self.tool_choice}
@@ -93,29 +89,6 @@ class OpenAICompatibleBackend(LLMBackend):
             body["temperature"] = temperature
         return body
 
-    def _adjust(self, body: dict[str, Any]) -> dict[str, Any]:
-        model = body["model"]
-        if model not in self._auto_tool and model not in self._no_sampling:
-            return body
-        sent = dict(body)
-        if model in self._auto_tool:
-            sent["tool_choice"] = "auto"
-        if model in self._no_sampling:
-            sent.pop("temperature", None)
-        return sent
-
-    def _learn(self, body: dict[str, Any], error: TransportError) -> bool:
-        if error.status not in (400, 422):
-            return False
-        model, message = body["model"], error.message.lower()
-        if "tool_choice" in message and body.get("tool_choice") != "auto" and model not in self._auto_tool:
-            self._auto_tool.add(model)
-            return True
-        if "temperature" in message and "temperature" in body and model not in self._no_sampling:
-            self._no_sampling.add(model)
-            return True
-        return False
-
     def _http(self) -> Any:
         if self._client is None:
             httpx = _import_httpx()
@@ -140,7 +113,7 @@ class OpenAICompatibleBackend(LLMBackend):
             raise TransportError(f"{type(error).__name__}: {error}") from None
         if response.status_code >= 400:
             raise TransportError(_error_text(response), status=response.status_code,
-                                 retry_after=_retry_after(response.headers))
+                                 retry_after=retry_after(response.headers))
         try:
             data = response.json()
         except ValueError:
@@ -190,12 +163,3 @@ def _error_text(response: Any) -> str:
     if isinstance(error, str):
         return error
     return str(data.get("detail") or data)[:200] if isinstance(data, Mapping) else str(data)[:200]
-
-
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ..errors import ConfigError
+
 __all__ = ["CONCERN_ANCHORS", "PROTECTIVE_TOPICS", "ConcernScorer", "CONCERN_SCORER_VERSION"]
 
 CONCERN_SCORER_VERSION = 1
@@ -110,7 +112,7 @@ class ConcernScorer(BaseEstimator):
     def fit(self) -> "ConcernScorer":
         """Embed the anchors (once)."""
         if not self.anchors:
-            raise ValueError("ConcernScorer needs at least one concerning anchor")
+            raise ConfigError("ConcernScorer needs at least one concerning anchor")
         self.levels_ = np.array([float(level) for level, _, _ in self.anchors])
         self.labels_ = [label for _, label, _ in self.anchors]
         concerning = [f"{label}: {description}" for _, label, description in self.anchors]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from ..errors import ConfigError
+
 __all__ = ["Facet", "REQUEST", "TASK", "LANGUAGE", "CONCERN", "DEFAULT_FACETS", "COMPUTED_FACETS",
            "categorical_facet", "numeric_facet", "open_facet", "screener_facet"]
 
@@ -46,7 +48,7 @@ class Facet:
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
-            raise ValueError(f"facet name must be an identifier, got {self.name!r}")
+            raise ConfigError(f"facet name must be an identifier, got {self.name!r}")
         object.__setattr__(self, "choices", MappingProxyType(dict(self.choices)))
 
     def to_dict(self) -> dict[str, object]:
@@ -88,7 +90,7 @@ def open_facet(name: str, question: str, prefill: str = "") -> Facet:
 def categorical_facet(name: str, question: str, choices: Mapping[str, str]) -> Facet:
     """A user-defined categorical facet; ``choices`` maps each value to a one-line description."""
     if len(choices) < 2:
-        raise ValueError(f"facet {name!r} needs at least two choices")
+        raise ConfigError(f"facet {name!r} needs at least two choices")
     return Facet(name, "categorical", question, choices=choices)
 
 
@@ -107,7 +109,7 @@ def screener_facet(name: str, question: str, about: str = "") -> Facet:
     ``PipelineConfig(screener=...)`` (the question itself, or the name of a boolean facet passed to the pipeline).
     """
     if not question.strip():
-        raise ValueError(f"screener {name!r} needs a question")
+        raise ConfigError(f"screener {name!r} needs a question")
     return Facet(name, "boolean", question.strip(), choices={"yes": (about or _topic_of(question)).strip()})
 
 

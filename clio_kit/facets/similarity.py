@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ..errors import ConfigError
 from .definitions import Facet
 
 __all__ = ["SimilarityFacetClassifier", "ScreenerClassifier"]
@@ -46,7 +47,7 @@ class SimilarityFacetClassifier:
     def predict(self, facet: Facet, embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
         """Return (chosen value per row, similarity of that choice)."""
         if facet.kind != "categorical" or not facet.choices:
-            raise ValueError(f"facet {facet.name!r} is not a categorical facet with choices")
+            raise ConfigError(f"facet {facet.name!r} is not a categorical facet with choices")
         labels = list(facet.choices)
         texts = [f"{label}: {description}" for label, description in facet.choices.items()]
         choice_vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
@@ -83,9 +84,9 @@ class ScreenerClassifier(BaseEstimator):
     def predict(self, facet: Facet, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (yes per row as bool, margin: topic similarity minus the ``rank``-th best ordinary topic's)."""
         if facet.kind != "boolean" or "yes" not in facet.choices:
-            raise ValueError(f"facet {facet.name!r} is not a yes/no (screener) facet")
+            raise ConfigError(f"facet {facet.name!r} is not a yes/no (screener) facet")
         if self.rank < 1:
-            raise ValueError(f"rank must be at least 1, got {self.rank}")
+            raise ConfigError(f"rank must be at least 1, got {self.rank}")
         vectors = np.asarray(embeddings, dtype=np.float32)
         texts = [facet.choices["yes"]] + [f"{label}: {description}" for label, description in self._topics()]
         anchors = np.asarray(self.embedder.embed(texts), dtype=np.float32)

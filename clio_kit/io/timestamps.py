@@ -18,6 +18,8 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any
 
+from ..errors import InputError
+
 __all__ = ["parse_timestamp"]
 
 _LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -47,7 +49,8 @@ def _shown(value: Any) -> str:
 
 
 def parse_timestamp(value: Any) -> datetime | None:
-    """Return ``value`` as an aware UTC ``datetime`` (``None`` when empty); ``ValueError`` when unparseable."""
+    """Return ``value`` as an aware UTC ``datetime`` (``None`` when empty); :class:`~clio_kit.errors.InputError`
+    (a ``ValueError``) when unparseable."""
     if value is None:
         return None
     try:
@@ -78,4 +81,4 @@ def parse_timestamp(value: Any) -> datetime | None:
             return _as_utc(datetime.fromisoformat(_LONG_FRACTION.sub(r"\1", text)))
     except (ValueError, OverflowError, OSError, TypeError):
         pass
-    raise ValueError(f"unparseable timestamp {_shown(value)!r}")
+    raise InputError(f"unparseable timestamp {_shown(value)!r}")

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..errors import ConfigError
 from .formatting import SUPPRESSED, fmt_q, short, value_label, wrap
 
 __all__ = [
@@ -350,7 +351,7 @@ def cluster_map(layout: pd.DataFrame, color_by: str = "parent", lift: pd.Series 
                                          "colorbar": {"title": color_label or "lift", "tickvals": scale["tickvals"],
                                                       "ticktext": scale["ticktext"]}}))
     else:
-        raise ValueError(f"color_by must be 'parent', 'size' or 'lift', not {color_by!r}")
+        raise ConfigError(f"color_by must be 'parent', 'size' or 'lift', not {color_by!r}")
     fig.update_layout(**base_layout("Cluster map (visible base clusters, grouped by their parents)", height),
                       legend={"orientation": "h", "y": -0.02}, dragmode="pan", showlegend=True)
     fig.update_xaxes(visible=False)

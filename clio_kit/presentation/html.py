@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from .formatting import SUPPRESSED, esc
 
 if TYPE_CHECKING:  # plotly loads on first use: importing the report helpers stays fast
@@ -64,7 +65,7 @@ def check_plotlyjs(include_plotlyjs: Any) -> bool:
     """Only True (embed) or False (the caller loads plotly.js); a CDN would leave offline reports blank."""
     if include_plotlyjs is True or include_plotlyjs is False:
         return include_plotlyjs
-    raise ValueError("include_plotlyjs must be True (embed plotly.js) or False (the caller loads it); "
+    raise ConfigError("include_plotlyjs must be True (embed plotly.js) or False (the caller loads it); "
                      f"{include_plotlyjs!r} is not allowed because reports must render offline")
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from ..privacy.monitoring import BELOW_THRESHOLD, WindowComparison
 from .figures import base_layout, empty
 from .formatting import SUPPRESSED, fmt_q, short, unique_labels
@@ -72,7 +73,7 @@ def window_table(comparison: WindowComparison, kind: str = "growing", n: int = 1
             "mean concern after": rows["concern_after"].map("{:.2f}".format),
             "change [95% CI]": [f"{r.concern_change:+.2f} [{r.concern_change_low:+.2f}, "
                                 f"{r.concern_change_high:+.2f}]" for r in rows.itertuples()]})
-    raise ValueError(f"kind must be new, gone, growing, shrinking or concern, not {kind!r}")
+    raise ConfigError(f"kind must be new, gone, growing, shrinking or concern, not {kind!r}")
 
 
 def window_figure(comparison: WindowComparison, n: int = 10, height: int | None = None) -> Any:

@@ -29,6 +29,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from ..errors import ConfigError
 from .findings import KINDS
 from .name_lists import common_words
 from .scrub import Scrubber, default_scrubber
@@ -78,7 +79,7 @@ class RuleBasedAuditor:
     def __init__(self, min_score: int = 3, scrubber: Scrubber | None = None,
                  common_terms: Collection[str] | None = None) -> None:
         if not 1 <= min_score <= 5:
-            raise ValueError(f"min_score must be between 1 and 5, got {min_score}")
+            raise ConfigError(f"min_score must be between 1 and 5, got {min_score}")
         self.min_score = min_score
         self.scrubber = scrubber
         self.common_terms = frozenset(t.lower() for t in (common_terms or ()))

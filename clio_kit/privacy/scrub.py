@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from ..errors import ConfigError
 from .addresses import find_addresses
 from .findings import KINDS, Finding, resolve_overlaps
 from .patterns import find_cards, find_emails, find_ibans, find_ips, find_long_numbers, find_national_ids, find_urls
@@ -56,11 +57,11 @@ class Scrubber:
         chosen = tuple(KINDS if kinds is None else kinds)
         unknown = sorted(set(chosen) - set(KINDS))
         if unknown:
-            raise ValueError(f"unknown personal-data kinds {unknown}; choose from {list(KINDS)}")
+            raise ConfigError(f"unknown personal-data kinds {unknown}; choose from {list(KINDS)}")
         try:
             placeholder.format(kind="EMAIL")
         except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError("placeholder must be a format string using only {kind}, e.g. '[{kind}]'") from exc
+            raise ConfigError("placeholder must be a format string using only {kind}, e.g. '[{kind}]'") from exc
         self.kinds = chosen
         self.placeholder = placeholder
 

@@ -27,6 +27,7 @@ from ..binning import bin_labels
 from ..config import PrivacyConfig
 from ..store import RunStore
 from . import monitoring
+from ..errors import ConfigError, NotFoundError
 from .gate import passes_thresholds
 from .suppression import SuppressedTable, pool_rare_values, suppress_levels, suppress_table
 
@@ -194,7 +195,7 @@ class PrivacyView:
         """One visible cluster's public fields (KeyError if hidden or unknown)."""
         match = self._visible[self._visible["cluster_id"] == cluster_id]
         if match.empty:
-            raise KeyError(f"cluster {cluster_id} is not visible in the privacy-gated view")
+            raise NotFoundError(f"cluster {cluster_id} is not visible in the privacy-gated view")
         return {k: _plain(v) for k, v in match.iloc[0][_PUBLIC_CLUSTER_COLUMNS].items()}
 
     def cluster_map(self, level: int | None = None) -> pd.DataFrame:
@@ -252,12 +253,12 @@ class PrivacyView:
     # -- breakdowns ---------------------------------------------------------------------------------------------
     def _cluster_column(self, level: int) -> str:
         if level not in self.levels:
-            raise ValueError(f"level {level} does not exist; levels are {self.levels}")
+            raise ConfigError(f"level {level} does not exist; levels are {self.levels}")
         return self._cluster_column_of(level)
 
     def _facet_values(self, facet: str) -> pd.Series:
         if facet not in self._assignments.columns or facet not in self.facets:
-            raise KeyError(f"facet {facet!r} is not available; choose from {', '.join(self.facets)}")
+            raise NotFoundError(f"facet {facet!r} is not available; choose from {', '.join(self.facets)}")
         values = self._assignments[facet]
         if pd.api.types.is_bool_dtype(values):
             return values.map({True: "yes", False: "no"})
@@ -498,10 +499,10 @@ def _stricter_only(view: PrivacyConfig, run: PrivacyConfig) -> PrivacyConfig:
     cannot be applied after naming, so it is refused rather than ignored."""
     for name in ("min_users", "min_conversations", "min_audit_score"):
         if getattr(view, name) < getattr(run, name):
-            raise ValueError(f"a view's {name} ({getattr(view, name)}) cannot be lower than the run's "
+            raise ConfigError(f"a view's {name} ({getattr(view, name)}) cannot be lower than the run's "
                              f"({getattr(run, name)}); re-run with the lower setting")
     if view.min_phrase_users > run.min_phrase_users:
-        raise ValueError(f"a view cannot raise min_phrase_users above the run's ({run.min_phrase_users}): names "
+        raise ConfigError(f"a view cannot raise min_phrase_users above the run's ({run.min_phrase_users}): names "
                          "were chosen when the run was made; re-run with the higher setting")
     return dataclasses.replace(view, min_phrase_users=run.min_phrase_users)  # the stricter (the run's) applies
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..errors import ConfigError
 from ..text import word_sequences
 
 __all__ = ["RareWordingGuard", "word_sequences"]
@@ -32,7 +33,7 @@ class RareWordingGuard:
 
     def __init__(self, texts: Sequence[str], user_ids: Sequence[str], min_users: int, n: int = 4) -> None:
         if len(texts) != len(user_ids):
-            raise ValueError("texts and user_ids must have the same length")
+            raise ConfigError("texts and user_ids must have the same length")
         self.texts = texts
         self.user_ids = user_ids
         self.min_users = min_users

@@ -17,6 +17,8 @@ from functools import cache
 from importlib import resources
 from string import Template
 
+from ..errors import ConfigError, NotFoundError
+
 __all__ = ["PromptTemplate", "get_template", "template_hashes", "TEMPLATE_NAMES"]
 
 TEMPLATE_NAMES = ("facets", "cluster_names", "parent_proposals", "parent_dedupe", "parent_assign", "parent_rename",
@@ -41,11 +43,11 @@ class PromptTemplate:
 def get_template(name: str) -> PromptTemplate:
     """Load a template by name; the first line of its file is ``version: N``."""
     if name not in TEMPLATE_NAMES:
-        raise KeyError(f"unknown prompt template {name!r}; known: {', '.join(TEMPLATE_NAMES)}")
+        raise NotFoundError(f"unknown prompt template {name!r}; known: {', '.join(TEMPLATE_NAMES)}")
     raw = resources.files(__package__).joinpath(f"{name}.txt").read_text(encoding="utf-8")
     header, _, body = raw.partition("\n")
     if not header.startswith("version:"):
-        raise ValueError(f"prompt template {name}.txt must start with 'version: N'")
+        raise ConfigError(f"prompt template {name}.txt must start with 'version: N'")
     return PromptTemplate(name, int(header.split(":", 1)[1]), body.strip() + "\n")
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..store import RunStore
+from ..errors import NotFoundError
 from .coordination import CoordinationDetector
 
 __all__ = ["RESTRICTED_WARNING", "RestrictedFrame", "SafetyView"]
@@ -134,7 +135,7 @@ class SafetyView:
         """The conversations of one flagged group: ids, accounts, times and summaries."""
         detector = self._fit()
         if group_id not in detector.members_:
-            raise KeyError(f"{group_id!r} is not a flagged group; see flagged()['group_id']")
+            raise NotFoundError(f"{group_id!r} is not a flagged group; see flagged()['group_id']")
         ids = set(detector.members_[group_id])
         rows = self._conversations[self._conversations["conversation_id"].isin(ids)]
         return RestrictedFrame(rows.sort_values("timestamp").reset_index(drop=True))
