@@ -183,6 +183,9 @@ class Pipeline:
         self.config = config or PipelineConfig()
         if backend is not None:
             check_backend(backend)  # one line naming what a custom backend lacks, before anything runs
+        if namer is not None and not isinstance(namer, Namer):
+            raise ConfigError(f"namer must be an LLM backend (clio_kit.contracts.Namer: name, fingerprint, "
+                              f"name_requests, audit), got {type(namer).__name__}")
         if namer is not None and self.config.names == "offline" and namer.name in ("anthropic", "openai"):
             self.config = self.config.replace(names=namer.name)  # the manifest's config says who names
         self.backend = backend
