@@ -223,8 +223,8 @@ def test_picking_a_language_changes_the_ranking(view: clio_kit.PrivacyView, data
     for value in values[:4]:
         explorer.value.value = value
         ranking = explorer.ranking
-        rankings[value] = (ranking["cluster_id"].tolist(), explorer.table.value, explorer.bars.data[0].x
-                           if explorer.bars.data else None)
+        rankings[value] = (ranking["cluster_id"].tolist(), explorer.table.value, explorer.bars.figure.data[0].x
+                           if explorer.bars.figure.data else None)
         if len(ranking):
             assert (ranking["lift"].diff().dropna() <= 1e-12).all()  # highest lift first
             assert (ranking["lift_low"] <= ranking["lift"] + 1e-12).all()
@@ -257,7 +257,7 @@ def test_suppressed_cells_are_words_not_numbers(view: clio_kit.PrivacyView, data
             else:
                 assert not bool(cells.loc[int(cluster), "suppressed"])
         # the heatmap leaves suppressed cells blank
-        heat = explorer.heatmap.data[0]
+        heat = explorer.heatmap.figure.data[0]
         z = _array(heat.z)
         for i, label in enumerate(heat.y):
             raw_value = label.replace(" ◀", "")
@@ -287,14 +287,14 @@ def test_changing_facet_refreshes_values(view: clio_kit.PrivacyView, data: Gated
 def test_facet_explorer_shows_the_distribution(view: clio_kit.PrivacyView, data: GatedData) -> None:
     explorer = widgets.FacetExplorer(data)
     distribution = view.facet_distribution("language")
-    assert list(_array(explorer.distribution.data[0].x)) == pytest.approx(distribution["share"].head(25).tolist())
+    assert list(_array(explorer.distribution.figure.data[0].x)) == pytest.approx(distribution["share"].head(25).tolist())
     assert f"{int(distribution['n_conversations'].iloc[0]):,}" in explorer.distribution_table.value
-    assert len(explorer.crosstab.data) >= 1
+    assert len(explorer.crosstab.figure.data) >= 1
     if data.has_timestamps:  # one line per language value over time (shares of shown conversations)
-        assert {t.name for t in explorer.over_time.data} <= set(data.facet_values("language"))
-        assert len(explorer.over_time.data) >= 1
+        assert {t.name for t in explorer.over_time.figure.data} <= set(data.facet_values("language"))
+        assert len(explorer.over_time.figure.data) >= 1
     explorer.facet.value = "has_code" if "has_code" in view.facets else view.facets[-1]
-    assert explorer.distribution.layout.title.text.endswith(explorer.facet.value)
+    assert explorer.distribution.figure.layout.title.text.endswith(explorer.facet.value)
 
 
 def test_cluster_map_places_visible_base_clusters_only(view: clio_kit.PrivacyView, data: GatedData, hidden_names: list[str]) -> None:
@@ -334,8 +334,8 @@ def test_no_timestamps_means_no_trend(tmp_path: Path) -> None:
     view = clio_kit.open_run(path).view()
     explorer = widgets.HierarchyExplorer(view)
     explorer.select(int(view.clusters(0)["cluster_id"].iloc[0]))
-    assert "no timestamps" in explorer.trend.data[0].text[0]
-    assert "no timestamps" in widgets.FacetExplorer(view).over_time.data[0].text[0]
+    assert "no timestamps" in explorer.trend.figure.data[0].text[0]
+    assert "no timestamps" in widgets.FacetExplorer(view).over_time.figure.data[0].text[0]
     assert "Changes over time" not in widgets.explore(view).explorers
 
 
@@ -491,7 +491,7 @@ def test_base_rate_table_says_top_n_of_m(data: GatedData) -> None:
     shown = len(explorer.shown_rows)
     if shown > 2:
         assert f"the top 2 of {shown} cluster(s)" in explorer.table.value
-    bars = explorer.bars.layout.title.text
+    bars = explorer.bars.figure.layout.title.text
     assert f"{len(explorer.suppressed_clusters)} suppressed, not drawn" in bars or not len(explorer.suppressed_clusters)
 
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +19,12 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from .data import GatedData
 from .static import esc, page
 
-__all__ = ["Explorer", "json_safe", "privacy_note", "replace_figure", "sync_state"]
+__all__ = ["Chart", "Explorer", "json_safe", "privacy_note", "replace_figure", "sync_state"]
 
 
 class Explorer:
@@ -53,8 +55,9 @@ class Explorer:
 
     def figures(self) -> dict[str, go.Figure]:
         """The explorer's figures as they are now (name -> figure), for :meth:`export`."""
-        return {name.strip("_"): go.Figure(value) for name, value in vars(self).items()
-                if isinstance(value, go.FigureWidget) and value.data}
+        shown = {name: value.figure if isinstance(value, Chart) else value for name, value in vars(self).items()}
+        return {name.strip("_"): go.Figure(value) for name, value in shown.items()
+                if isinstance(value, go.Figure | go.FigureWidget) and value.data}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The explorer's tables as they are now (name -> frame; suppressed cells read "suppressed")."""
@@ -139,12 +142,48 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def replace_figure(widget: go.FigureWidget, figure: go.Figure) -> None:
-    """Swap a FigureWidget's traces and layout for ``figure``'s.
+class Chart(W.Output):
+    """A display-only chart: its output is plotly's JSON, drawn by plotly's JupyterLab renderer, replaced whole on
+    every :meth:`draw`. ``figure`` is the figure drawn now.
+
+    Charts nobody clicks need no FigureWidget: each of those is an anywidget carrying its own copy of plotly.js
+    (~5 MB of widget state) that must initialise within anywidget's 2-second limit. Under Voila's bundled
+    JupyterLab on a busy machine some did not ("[anywidget] Failed to initialize model") and then never redrew.
+    An output is plain widget state, and the renderer loads plotly.js once per page.
+
+    >>> chart = Chart(go.Figure(go.Bar(x=[1, 2], y=[3, float("nan")]), {"title": {"text": "t"}}))
+    >>> chart.figure.layout.title.text, chart.outputs[0]["data"][PLOTLY_MIME]["data"][0]["y"]
+    ('t', [3, None])
+    """
+
+    def __init__(self, figure: go.Figure | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.figure = go.Figure()
+        self.draw(go.Figure() if figure is None else figure)
+
+    def draw(self, figure: go.Figure) -> None:
+        """Show ``figure`` instead of the current one."""
+        self.figure = json_safe(figure)
+        bundle = {PLOTLY_MIME: {**json.loads(pio.to_json(self.figure, validate=False)), "config": CHART_CONFIG},
+                  "text/plain": f"<chart: {self.figure.layout.title.text or 'untitled'}>"}
+        self.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+
+
+#: the mime type plotly's JupyterLab extension (jupyterlab-plotly, in the plotly wheel) renders
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+#: as in the static export (:func:`widgets.static.figure_html`)
+CHART_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def replace_figure(widget: go.FigureWidget | Chart, figure: go.Figure) -> None:
+    """Swap a FigureWidget's (or :class:`Chart`'s) traces and layout for ``figure``'s.
 
     The browser merges a new layout into its copy, so a key the new layout lacks (an annotation, a shape) would
     linger: the figures here keep such things in traces (see :func:`widgets.figures.empty`).
     """
+    if isinstance(widget, Chart):
+        widget.draw(figure)
+        return
     figure = json_safe(figure)
     with widget.batch_update():
         widget.data = []

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import figures
-from .base import Explorer, replace_figure
+from .base import Chart, Explorer, replace_figure
 from .static import (
     SUPPRESSED,
     esc,
@@ -102,8 +102,10 @@ class BaseRateExplorer(Explorer):
         self.value.add_class("clio-br-value")
         self.table = W.HTML()
         self.table.add_class("clio-ranking")
-        self.bars = go.FigureWidget()
-        self.heatmap = go.FigureWidget()
+        self.bars = Chart()
+        self.bars.add_class("clio-br-bars")
+        self.heatmap = Chart()
+        self.heatmap.add_class("clio-br-heatmap")
 
         self.facet.observe(self._on_facet, names="value")
         self.value.observe(lambda _: self._update(), names="value")

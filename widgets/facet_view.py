@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import figures
-from .base import Explorer, replace_figure
+from .base import Chart, Explorer, replace_figure
 from .static import esc, figure_html, fmt_count, fmt_share, table_html
 
 __all__ = ["FacetExplorer"]
@@ -39,9 +39,12 @@ class FacetExplorer(Explorer):
                                 value=data.top_level if level is None else level, description="Clusters at")
         self.freq = W.Dropdown(options=[("week", "W"), ("month", "M")], value=data.auto_freq(), description="Per")
         self.distribution_table = W.HTML()
-        self.distribution = go.FigureWidget()
-        self.crosstab = go.FigureWidget()
-        self.over_time = go.FigureWidget()
+        self.distribution = Chart()
+        self.distribution.add_class("clio-fx-distribution")
+        self.crosstab = Chart()
+        self.crosstab.add_class("clio-fx-crosstab")
+        self.over_time = Chart()
+        self.over_time.add_class("clio-fx-over-time")
         for control in (self.facet, self.level, self.freq):
             control.observe(lambda _: self._update(), names="value")
         # figures stacked: one drawn in a hidden tab gets plotly's default width, too wide for a half column

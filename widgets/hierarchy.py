@@ -18,7 +18,7 @@ import ipywidgets as W
 import plotly.graph_objects as go
 
 from . import figures
-from .base import Explorer, json_safe, replace_figure, sync_state
+from .base import Chart, Explorer, json_safe, replace_figure, sync_state
 from .data import TreeNode
 from .static import esc, figure_html, fmt_count, fmt_lift, fmt_share, table_html
 
@@ -68,7 +68,8 @@ class HierarchyExplorer(Explorer):
         self.detail = W.HTML(layout=W.Layout(width="100%", max_height="640px", overflow="auto"))
         self.detail.add_class("clio-detail")
         self.sunburst = go.FigureWidget(json_safe(figures.sunburst(data)))
-        self.trend = go.FigureWidget(figures.empty("Select a cluster", 260))
+        self.trend = Chart(figures.empty("Select a cluster", 260))
+        self.trend.add_class("clio-trend")
 
         self.search.observe(self._on_search, names="value")
         self.tree.observe(self._on_select, names="value")
@@ -252,8 +253,8 @@ class HierarchyExplorer(Explorer):
         from clio_kit.report import treemap_figure
 
         out = {"treemap": treemap_figure(self.data.view.tree(), self.data.n_conversations)}
-        if self.trend.data:
-            out["trend"] = go.Figure(self.trend)
+        if self.trend.figure.data:
+            out["trend"] = go.Figure(self.trend.figure)
         return out
 
     def tables(self) -> dict[str, Any]:

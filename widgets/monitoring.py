@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from clio_kit.errors import ClioError
 
 from . import figures
-from .base import Explorer, replace_figure
+from .base import Chart, Explorer, replace_figure
 from .base_rates import level_dropdown
 from .static import esc, figure_html
 
@@ -76,7 +76,8 @@ class MonitoringExplorer(Explorer):
         self.new_table.add_class("clio-mon-new")
         self.growth_table = W.HTML()
         self.growth_table.add_class("clio-mon-growth")
-        self.chart = go.FigureWidget()
+        self.chart = Chart()
+        self.chart.add_class("clio-mon-chart")
         self.windows_box = W.VBox([W.HBox([self.before_start, self.before_end]),
                                    W.HBox([self.after_start, self.after_end])])
         for control in (self.mode, self.split, self.before_start, self.before_end, self.after_start,
