@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 import clio_kit
@@ -297,6 +298,15 @@ def test_facet_explorer_shows_the_distribution(view: clio_kit.PrivacyView, data:
     assert explorer.distribution.figure.layout.title.text.endswith(explorer.facet.value)
 
 
+def _unwrap(text: str) -> str:
+    """A hover text as written before :func:`widgets.base.fit_hover` broke it into lines."""
+    return text.replace("<br>", " ")
+
+
+def _map_names(figure: object) -> set[str]:
+    return {_unwrap(t) for trace in figure.data for t in trace.text}  # type: ignore[attr-defined]
+
+
 def test_cluster_map_places_visible_base_clusters_only(view: clio_kit.PrivacyView, data: GatedData, hidden_names: list[str]) -> None:
     layout = cluster_layout(data)
     assert set(layout["cluster_id"]) == set(view.clusters(0)["cluster_id"])
@@ -308,8 +318,8 @@ def test_cluster_map_places_visible_base_clusters_only(view: clio_kit.PrivacyVie
         explorer.color_by.value = mode
         for trace in explorer.figure.data:
             assert trace.hovertemplate == "%{text}<extra></extra>"  # names only
-            assert set(trace.text) <= set(layout["name"])
-    assert not set(hidden_names) & {t for trace in explorer.figure.data for t in trace.text}
+            assert {_unwrap(t) for t in trace.text} <= set(layout["name"])
+    assert not set(hidden_names) & _map_names(explorer.figure)
 
 
 def test_squarify_areas_are_proportional() -> None:
@@ -397,10 +407,10 @@ def test_cluster_map_uses_coordinates_when_present(view: clio_kit.PrivacyView, d
             assert trace.hovertemplate == "%{text}<extra></extra>"  # names only
             for cid, x, y in zip(trace_ids(trace), _array(trace.x), _array(trace.y)):
                 assert (coords.loc[cid, "x"], coords.loc[cid, "y"]) == pytest.approx((x, y))
-    shown = {t for trace in explorer.figure.data for t in trace.text}
+    shown = _map_names(explorer.figure)
     assert shown == set(coords["name"]) and not set(hidden_names) & shown
     explorer.level.value = view.top_level
-    assert {t for trace in explorer.figure.data for t in trace.text} == set(view.cluster_map(view.top_level)["name"])
+    assert _map_names(explorer.figure) == set(view.cluster_map(view.top_level)["name"])
     # selecting two clusters (as a lasso would) shows their totals and top facet values
     explorer.level.value = 0
     picked = view.cluster_map(0)["cluster_id"].head(2).tolist()
@@ -518,3 +528,46 @@ def test_a_fully_suppressed_trend_still_names_its_cluster(data: GatedData) -> No
     node = next(n for n in data.nodes.values() if n.level == 0 and not n.is_other and n.cluster_id in hidden)
     fig = explorer._trend_figure(node)
     assert node.name[:20] in fig.layout.title.text and "below the privacy thresholds" in fig.data[0].text[0]
+
+
+def _hover_strings(trace: object) -> list[str]:
+    """The texts a trace shows only on hover (what :func:`widgets.base.fit_hover` wraps)."""
+    out: list[str] = []
+
+    def collect(value: object) -> None:
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list | tuple | np.ndarray):
+            for v in value:
+                collect(v)
+
+    collect(getattr(trace, "hovertext", None))
+    collect(getattr(trace, "customdata", None))
+    template = getattr(trace, "hovertemplate", None)
+    if isinstance(template, str) and "<extra>" in template:
+        out.append(template.split("<extra>", 1)[1].split("</extra>", 1)[0])
+    if trace.type == "scatter" and "text" not in (trace.mode or "text"):  # type: ignore[attr-defined]
+        collect(trace.text)  # type: ignore[attr-defined]
+    return out
+
+
+def test_every_chart_wraps_long_hover_texts_and_shows_whole_names(data: GatedData) -> None:
+    """Hover labels fit: no hover line longer than HOVER_WIDTH characters (unless one word is), trace names never
+    cut (plotly's default cuts them at 15 characters)."""
+    from widgets.base import HOVER_WIDTH, Chart
+
+    tab = widgets.explore(data)
+    hierarchy = tab.explorers["Hierarchy"]
+    hierarchy.select(int(data.clusters(0)["cluster_id"].iloc[0]))  # a trend with a (long) cluster name
+    drawn = [value.figure if isinstance(value, Chart) else value for explorer in tab.explorers.values()
+             for value in vars(explorer).values() if isinstance(value, Chart | go.FigureWidget)]
+    assert len(drawn) >= 8
+    long_lines = 0
+    for figure in drawn:
+        assert figure.layout.hoverlabel.namelength == -1 and figure.layout.hoverlabel.align == "left"
+        for trace in figure.data:
+            for text in _hover_strings(trace):
+                for line in text.split("<br>"):
+                    assert len(line) <= HOVER_WIDTH or " " not in line, line
+                    long_lines += len(line) > 30
+    assert long_lines > 0  # the check saw long names (the pipeline run has some)

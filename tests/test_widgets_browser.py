@@ -482,3 +482,46 @@ def test_static_widget_export_and_report_make_no_request(workspace: Path, browse
         page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
         page.wait_for_timeout(500)  # type: ignore[attr-defined]
         assert not blocked, f"the {name} HTML tried to reach other hosts: {blocked[:5]}"
+
+
+#: hover labels of plotly's graph div ``gd`` that reach past its left or right edge (cut off on the page)
+_CUT_HOVER = ("(gd) => { const box = gd.getBoundingClientRect();"
+              " return Array.from(gd.querySelectorAll('.hoverlayer .hovertext')).filter(h => {"
+              " const b = h.getBoundingClientRect(); return b.left < box.left - 1 || b.right > box.right + 1; })"
+              ".map(h => h.textContent); }")
+
+
+def test_hover_labels_with_long_names_fit_in_a_narrow_column(browser: object, tmp_path: Path) -> None:
+    """A long cluster name in a hover label is wrapped onto lines, not cut at the figure's edge: every bar and point
+    of a lift chart and a trend chart in a 400-pixel column is hovered with the mouse."""
+    import pandas as pd
+
+    from widgets import figures
+    from widgets.static import figure_html, page as static_page
+
+    names = ["Debugging Python pandas dataframe merges that silently drop rows after a join on mixed key types",
+             "Writing cover letters for software engineering job applications to companies in Europe and Asia",
+             "Short"]
+    ranking = pd.DataFrame({"cluster_id": [1, 2, 3], "name": names, "lift": [2.0, 1.5, 0.8],
+                            "lift_low": [1.5, 1.2, 0.6], "lift_high": [2.5, 1.8, 1.0],
+                            "n_conversations": [50, 40, 20], "q_value": [0.001, 0.01, 0.5]})
+    weeks = pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20"])
+    trend = pd.DataFrame({"period": list(weeks) * 2, "cluster_id": [1] * 3 + [2] * 3, "name": [names[0]] * 3 +
+                          [names[1]] * 3, "n_conversations": [10, 20, 15, 5, 8, 9]})
+    charts = [figures.lift_bars(ranking, "language", "es"), figures.trend_lines(trend, "Trend")]
+    path = tmp_path / "hover.html"
+    path.write_text(static_page("hover", "<div style='width:400px'>" + "".join(map(figure_html, charts)) + "</div>"),
+                    encoding="utf-8")
+    page, blocked = _offline_page(browser, "file://")
+    page.goto(path.as_uri(), timeout=60_000)  # type: ignore[attr-defined]
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    cut, hovered = [], 0
+    for plot in page.locator(".js-plotly-plot").all():  # type: ignore[attr-defined]
+        for mark in plot.locator(".barlayer .point path, .scatterlayer .point").all():
+            box = mark.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # type: ignore[attr-defined]
+            page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)  # type: ignore[attr-defined]
+            hovered += 1
+            cut += plot.evaluate(_CUT_HOVER)
+    assert hovered == 3 + 6 and not cut, cut
+    assert not blocked

@@ -24,7 +24,7 @@ import plotly.io as pio
 from .data import GatedData
 from .static import esc, page
 
-__all__ = ["Chart", "Explorer", "json_safe", "privacy_note", "replace_figure", "sync_state"]
+__all__ = ["Chart", "Explorer", "fit_hover", "for_page", "json_safe", "privacy_note", "replace_figure", "sync_state"]
 
 
 class Explorer:
@@ -119,6 +119,73 @@ def json_safe(figure: go.Figure) -> go.Figure:
     return go.Figure(_clean(figure.to_plotly_json()))
 
 
+#: longest hover line, in characters: ~300 px at plotly's 13 px font, so a label fits beside a point in a half
+#: column (longer names are wrapped onto more lines, never cut)
+HOVER_WIDTH = 44
+
+
+def fit_hover(figure: go.Figure, width: int = HOVER_WIDTH) -> go.Figure:
+    """``figure`` with hover labels that fit: long texts shown only on hover wrapped onto lines of at most
+    ``width`` characters, trace names in full (plotly cuts them at 15 characters by default), left-aligned lines.
+
+    Wrapped: ``hovertext``, string ``customdata`` and the ``<extra>`` part of hover templates, and ``text`` of
+    marker-only scatters (drawn nowhere else). Axis categories and drawn labels are left as they are.
+
+    >>> fig = fit_hover(go.Figure(go.Scatter(x=[1], y=[1], mode="markers", text=["a " * 30])))
+    >>> fig.data[0].text[0].count("<br>"), fig.layout.hoverlabel.namelength
+    (1, -1)
+    """
+    figure.update_layout(hoverlabel={"namelength": -1, "align": "left"})
+    for trace in figure.data:
+        if getattr(trace, "hovertext", None) is not None:
+            trace.hovertext = _wrap_all(trace.hovertext, width)
+        if getattr(trace, "customdata", None) is not None:
+            trace.customdata = _wrap_all(trace.customdata, width)
+        template = getattr(trace, "hovertemplate", None)
+        if isinstance(template, str) and "<extra>" in template:
+            head, extra = template.split("<extra>", 1)
+            name, tail = extra.split("</extra>", 1) if "</extra>" in extra else (extra, "")
+            trace.hovertemplate = f"{head}<extra>{wrap(name, width)}</extra>{tail}"
+        mode = getattr(trace, "mode", None)
+        if trace.type in ("scatter", "scattergl") and mode and "text" not in mode and trace.text is not None:
+            trace.text = _wrap_all(trace.text, width)
+    return figure
+
+
+def wrap(text: str, width: int = HOVER_WIDTH) -> str:
+    """``text`` broken at spaces into lines of at most ``width`` characters joined by ``<br>`` (a longer word
+    stays whole); a text with line breaks already is left alone.
+
+    >>> wrap("Debugging Python pandas merges that drop rows", 20)
+    'Debugging Python<br>pandas merges that<br>drop rows'
+    """
+    if len(text) <= width or "<br>" in text:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _wrap_all(value: Any, width: int) -> Any:
+    if isinstance(value, str):
+        return wrap(value, width)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iufb":
+        return value
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_wrap_all(v, width) for v in value]
+    return value
+
+
+def for_page(figure: go.Figure) -> go.Figure:
+    """A copy of ``figure`` ready for a page or a widget: JSON-safe (:func:`json_safe`), hover labels that fit
+    (:func:`fit_hover`)."""
+    return fit_hover(json_safe(figure))
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, dict) and "bdata" in value and "dtype" in value:  # plotly's base64 typed array
         array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
@@ -163,7 +230,7 @@ class Chart(W.Output):
 
     def draw(self, figure: go.Figure) -> None:
         """Show ``figure`` instead of the current one."""
-        self.figure = json_safe(figure)
+        self.figure = for_page(figure)
         bundle = {PLOTLY_MIME: {**json.loads(pio.to_json(self.figure, validate=False)), "config": CHART_CONFIG},
                   "text/plain": f"<chart: {self.figure.layout.title.text or 'untitled'}>"}
         self.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
@@ -184,7 +251,7 @@ def replace_figure(widget: go.FigureWidget | Chart, figure: go.Figure) -> None:
     if isinstance(widget, Chart):
         widget.draw(figure)
         return
-    figure = json_safe(figure)
+    figure = for_page(figure)
     with widget.batch_update():
         widget.data = []
         widget.add_traces(list(figure.data))

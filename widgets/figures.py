@@ -190,7 +190,7 @@ def trend_lines(trend: pd.DataFrame, title: str, height: int = 280, share: bool 
         fig.add_trace(go.Scatter(x=wide.index, y=wide[cid], mode="lines+markers", name=short(names.get(cid, cid), 36),
                                  line={"color": _PALETTE[i % len(_PALETTE)]}, connectgaps=False,
                                  hovertemplate="%{x|%Y-%m-%d}: %{y" + (":.1%" if share else ":,") + "}<extra>"
-                                               + short(str(names.get(cid, cid)), 30) + "</extra>"))
+                                               + str(names.get(cid, cid)) + "</extra>"))
     fig.update_layout(**_base_layout(title, height), legend={"orientation": "h", "y": -0.2})
     if share:
         fig.update_yaxes(tickformat=".0%")

@@ -18,7 +18,7 @@ import ipywidgets as W
 import plotly.graph_objects as go
 
 from . import figures
-from .base import Chart, Explorer, json_safe, replace_figure, sync_state
+from .base import Chart, Explorer, for_page, replace_figure, sync_state
 from .data import TreeNode
 from .static import esc, figure_html, fmt_count, fmt_lift, fmt_share, table_html
 
@@ -67,7 +67,7 @@ class HierarchyExplorer(Explorer):
         self.status = W.HTML()
         self.detail = W.HTML(layout=W.Layout(width="100%", max_height="640px", overflow="auto"))
         self.detail.add_class("clio-detail")
-        self.sunburst = go.FigureWidget(json_safe(figures.sunburst(data)))
+        self.sunburst = go.FigureWidget(for_page(figures.sunburst(data)))
         self.trend = Chart(figures.empty("Select a cluster", 260))
         self.trend.add_class("clio-trend")
 

@@ -104,9 +104,9 @@ def check_plotlyjs(include_plotlyjs: Any) -> bool:
 
 def figure_html(fig: go.Figure, div_id: str | None = None) -> str:
     """A figure's div and its newPlot call, without plotly.js (see :func:`page`)."""
-    from .base import json_safe
+    from .base import for_page
 
-    return json_safe(fig).to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+    return for_page(fig).to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
                                   config={"displaylogo": False, "responsive": True})
 
 
