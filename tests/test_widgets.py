@@ -316,10 +316,10 @@ def test_cluster_map_places_visible_base_clusters_only(view: clio_kit.PrivacyVie
     explorer = widgets.ClusterMap(data)
     for mode in ("parent", "size", "lift"):
         explorer.color_by.value = mode
-        for trace in explorer.figure.data:
+        for trace in explorer.figure.figure.data:
             assert trace.hovertemplate == "%{text}<extra></extra>"  # names only
             assert {_unwrap(t) for t in trace.text} <= set(layout["name"])
-    assert not set(hidden_names) & _map_names(explorer.figure)
+    assert not set(hidden_names) & _map_names(explorer.figure.figure)
 
 
 def test_squarify_areas_are_proportional() -> None:
@@ -403,26 +403,19 @@ def test_cluster_map_uses_coordinates_when_present(view: clio_kit.PrivacyView, d
     coords = view.cluster_map(0).set_index("cluster_id")
     for mode in ("parent", "size", "share", "lift"):
         explorer.color_by.value = mode
-        for trace in explorer.figure.data:
+        for trace in explorer.figure.figure.data:
             assert trace.hovertemplate == "%{text}<extra></extra>"  # names only
             for cid, x, y in zip(trace_ids(trace), _array(trace.x), _array(trace.y)):
                 assert (coords.loc[cid, "x"], coords.loc[cid, "y"]) == pytest.approx((x, y))
-    shown = _map_names(explorer.figure)
+    shown = _map_names(explorer.figure.figure)
     assert shown == set(coords["name"]) and not set(hidden_names) & shown
     explorer.level.value = view.top_level
-    assert _map_names(explorer.figure) == set(view.cluster_map(view.top_level)["name"])
+    assert _map_names(explorer.figure.figure) == set(view.cluster_map(view.top_level)["name"])
     # selecting two clusters (as a lasso would) shows their totals and top facet values
     explorer.level.value = 0
     picked = view.cluster_map(0)["cluster_id"].head(2).tolist()
     explorer.color_by.value = "size"
-    trace = explorer.figure.data[0]
-    inds = [i for i, cid in enumerate(trace_ids(trace)) if cid in picked]
-
-    class Points:
-        point_inds = inds
-        trace_index = 0
-
-    explorer._on_points(trace, Points())
+    explorer._on_event({"kind": "select", "customdata": picked, "ids": [None] * len(picked)})  # as a lasso sends
     summary = explorer.selection_summary()
     assert sorted(explorer.selected) == sorted(picked)
     assert summary["n_conversations"] == int(coords.loc[picked, "n_conversations"].sum())
@@ -435,25 +428,25 @@ def test_cluster_map_uses_coordinates_when_present(view: clio_kit.PrivacyView, d
 
 
 def test_cluster_map_lasso_over_several_colours_selects_them_all(view: clio_kit.PrivacyView, data: GatedData) -> None:
-    """plotly calls the selection callback once per trace (one trace per colour): the selection is their union; a
-    new colouring or level starts a new selection."""
+    """A lasso around the whole map (one event with every trace's points) selects every cluster and dims nothing
+    else; a double-click clears it; a new colouring or level starts a new selection, drawn afresh."""
     explorer = widgets.ClusterMap(data, color_by="parent")
-    traces = list(explorer.figure.data)
+    traces = list(explorer.figure.figure.data)
     assert len(traces) > 1
-
-    class Points:
-        def __init__(self, index: int, inds: list[int]) -> None:
-            self.trace_index, self.point_inds = index, inds
-
-    for index, trace in enumerate(traces):  # every point of every trace, as a lasso around the whole map
-        explorer._on_points(trace, Points(index, list(range(len(trace_ids(trace))))))
     everything = sorted(c for trace in traces for c in trace_ids(trace))
+    explorer._on_event({"kind": "select", "customdata": everything, "ids": [None] * len(everything)})
     assert sorted(explorer.selected) == everything
     assert f"<b>{len(everything)} selected clusters</b>" in explorer.breakdown.value
-    assert all(t.unselected.marker.opacity == 0.25 for t in explorer.figure.data)  # the rest is dimmed
+    assert all(t.unselected.marker.opacity == 0.25 for t in explorer.figure.figure.data)  # the rest would be dimmed
+    assert sum(len(t.selectedpoints) for t in explorer.figure.figure.data) == len(everything)
+    explorer._on_event({"kind": "deselect", "customdata": [], "ids": []})
+    assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
+    explorer._on_event({"kind": "click", "customdata": everything[:1], "ids": [None]})
+    assert explorer.selected == everything[:1]
     explorer.color_by.value = "size"
     assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
-    assert all(t.unselected.marker.opacity == t.marker.opacity for t in explorer.figure.data)  # nothing dimmed
+    assert all(t.unselected.marker.opacity == t.marker.opacity and t.selectedpoints is None
+               for t in explorer.figure.figure.data)  # nothing dimmed
 
 
 def test_cluster_map_parent_colours_are_stable_across_levels(data: GatedData) -> None:
@@ -462,7 +455,7 @@ def test_cluster_map_parent_colours_are_stable_across_levels(data: GatedData) ->
         return
 
     def colours() -> dict[str, str]:
-        return {trace.name: trace.marker.color for trace in explorer.figure.data}
+        return {trace.name: trace.marker.color for trace in explorer.figure.figure.data}
 
     first = colours()
     for level in data.levels[1:]:

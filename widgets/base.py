@@ -55,9 +55,9 @@ class Explorer:
 
     def figures(self) -> dict[str, go.Figure]:
         """The explorer's figures as they are now (name -> figure), for :meth:`export`."""
-        shown = {name: value.figure if isinstance(value, Chart) else value for name, value in vars(self).items()}
-        return {name.strip("_"): go.Figure(value) for name, value in shown.items()
-                if isinstance(value, go.Figure | go.FigureWidget) and value.data}
+        shown = {name: value.figure if isinstance(value, Chart) else value for name, value in vars(self).items()
+                 if isinstance(value, Chart | go.FigureWidget)}
+        return {name.strip("_"): go.Figure(value) for name, value in shown.items() if value.data}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The explorer's tables as they are now (name -> frame; suppressed cells read "suppressed")."""
