@@ -12,7 +12,6 @@ import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from copy import deepcopy
 from typing import Any
 
 import ipywidgets as W
@@ -24,7 +23,7 @@ import plotly.io as pio
 from .data import GatedData
 from .static import esc, page
 
-__all__ = ["Chart", "Explorer", "fit_hover", "for_page", "json_safe", "privacy_note", "replace_figure", "sync_state"]
+__all__ = ["Chart", "Explorer", "fit_hover", "for_page", "json_safe", "privacy_note"]
 
 
 class Explorer:
@@ -55,9 +54,8 @@ class Explorer:
 
     def figures(self) -> dict[str, go.Figure]:
         """The explorer's figures as they are now (name -> figure), for :meth:`export`."""
-        shown = {name: value.figure if isinstance(value, Chart) else value for name, value in vars(self).items()
-                 if isinstance(value, Chart | go.FigureWidget)}
-        return {name.strip("_"): go.Figure(value) for name, value in shown.items() if value.data}
+        return {name.strip("_"): go.Figure(value.figure) for name, value in vars(self).items()
+                if isinstance(value, Chart) and value.figure.data}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The explorer's tables as they are now (name -> frame; suppressed cells read "suppressed")."""
@@ -210,13 +208,14 @@ def _clean(value: Any) -> Any:
 
 
 class Chart(W.Output):
-    """A display-only chart: its output is plotly's JSON, drawn by plotly's JupyterLab renderer, replaced whole on
-    every :meth:`draw`. ``figure`` is the figure drawn now.
+    """A chart: its output is plotly's JSON, drawn by plotly's JupyterLab renderer, replaced whole on every
+    :meth:`draw`. ``figure`` is the figure drawn now. Clicks and selections reach Python through
+    :class:`widgets.chart_events.ChartEvents`.
 
-    Charts nobody clicks need no FigureWidget: each of those is an anywidget carrying its own copy of plotly.js
-    (~5 MB of widget state) that must initialise within anywidget's 2-second limit. Under Voila's bundled
-    JupyterLab on a busy machine some did not ("[anywidget] Failed to initialize model") and then never redrew.
-    An output is plain widget state, and the renderer loads plotly.js once per page.
+    Not a plotly FigureWidget: each of those is an anywidget carrying its own copy of plotly.js (~5 MB of widget
+    state) that must initialise within anywidget's 2-second limit, and one that does not ("[anywidget] Failed to
+    initialize model", seen under Voila on a busy machine) drops every later update, so its chart keeps its first
+    value. An output is plain widget state, and the renderer loads plotly.js once per page.
 
     >>> chart = Chart(go.Figure(go.Bar(x=[1, 2], y=[3, float("nan")]), {"title": {"text": "t"}}))
     >>> chart.figure.layout.title.text, chart.outputs[0]["data"][PLOTLY_MIME]["data"][0]["y"]
@@ -240,30 +239,3 @@ class Chart(W.Output):
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 #: as in the static export (:func:`widgets.static.figure_html`)
 CHART_CONFIG = {"displaylogo": False, "responsive": True}
-
-
-def replace_figure(widget: go.FigureWidget | Chart, figure: go.Figure) -> None:
-    """Swap a FigureWidget's (or :class:`Chart`'s) traces and layout for ``figure``'s.
-
-    The browser merges a new layout into its copy, so a key the new layout lacks (an annotation, a shape) would
-    linger: the figures here keep such things in traces (see :func:`widgets.figures.empty`).
-    """
-    if isinstance(widget, Chart):
-        widget.draw(figure)
-        return
-    figure = for_page(figure)
-    with widget.batch_update():
-        widget.data = []
-        widget.add_traces(list(figure.data))
-        widget.layout = figure.layout
-    sync_state(widget)
-
-
-def sync_state(widget: go.FigureWidget) -> None:
-    """Copy the figure into the widget's synced state, as plotly does when a FigureWidget is displayed on its own.
-
-    Plotly sends later edits as one-off messages; a front end that connects after them (Voila renders only once
-    the notebook has run) sees the state, so inside a container the state must be brought up to date.
-    """
-    widget._widget_layout = deepcopy(widget._layout_obj._props)
-    widget._widget_data = deepcopy(widget._data)

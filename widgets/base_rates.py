@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import figures
-from .base import Chart, Explorer, replace_figure
+from .base import Chart, Explorer
 from .static import (
     SUPPRESSED,
     esc,
@@ -157,13 +157,13 @@ class BaseRateExplorer(Explorer):
         ranking = self.ranking
         facet, value = self.facet.value, self.value.value
         if value is None:
-            replace_figure(self.bars, figures.empty(f"No {facet} value passes the privacy thresholds."))
+            self.bars.draw(figures.empty(f"No {facet} value passes the privacy thresholds."))
         else:
-            replace_figure(self.bars, figures.lift_bars(ranking, facet, value,
+            self.bars.draw(figures.lift_bars(ranking, facet, value,
                                                         n_suppressed=len(self.suppressed_clusters)))
         self.table.value = self.table_html()
         if heatmap:
-            replace_figure(self.heatmap, figures.lift_heatmap(self.data, facet, self.level.value, highlight=value))
+            self.heatmap.draw(figures.lift_heatmap(self.data, facet, self.level.value, highlight=value))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The ranking as shown: shown clusters with their numbers, then suppressed ones with "suppressed"."""

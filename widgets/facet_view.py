@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import figures
-from .base import Chart, Explorer, replace_figure
+from .base import Chart, Explorer
 from .static import esc, figure_html, fmt_count, fmt_share, table_html
 
 __all__ = ["FacetExplorer"]
@@ -84,9 +84,9 @@ class FacetExplorer(Explorer):
 
     def _update(self) -> None:
         distribution, crosstab, over_time = self._figures()
-        replace_figure(self.distribution, distribution)
-        replace_figure(self.crosstab, crosstab)
-        replace_figure(self.over_time, over_time)
+        self.distribution.draw(distribution)
+        self.crosstab.draw(crosstab)
+        self.over_time.draw(over_time)
         self.distribution_table.value = self.table_html()
 
     def tables(self) -> dict[str, pd.DataFrame]:

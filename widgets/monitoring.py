@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from clio_kit.errors import ClioError
 
 from . import figures
-from .base import Chart, Explorer, replace_figure
+from .base import Chart, Explorer
 from .base_rates import level_dropdown
 from .static import esc, figure_html
 
@@ -121,7 +121,7 @@ class MonitoringExplorer(Explorer):
         self.summary.value = self.summary_html(comparison)
         self.new_table.value = self.new_html(comparison)
         self.growth_table.value = self.growth_html(comparison)
-        replace_figure(self.chart, self._figure(comparison))
+        self.chart.draw(self._figure(comparison))
 
     # -- rendering --------------------------------------------------------------------------------------------
     def summary_html(self, comparison: Any) -> str:
