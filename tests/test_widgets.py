@@ -149,7 +149,20 @@ def test_selecting_a_cluster_changes_the_detail_panel(view: clio_kit.PrivacyView
     # the tree shows the selection with its ancestors expanded, and the sunburst zooms to its parent
     assert explorer.tree.value == f"c{int(target['cluster_id'])}"
     parent_key = f"c{int(target['parent_id'])}" if not pd.isna(target["parent_id"]) else ""
-    assert explorer.sunburst.data[0].level == parent_key
+    assert explorer.sunburst.figure.data[0].level == parent_key
+
+
+def test_clicking_a_sunburst_slice_selects_its_cluster(data: GatedData) -> None:
+    """The browser reports a slice click with the slice's id (a tree key); the explorer selects that cluster, the
+    tree and detail panel follow and the sunburst is redrawn zoomed to it."""
+    explorer = widgets.HierarchyExplorer(data)
+    key = next(k for k, n in data.nodes.items() if n.children and k != explorer.selected_key and not n.is_other)
+    explorer._on_sunburst_click({"kind": "click", "customdata": [None], "ids": [key]})
+    assert explorer.selected_key == key and explorer.tree.value == key
+    assert data.nodes[key].name in explorer.detail.value
+    assert explorer.sunburst.figure.data[0].level == key
+    explorer._on_sunburst_click({"kind": "click", "customdata": [None], "ids": ["not-a-key"]})
+    assert explorer.selected_key == key  # an unknown id changes nothing
 
 
 def test_clicking_a_tree_row_selects_it(view: clio_kit.PrivacyView, data: GatedData) -> None:
@@ -224,8 +237,8 @@ def test_picking_a_language_changes_the_ranking(view: clio_kit.PrivacyView, data
     for value in values[:4]:
         explorer.value.value = value
         ranking = explorer.ranking
-        rankings[value] = (ranking["cluster_id"].tolist(), explorer.table.value, explorer.bars.data[0].x
-                           if explorer.bars.data else None)
+        rankings[value] = (ranking["cluster_id"].tolist(), explorer.table.value, explorer.bars.figure.data[0].x
+                           if explorer.bars.figure.data else None)
         if len(ranking):
             assert (ranking["lift"].diff().dropna() <= 1e-12).all()  # highest lift first
             assert (ranking["lift_low"] <= ranking["lift"] + 1e-12).all()
@@ -258,7 +271,7 @@ def test_suppressed_cells_are_words_not_numbers(view: clio_kit.PrivacyView, data
             else:
                 assert not bool(cells.loc[int(cluster), "suppressed"])
         # the heatmap leaves suppressed cells blank
-        heat = explorer.heatmap.data[0]
+        heat = explorer.heatmap.figure.data[0]
         z = _array(heat.z)
         codes = {value_label("language", v): v for v in explorer.value.options}
         for i, row in enumerate(heat.y):
@@ -288,14 +301,23 @@ def test_changing_facet_refreshes_values(view: clio_kit.PrivacyView, data: Gated
 def test_facet_explorer_shows_the_distribution(view: clio_kit.PrivacyView, data: GatedData) -> None:
     explorer = widgets.FacetExplorer(data)
     distribution = view.facet_distribution("language")
-    assert list(_array(explorer.distribution.data[0].x)) == pytest.approx(distribution["share"].head(25).tolist())
+    assert list(_array(explorer.distribution.figure.data[0].x)) == pytest.approx(distribution["share"].head(25).tolist())
     assert f"{int(distribution['n_conversations'].iloc[0]):,}" in explorer.distribution_table.value
-    assert len(explorer.crosstab.data) >= 1
+    assert len(explorer.crosstab.figure.data) >= 1
     if data.has_timestamps:  # one line per language value over time (shares of shown conversations)
-        assert {t.name for t in explorer.over_time.data} <= set(data.facet_values("language"))
-        assert len(explorer.over_time.data) >= 1
+        assert {t.name for t in explorer.over_time.figure.data} <= set(data.facet_values("language"))
+        assert len(explorer.over_time.figure.data) >= 1
     explorer.facet.value = "has_code" if "has_code" in view.facets else view.facets[-1]
-    assert explorer.distribution.layout.title.text.endswith(explorer.facet.value)
+    assert explorer.distribution.figure.layout.title.text.endswith(explorer.facet.value)
+
+
+def _unwrap(text: str) -> str:
+    """A hover text as written before :func:`clio_kit.presentation.fit_hover` broke it into lines."""
+    return text.replace("<br>", " ")
+
+
+def _map_names(figure: object) -> set[str]:
+    return {_unwrap(t) for trace in figure.data for t in trace.text}  # type: ignore[attr-defined]
 
 
 def test_cluster_map_places_visible_base_clusters_only(view: clio_kit.PrivacyView, data: GatedData, hidden_names: list[str]) -> None:
@@ -307,10 +329,10 @@ def test_cluster_map_places_visible_base_clusters_only(view: clio_kit.PrivacyVie
     explorer = widgets.ClusterMap(data)
     for mode in ("parent", "size", "lift"):
         explorer.color_by.value = mode
-        for trace in explorer.figure.data:
+        for trace in explorer.figure.figure.data:
             assert trace.hovertemplate == "%{text}<extra></extra>"  # names only
-            assert set(trace.text) <= set(layout["name"])
-    assert not set(hidden_names) & {t for trace in explorer.figure.data for t in trace.text}
+            assert {_unwrap(t) for t in trace.text} <= set(layout["name"])
+    assert not set(hidden_names) & _map_names(explorer.figure.figure)
 
 
 def test_squarify_areas_are_proportional() -> None:
@@ -335,8 +357,8 @@ def test_no_timestamps_means_no_trend(tmp_path: Path) -> None:
     view = clio_kit.open_run(path).view()
     explorer = widgets.HierarchyExplorer(view)
     explorer.select(int(view.clusters(0)["cluster_id"].iloc[0]))
-    assert "no timestamps" in explorer.trend.data[0].text[0]
-    assert "no timestamps" in widgets.FacetExplorer(view).over_time.data[0].text[0]
+    assert "no timestamps" in explorer.trend.figure.data[0].text[0]
+    assert "no timestamps" in widgets.FacetExplorer(view).over_time.figure.data[0].text[0]
     assert "Changes over time" not in widgets.explore(view).explorers
 
 
@@ -394,26 +416,19 @@ def test_cluster_map_uses_coordinates_when_present(view: clio_kit.PrivacyView, d
     coords = view.cluster_map(0).set_index("cluster_id")
     for mode in ("parent", "size", "share", "lift"):
         explorer.color_by.value = mode
-        for trace in explorer.figure.data:
+        for trace in explorer.figure.figure.data:
             assert trace.hovertemplate == "%{text}<extra></extra>"  # names only
             for cid, x, y in zip(trace_ids(trace), _array(trace.x), _array(trace.y)):
                 assert (coords.loc[cid, "x"], coords.loc[cid, "y"]) == pytest.approx((x, y))
-    shown = {t for trace in explorer.figure.data for t in trace.text}
+    shown = _map_names(explorer.figure.figure)
     assert shown == set(coords["name"]) and not set(hidden_names) & shown
     explorer.level.value = view.top_level
-    assert {t for trace in explorer.figure.data for t in trace.text} == set(view.cluster_map(view.top_level)["name"])
+    assert _map_names(explorer.figure.figure) == set(view.cluster_map(view.top_level)["name"])
     # selecting two clusters (as a lasso would) shows their totals and top facet values
     explorer.level.value = 0
     picked = view.cluster_map(0)["cluster_id"].head(2).tolist()
     explorer.color_by.value = "size"
-    trace = explorer.figure.data[0]
-    inds = [i for i, cid in enumerate(trace_ids(trace)) if cid in picked]
-
-    class Points:
-        point_inds = inds
-        trace_index = 0
-
-    explorer._on_points(trace, Points())
+    explorer._on_event({"kind": "select", "customdata": picked, "ids": [None] * len(picked)})  # as a lasso sends
     summary = explorer.selection_summary()
     assert sorted(explorer.selected) == sorted(picked)
     assert summary["n_conversations"] == int(coords.loc[picked, "n_conversations"].sum())
@@ -426,25 +441,25 @@ def test_cluster_map_uses_coordinates_when_present(view: clio_kit.PrivacyView, d
 
 
 def test_cluster_map_lasso_over_several_colours_selects_them_all(view: clio_kit.PrivacyView, data: GatedData) -> None:
-    """plotly calls the selection callback once per trace (one trace per colour): the selection is their union; a
-    new colouring or level starts a new selection."""
+    """A lasso around the whole map (one event with every trace's points) selects every cluster and dims nothing
+    else; a double-click clears it; a new colouring or level starts a new selection, drawn afresh."""
     explorer = widgets.ClusterMap(data, color_by="parent")
-    traces = list(explorer.figure.data)
+    traces = list(explorer.figure.figure.data)
     assert len(traces) > 1
-
-    class Points:
-        def __init__(self, index: int, inds: list[int]) -> None:
-            self.trace_index, self.point_inds = index, inds
-
-    for index, trace in enumerate(traces):  # every point of every trace, as a lasso around the whole map
-        explorer._on_points(trace, Points(index, list(range(len(trace_ids(trace))))))
     everything = sorted(c for trace in traces for c in trace_ids(trace))
+    explorer._on_event({"kind": "select", "customdata": everything, "ids": [None] * len(everything)})
     assert sorted(explorer.selected) == everything
     assert f"<b>{len(everything)} selected clusters</b>" in explorer.breakdown.value
-    assert all(t.unselected.marker.opacity == 0.25 for t in explorer.figure.data)  # the rest is dimmed
+    assert all(t.unselected.marker.opacity == 0.25 for t in explorer.figure.figure.data)  # the rest would be dimmed
+    assert sum(len(t.selectedpoints) for t in explorer.figure.figure.data) == len(everything)
+    explorer._on_event({"kind": "deselect", "customdata": [], "ids": []})
+    assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
+    explorer._on_event({"kind": "click", "customdata": everything[:1], "ids": [None]})
+    assert explorer.selected == everything[:1]
     explorer.color_by.value = "size"
     assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
-    assert all(t.unselected.marker.opacity == t.marker.opacity for t in explorer.figure.data)  # nothing dimmed
+    assert all(t.unselected.marker.opacity == t.marker.opacity and t.selectedpoints is None
+               for t in explorer.figure.figure.data)  # nothing dimmed
 
 
 def test_cluster_map_parent_colours_are_stable_across_levels(data: GatedData) -> None:
@@ -453,7 +468,7 @@ def test_cluster_map_parent_colours_are_stable_across_levels(data: GatedData) ->
         return
 
     def colours() -> dict[str, str]:
-        return {trace.name: trace.marker.color for trace in explorer.figure.data}
+        return {trace.name: trace.marker.color for trace in explorer.figure.figure.data}
 
     first = colours()
     for level in data.levels[1:]:
@@ -491,7 +506,7 @@ def test_base_rate_table_says_top_n_of_m(data: GatedData) -> None:
     shown = len(explorer.shown_rows)
     if shown > 2:
         assert f"the top 2 of {shown} cluster(s)" in explorer.table.value
-    bars = explorer.bars.layout.title.text
+    bars = explorer.bars.figure.layout.title.text
     assert f"{len(explorer.suppressed_clusters)} suppressed, not drawn" in bars or not len(explorer.suppressed_clusters)
 
 
@@ -519,3 +534,46 @@ def test_a_fully_suppressed_trend_still_names_its_cluster(data: GatedData) -> No
     node = next(n for n in data.nodes.values() if n.level == 0 and not n.is_other and n.cluster_id in hidden)
     fig = explorer._trend_figure(node)
     assert node.name[:20] in fig.layout.title.text and "below the privacy thresholds" in fig.data[0].text[0]
+
+
+def _hover_strings(trace: object) -> list[str]:
+    """The texts a trace shows only on hover (what :func:`clio_kit.presentation.fit_hover` wraps)."""
+    out: list[str] = []
+
+    def collect(value: object) -> None:
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list | tuple | np.ndarray):
+            for v in value:
+                collect(v)
+
+    collect(getattr(trace, "hovertext", None))
+    collect(getattr(trace, "customdata", None))
+    template = getattr(trace, "hovertemplate", None)
+    if isinstance(template, str) and "<extra>" in template:
+        out.append(template.split("<extra>", 1)[1].split("</extra>", 1)[0])
+    if trace.type == "scatter" and "text" not in (trace.mode or "text"):  # type: ignore[attr-defined]
+        collect(trace.text)  # type: ignore[attr-defined]
+    return out
+
+
+def test_every_chart_wraps_long_hover_texts_and_shows_whole_names(data: GatedData) -> None:
+    """Hover labels fit: no hover line longer than HOVER_WIDTH characters (unless one word is), trace names never
+    cut (plotly's default cuts them at 15 characters)."""
+    from widgets.base import HOVER_WIDTH, Chart
+
+    tab = widgets.explore(data)
+    hierarchy = tab.explorers["Hierarchy"]
+    hierarchy.select(int(data.clusters(0)["cluster_id"].iloc[0]))  # a trend with a (long) cluster name
+    drawn = [value.figure for explorer in tab.explorers.values()
+             for value in vars(explorer).values() if isinstance(value, Chart)]
+    assert len(drawn) >= 8
+    long_lines = 0
+    for figure in drawn:
+        assert figure.layout.hoverlabel.namelength == -1 and figure.layout.hoverlabel.align == "left"
+        for trace in figure.data:
+            for text in _hover_strings(trace):
+                for line in text.split("<br>"):
+                    assert len(line) <= HOVER_WIDTH or " " not in line, line
+                    long_lines += len(line) > 30
+    assert long_lines > 0  # the check saw long names (the pipeline run has some)

@@ -254,46 +254,120 @@ def test_notebook_runs_in_jupyterlab_and_widgets_react(lab_url: str, browser: ob
     assert not [e for e in errors if "widget" in e.lower() or "plotly" in e.lower()], errors
 
 
-def test_notebook_renders_in_voila(workspace: Path, browser: object) -> None:
+@pytest.fixture(scope="module")
+def voila_url(workspace: Path) -> Iterator[str]:
+    """Voila serving the notebook, started where the notebook lives, as `cd notebooks && voila explore.ipynb` is:
+    with the repository's voila.json. Each page load runs the notebook in a fresh kernel."""
     if shutil.which("voila", path=str(VOILA.parent)) is None:
         _missing("voila is not installed (pip install voila)")
-    ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
     log = workspace.parent / "voila.log"
-    voila = str(VOILA)
-    # started where the notebook lives, as `cd notebooks && voila explore.ipynb` is: with the repository's voila.json
     shutil.copy(ROOT / "notebooks" / "voila.json", workspace / "voila.json")
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [voila, "explore.ipynb", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            [str(VOILA), "explore.ipynb", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
              "--show_tracebacks=True"],
             cwd=workspace, env=_server_env(workspace), stdout=handle, stderr=subprocess.STDOUT)
     try:
-        origin = f"http://127.0.0.1:{port}"
         _wait_port(port, process, log)
-        page, blocked = _offline_page(browser, origin)
-        page.goto(origin, timeout=120_000)  # type: ignore[attr-defined]
-        tree = page.locator(".clio-tree select").first  # type: ignore[attr-defined]
-        tree.wait_for(state="visible", timeout=120_000)
-        page.locator(".clio-explore .sunburstlayer path.surface").first.wait_for(timeout=60_000)  # type: ignore
-        # Voila shows widget state as it was when the notebook finished: the trend drawn then must be there
-        page.locator(".clio-explore .scatterlayer .trace path.js-line").first.wait_for(timeout=60_000)  # type: ignore
-        before = _text(page, ".clio-detail")
-        _click_tree_row(page, "▸", expect_trend=False)  # the trend link is checked in JupyterLab above
-        assert _text(page, ".clio-detail") != before
-        page.wait_for_timeout(800)  # type: ignore[attr-defined]
-        page.locator(".clio-explore").first.evaluate("(el) => el.scrollIntoView()")  # type: ignore[attr-defined]
-        page.wait_for_timeout(500)  # type: ignore[attr-defined]
-        page.screenshot(path=str(ARTIFACTS / "voila-1-hierarchy.png"))  # type: ignore[attr-defined]
-        page_text = page.locator("body").inner_text()  # type: ignore[attr-defined]
-        assert "not JSON compliant" not in page_text and "Traceback" not in page_text
-        assert not blocked, f"Voila tried to reach other hosts: {blocked[:5]}"  # Font Awesome's CDN included
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_notebook_renders_in_voila(voila_url: str, browser: object) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, blocked = _offline_page(browser, voila_url)
+    page.goto(voila_url, timeout=120_000)  # type: ignore[attr-defined]
+    tree = page.locator(".clio-tree select").first  # type: ignore[attr-defined]
+    tree.wait_for(state="visible", timeout=120_000)
+    page.locator(".clio-explore .sunburstlayer path.surface").first.wait_for(timeout=60_000)  # type: ignore
+    # Voila shows widget state as it was when the notebook finished: the trend drawn then must be there
+    page.locator(".clio-explore .scatterlayer .trace path.js-line").first.wait_for(timeout=60_000)  # type: ignore
+    before = _text(page, ".clio-detail")
+    _click_tree_row(page, "▸")  # the detail panel and the trend chart follow the tree
+    assert _text(page, ".clio-detail") != before
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]
+    page.locator(".clio-explore").first.evaluate("(el) => el.scrollIntoView()")  # type: ignore[attr-defined]
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "voila-1-hierarchy.png"))  # type: ignore[attr-defined]
+    page_text = page.locator("body").inner_text()  # type: ignore[attr-defined]
+    assert "not JSON compliant" not in page_text and "Traceback" not in page_text
+    assert not blocked, f"Voila tried to reach other hosts: {blocked[:5]}"  # Font Awesome's CDN included
+
+
+#: what a chart has drawn now (its title and traces, a sunburst's level), read from plotly's graph div at or inside
+#: ``selector``
+_DRAWN = ("(sel) => { const gd = document.querySelector(sel + '.js-plotly-plot, ' + sel + ' .js-plotly-plot');"
+          " if (!gd || !gd.data) return null;"
+          " return JSON.stringify([gd.layout.title && gd.layout.title.text, gd.data.map(t =>"
+          " [t.name, t.x, t.y, t.z, t.text, t.level].map(v => v && v.length !== undefined ? Array.from(v) : v))]); }")
+
+
+def _redrawn(page: object, selector: str, before: str | None, timeout: float = 60_000) -> str:
+    """Wait until the chart inside ``selector`` draws something other than ``before``; return what it draws."""
+    page.wait_for_function(f"([sel, before]) => {{ const now = ({_DRAWN})(sel);"  # type: ignore[attr-defined]
+                           " return now !== null && now !== before; }", arg=[selector, before], timeout=timeout)
+    return page.evaluate(_DRAWN, selector)  # type: ignore[attr-defined]
+
+
+def test_voila_charts_follow_their_controls(voila_url: str, browser: object) -> None:
+    """After the first load, every chart in Voila redraws when its control changes, as the tables do (plotly's
+    FigureWidgets did not: some failed to initialise under Voila's bundled JupyterLab and kept their first value)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, blocked = _offline_page(browser, voila_url)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # type: ignore[attr-defined]
+    page.goto(voila_url, timeout=120_000)  # type: ignore[attr-defined]
+    page.locator(".clio-tree select").first.wait_for(state="visible", timeout=120_000)  # type: ignore
+
+    def tab(title: str) -> None:
+        page.locator(".clio-explore .lm-TabBar-tab", has_text=title).first.click()  # type: ignore[attr-defined]
+
+    # a click on a sunburst slice selects its cluster: the detail panel shows it, the sunburst zooms to it
+    sunburst = _redrawn(page, ".clio-hierarchy-sunburst", None)
+    heading = _text(page, ".clio-detail h3")
+    slices = page.locator(".clio-hierarchy-sunburst .sunburstlayer path.surface")  # type: ignore[attr-defined]
+    slices.nth(slices.count() - 1).click()
+    page.wait_for_function("(h) => document.querySelector('.clio-detail h3').innerText !== h", arg=heading,
+                           timeout=60_000)  # type: ignore[attr-defined]
+    _redrawn(page, ".clio-hierarchy-sunburst", sunburst)
+
+    tab("Base rates")
+    bars = _redrawn(page, ".clio-br-bars", None)
+    heatmap = _redrawn(page, ".clio-br-heatmap", None)
+    value = _pick_other_option(page, ".clio-br-value select")
+    page.wait_for_function("(v) => document.querySelector('.clio-ranking').innerText.includes('= ' + v + ' at')",
+                           arg=value, timeout=60_000)  # type: ignore[attr-defined]  # the table follows ...
+    assert f"= {value} by cluster" in _redrawn(page, ".clio-br-bars", bars)  # ... and so does the chart
+    _pick_other_option(page, ".clio-br-level select")
+    _redrawn(page, ".clio-br-heatmap", heatmap)
+    page.screenshot(path=str(ARTIFACTS / "voila-2-base-rates.png"))  # type: ignore[attr-defined]
+
+    tab("Facets")
+    drawn = {name: _redrawn(page, f".clio-fx-{name}", None) for name in ("distribution", "crosstab", "over-time")}
+    facet = _pick_other_option(page, ".clio-fx-facet select")
+    assert f"Distribution of {facet}" in _redrawn(page, ".clio-fx-distribution", drawn["distribution"])
+    _redrawn(page, ".clio-fx-crosstab", drawn["crosstab"])
+    _redrawn(page, ".clio-fx-over-time", drawn["over-time"])
+    page.screenshot(path=str(ARTIFACTS / "voila-3-facets.png"))  # type: ignore[attr-defined]
+
+    tab("Changes over time")
+    chart = _redrawn(page, ".clio-mon-chart", None)
+    _pick_other_option(page, ".clio-mon-level select")
+    _redrawn(page, ".clio-mon-chart", chart)
+
+    tab("Cluster map")
+    cluster_map = _redrawn(page, ".clio-map", None)
+    _pick_other_option(page, ".clio-map-colour select", "o.text === 'size'")
+    _redrawn(page, ".clio-map", cluster_map)
+    page.screenshot(path=str(ARTIFACTS / "voila-4-map.png"))  # type: ignore[attr-defined]
+    assert not blocked, f"Voila tried to reach other hosts: {blocked[:5]}"
+    assert not [e for e in errors if "anywidget" in e.lower() or "plotly" in e.lower()], errors
 
 
 def test_monitoring_explorer_renders_in_jupyterlab(workspace: Path, lab_url: str, browser: object) -> None:
@@ -416,3 +490,46 @@ def test_static_widget_export_and_report_make_no_request(workspace: Path, browse
         page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
         page.wait_for_timeout(500)  # type: ignore[attr-defined]
         assert not blocked, f"the {name} HTML tried to reach other hosts: {blocked[:5]}"
+
+
+#: hover labels of plotly's graph div ``gd`` that reach past its left or right edge (cut off on the page)
+_CUT_HOVER = ("(gd) => { const box = gd.getBoundingClientRect();"
+              " return Array.from(gd.querySelectorAll('.hoverlayer .hovertext')).filter(h => {"
+              " const b = h.getBoundingClientRect(); return b.left < box.left - 1 || b.right > box.right + 1; })"
+              ".map(h => h.textContent); }")
+
+
+def test_hover_labels_with_long_names_fit_in_a_narrow_column(browser: object, tmp_path: Path) -> None:
+    """A long cluster name in a hover label is wrapped onto lines, not cut at the figure's edge: every bar and point
+    of a lift chart and a trend chart in a 400-pixel column is hovered with the mouse."""
+    import pandas as pd
+
+    from clio_kit.presentation import figure_html, figures
+    from clio_kit.presentation import page as static_page
+
+    names = ["Debugging Python pandas dataframe merges that silently drop rows after a join on mixed key types",
+             "Writing cover letters for software engineering job applications to companies in Europe and Asia",
+             "Short"]
+    ranking = pd.DataFrame({"cluster_id": [1, 2, 3], "name": names, "lift": [2.0, 1.5, 0.8],
+                            "lift_low": [1.5, 1.2, 0.6], "lift_high": [2.5, 1.8, 1.0],
+                            "n_conversations": [50, 40, 20], "q_value": [0.001, 0.01, 0.5]})
+    weeks = pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20"])
+    trend = pd.DataFrame({"period": list(weeks) * 2, "cluster_id": [1] * 3 + [2] * 3, "name": [names[0]] * 3 +
+                          [names[1]] * 3, "n_conversations": [10, 20, 15, 5, 8, 9]})
+    charts = [figures.lift_bars(ranking, "language", "es"), figures.trend_lines(trend, "Trend")]
+    path = tmp_path / "hover.html"
+    path.write_text(static_page("hover", "<div style='width:400px'>" + "".join(map(figure_html, charts)) + "</div>"),
+                    encoding="utf-8")
+    page, blocked = _offline_page(browser, "file://")
+    page.goto(path.as_uri(), timeout=60_000)  # type: ignore[attr-defined]
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    cut, hovered = [], 0
+    for plot in page.locator(".js-plotly-plot").all():  # type: ignore[attr-defined]
+        for mark in plot.locator(".barlayer .point path, .scatterlayer .point").all():
+            box = mark.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # type: ignore[attr-defined]
+            page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)  # type: ignore[attr-defined]
+            hovered += 1
+            cut += plot.evaluate(_CUT_HOVER)
+    assert hovered == 3 + 6 and not cut, cut
+    assert not blocked

@@ -51,7 +51,7 @@ def test_defaults_split_at_the_middle_week_and_show_the_planted_changes(explorer
     growing = _rows(explorer.growth_table.value, "Fastest growing")
     assert growing[0][0] == DOUBLES and growing[0][1:3] == ["24 (5.1%)", "72 (10.4%)"]
     assert "2 new, 0 gone" in explorer.summary.value
-    bars = explorer.chart.data[0]
+    bars = explorer.chart.figure.data[0]
     assert DOUBLES in list(bars.y) and NEW not in list(bars.y)
     assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
 
@@ -81,7 +81,7 @@ def test_overlapping_windows_say_so_without_raising(view: clio_kit.PrivacyView) 
     explorer.before_end.value = dt.date(2025, 4, 20)
     assert explorer.error and "overlap" in explorer.summary.value
     assert explorer.new_table.value == "" and explorer.growth_table.value == ""
-    assert "Nothing to compare" in explorer.chart.data[0].text[0]
+    assert "Nothing to compare" in explorer.chart.figure.data[0].text[0]
     explorer.before_end.value = dt.date(2025, 3, 31)
     assert explorer.error is None and NEW in explorer.new_table.value
 
@@ -109,5 +109,5 @@ def test_run_without_timestamps(tmp_path: Path) -> None:
     view = clio_kit.open_run(make_demo_run(tmp_path / "run", n_conversations=600, timestamps=False)).view()
     explorer = widgets.MonitoringExplorer(view)
     assert explorer.comparison is None and "no timestamps" in explorer.summary.value
-    assert "no timestamps" in explorer.chart.data[0].text[0]
+    assert "no timestamps" in explorer.chart.figure.data[0].text[0]
     assert "no timestamps" in explorer.to_html(include_plotlyjs=False)

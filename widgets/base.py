@@ -7,20 +7,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from copy import deepcopy
 from typing import Any
 
 import ipywidgets as W
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
-from clio_kit.presentation import esc, json_safe, page
+from clio_kit.presentation import esc, for_page, page
 
 from .data import GatedData
 
-__all__ = ["Explorer", "privacy_note", "replace_figure", "sync_state"]
+__all__ = ["Chart", "Explorer", "privacy_note"]
 
 
 class Explorer:
@@ -51,8 +52,8 @@ class Explorer:
 
     def figures(self) -> dict[str, go.Figure]:
         """The explorer's figures as they are now (name -> figure), for :meth:`export`."""
-        return {name.strip("_"): go.Figure(value) for name, value in vars(self).items()
-                if isinstance(value, go.FigureWidget) and value.data}
+        return {name.strip("_"): go.Figure(value.figure) for name, value in vars(self).items()
+                if isinstance(value, Chart) and value.figure.data}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The explorer's tables as they are now (name -> frame; suppressed cells read "suppressed")."""
@@ -104,25 +105,35 @@ def privacy_note(data: GatedData) -> str:
             f"{names}{not_analysed}</p>")
 
 
-def replace_figure(widget: go.FigureWidget, figure: go.Figure) -> None:
-    """Swap a FigureWidget's traces and layout for ``figure``'s.
+class Chart(W.Output):
+    """A chart: its output is plotly's JSON, drawn by plotly's JupyterLab renderer, replaced whole on every
+    :meth:`draw`. ``figure`` is the figure drawn now. Clicks and selections reach Python through
+    :class:`widgets.chart_events.ChartEvents`.
 
-    The browser merges a new layout into its copy, so a key the new layout lacks (an annotation, a shape) would
-    linger: the figures here keep such things in traces (see :func:`widgets.figures.empty`).
+    Not a plotly FigureWidget: each of those is an anywidget carrying its own copy of plotly.js (~5 MB of widget
+    state) that must initialise within anywidget's 2-second limit, and one that does not ("[anywidget] Failed to
+    initialize model", seen under Voila on a busy machine) drops every later update, so its chart keeps its first
+    value. An output is plain widget state, and the renderer loads plotly.js once per page.
+
+    >>> chart = Chart(go.Figure(go.Bar(x=[1, 2], y=[3, float("nan")]), {"title": {"text": "t"}}))
+    >>> chart.figure.layout.title.text, chart.outputs[0]["data"][PLOTLY_MIME]["data"][0]["y"]
+    ('t', [3, None])
     """
-    figure = json_safe(figure)
-    with widget.batch_update():
-        widget.data = []
-        widget.add_traces(list(figure.data))
-        widget.layout = figure.layout
-    sync_state(widget)
+
+    def __init__(self, figure: go.Figure | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.figure = go.Figure()
+        self.draw(go.Figure() if figure is None else figure)
+
+    def draw(self, figure: go.Figure) -> None:
+        """Show ``figure`` instead of the current one."""
+        self.figure = for_page(figure)
+        bundle = {PLOTLY_MIME: {**json.loads(pio.to_json(self.figure, validate=False)), "config": CHART_CONFIG},
+                  "text/plain": f"<chart: {self.figure.layout.title.text or 'untitled'}>"}
+        self.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
 
-def sync_state(widget: go.FigureWidget) -> None:
-    """Copy the figure into the widget's synced state, as plotly does when a FigureWidget is displayed on its own.
-
-    Plotly sends later edits as one-off messages; a front end that connects after them (Voila renders only once
-    the notebook has run) sees the state, so inside a container the state must be brought up to date.
-    """
-    widget._widget_layout = deepcopy(widget._layout_obj._props)
-    widget._widget_data = deepcopy(widget._data)
+#: the mime type plotly's JupyterLab extension (jupyterlab-plotly, in the plotly wheel) renders
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+#: as in the static export (:func:`clio_kit.presentation.figure_html`)
+CHART_CONFIG = {"displaylogo": False, "responsive": True}

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from clio_kit.presentation import (SUPPRESSED, esc, figure_html, figures, fmt_count, fmt_lift, fmt_q, fmt_share,
                                    table_html)
 
-from .base import Explorer, replace_figure
+from .base import Chart, Explorer
 
 __all__ = ["BaseRateExplorer", "default_level", "default_value"]
 
@@ -94,8 +94,10 @@ class BaseRateExplorer(Explorer):
         self.value.add_class("clio-br-value")
         self.table = W.HTML()
         self.table.add_class("clio-ranking")
-        self.bars = go.FigureWidget()
-        self.heatmap = go.FigureWidget()
+        self.bars = Chart()
+        self.bars.add_class("clio-br-bars")
+        self.heatmap = Chart()
+        self.heatmap.add_class("clio-br-heatmap")
 
         self.facet.observe(self._on_facet, names="value")
         self.value.observe(lambda _: self._update(), names="value")
@@ -147,13 +149,13 @@ class BaseRateExplorer(Explorer):
         ranking = self.ranking
         facet, value = self.facet.value, self.value.value
         if value is None:
-            replace_figure(self.bars, figures.empty(f"No {facet} value passes the privacy thresholds."))
+            self.bars.draw(figures.empty(f"No {facet} value passes the privacy thresholds."))
         else:
-            replace_figure(self.bars, figures.lift_bars(ranking, facet, value,
+            self.bars.draw(figures.lift_bars(ranking, facet, value,
                                                         n_suppressed=len(self.suppressed_clusters)))
         self.table.value = self.table_html()
         if heatmap:
-            replace_figure(self.heatmap, self.heatmap_figure(self.level.value))
+            self.heatmap.draw(self.heatmap_figure(self.level.value))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The ranking as shown: shown clusters with their numbers, then suppressed ones with "suppressed"."""

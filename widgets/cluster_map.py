@@ -23,7 +23,8 @@ import plotly.graph_objects as go
 
 from clio_kit.presentation import esc, figure_html, figures
 
-from .base import Explorer, replace_figure, sync_state
+from .base import Chart, Explorer
+from .chart_events import ChartEvents
 from .base_rates import default_value, shown_values
 from .layout import cluster_layout
 
@@ -60,8 +61,11 @@ class ClusterMap(Explorer):
                                 default_value(values, shown_values(data, facet, self.level.value)),
                                 description="Value")
         self.selected: list[int] = []
-        self._event: dict[int, list[int]] = {}  # trace index -> cluster ids picked in the current browser event
-        self.figure = go.FigureWidget()
+        self.figure = Chart()
+        self._plain = go.Figure()  # the map as drawn before any selection dims it
+        # a Chart with a small event widget, not a FigureWidget: see widgets.chart_events
+        self.events = ChartEvents(self.figure)
+        self.events.on_event(self._on_event)
         self.breakdown = W.HTML(self._breakdown_html())
         for control in (self.color_by, self.value):
             control.observe(lambda _: self._update(), names="value")
@@ -69,7 +73,7 @@ class ClusterMap(Explorer):
         self.facet.observe(self._on_facet, names="value")
         self.note = W.HTML(f"<span class='clio-note'>{_MAP_NOTE if self.uses_coordinates else _TREEMAP_NOTE}</span>")
         self.widget = W.VBox([W.HBox([self.color_by, self.level, self.facet, self.value]), self.figure,
-                              self.breakdown, self.note])
+                              self.events, self.breakdown, self.note])
         self.widget.add_class("clio-map")  # browser tests find the map and its controls by these
         self.color_by.add_class("clio-map-colour")
         self.level.add_class("clio-map-level")
@@ -106,13 +110,16 @@ class ClusterMap(Explorer):
         drawn = set(self.points()["cluster_id"].astype(int))
         self.selected = [int(c) for c in dict.fromkeys(cluster_ids) if int(c) in drawn]
         self.breakdown.value = self._breakdown_html()
-        # plotly.js dims the points outside a selection, and after a redraw it may dim every point of the new
-        # traces: dim only while something is selected
-        with self.figure.batch_update():
-            for trace in self.figure.data:
-                if trace_ids(trace):
-                    trace.unselected = {"marker": {"opacity": 0.25 if self.selected else trace.marker.opacity}}
-        sync_state(self.figure)
+        # redrawn with the selection's points marked and the rest dimmed (a drawn lasso is not kept: the dimming
+        # shows the selection); nothing dimmed without a selection
+        figure = go.Figure(self._plain)
+        chosen = set(self.selected)
+        for trace in figure.data:
+            ids = trace_ids(trace)
+            if ids:
+                trace.selectedpoints = [i for i, c in enumerate(ids) if c in chosen] if chosen else None
+                trace.unselected = {"marker": {"opacity": 0.25 if chosen else trace.marker.opacity}}
+        self.figure.draw(figure)
 
     def selection_summary(self) -> dict[str, Any]:
         """Totals of the selection: clusters, conversations, users (summed per cluster) and top facet values.
@@ -141,22 +148,13 @@ class ClusterMap(Explorer):
                 f"{s['n_conversations']:,} conversations; up to {s['n_users']:,} users (summed over clusters)."
                 f"<br>Top {esc(s['facet'])} values (cells above the thresholds):<ul>{values}</ul></div>")
 
-    def _on_points(self, trace: Any, points: Any, selector: Any = None) -> None:
-        """One lasso, box or click in the browser calls this once per trace, in trace order, each time with that
-        trace's points: collect every trace's points, and select their union after the last trace (a lasso over
-        clusters of several colours is one selection)."""
-        index = int(getattr(points, "trace_index", 0))
-        if index in self._event or index == 0:  # a new event
-            self._event = {}
-        ids = trace_ids(trace)
-        self._event[index] = [ids[i] for i in points.point_inds if i < len(ids)]
-        picked = [c for part in self._event.values() for c in part]
-        if index >= len(self.figure.data) - 1 and picked:
-            self.select(picked)
-
-    def _on_deselect(self, trace: Any, points: Any) -> None:
-        if int(getattr(points, "trace_index", 0)) >= len(self.figure.data) - 1:  # a double-click clears
+    def _on_event(self, message: dict[str, Any]) -> None:
+        """A click, lasso or box in the browser selects the clusters under it (plotly reports every trace's points
+        in one event); a double-click clears the selection."""
+        if message["kind"] == "deselect":
             self.select([])
+            return
+        self.select(int(c) for c in message.get("customdata", []) if isinstance(c, int | float))
 
     # -- figure -------------------------------------------------------------------------------------------------
     def make_figure(self) -> go.Figure:
@@ -181,18 +179,8 @@ class ClusterMap(Explorer):
         lift = self.color_by.value == "lift"
         self.facet.layout.display = None if lift else "none"
         self.value.layout.display = None if lift else "none"
-        figure = self.make_figure()
-        self.selected = []  # other colours or clusters: a new selection starts from nothing ...
-        replace_figure(self.figure, figure)
-        # ... and the browser must forget the old one: it keeps a drawn lasso or box (layout.selections) through a
-        # layout merge, and plotly drops an empty list from a layout, so tell it directly
-        self.figure._send_relayout_msg({"selections": []})
-        self._event = {}
-        for trace in self.figure.data:
-            trace.on_selection(self._on_points)
-            trace.on_click(self._on_points)
-            trace.on_deselect(self._on_deselect)
-        self.select(self.selected)
+        self._plain = self.make_figure()
+        self.select([])  # other colours or clusters: a new selection starts from nothing (a fresh drawing)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         points = self.points()

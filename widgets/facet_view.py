@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from clio_kit.presentation import esc, figure_html, figures, fmt_count, fmt_share, table_html
 
-from .base import Explorer, replace_figure
+from .base import Chart, Explorer
 
 __all__ = ["FacetExplorer"]
 
@@ -39,9 +39,12 @@ class FacetExplorer(Explorer):
                                 value=data.top_level if level is None else level, description="Clusters at")
         self.freq = W.Dropdown(options=[("week", "W"), ("month", "M")], value=data.auto_freq(), description="Per")
         self.distribution_table = W.HTML()
-        self.distribution = go.FigureWidget()
-        self.crosstab = go.FigureWidget()
-        self.over_time = go.FigureWidget()
+        self.distribution = Chart()
+        self.distribution.add_class("clio-fx-distribution")
+        self.crosstab = Chart()
+        self.crosstab.add_class("clio-fx-crosstab")
+        self.over_time = Chart()
+        self.over_time.add_class("clio-fx-over-time")
         for control in (self.facet, self.level, self.freq):
             control.observe(lambda _: self._update(), names="value")
         # figures stacked: one drawn in a hidden tab gets plotly's default width, too wide for a half column
@@ -81,9 +84,9 @@ class FacetExplorer(Explorer):
 
     def _update(self) -> None:
         distribution, crosstab, over_time = self._figures()
-        replace_figure(self.distribution, distribution)
-        replace_figure(self.crosstab, crosstab)
-        replace_figure(self.over_time, over_time)
+        self.distribution.draw(distribution)
+        self.crosstab.draw(crosstab)
+        self.over_time.draw(over_time)
         self.distribution_table.value = self.table_html()
 
     def tables(self) -> dict[str, pd.DataFrame]:

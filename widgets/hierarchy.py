@@ -17,9 +17,10 @@ from typing import Any
 import ipywidgets as W
 import plotly.graph_objects as go
 
-from clio_kit.presentation import esc, figure_html, figures, fmt_count, fmt_lift, fmt_share, json_safe, table_html
+from clio_kit.presentation import esc, figure_html, figures, fmt_count, fmt_lift, fmt_share, table_html
 
-from .base import Explorer, replace_figure, sync_state
+from .base import Chart, Explorer
+from .chart_events import ChartEvents
 from .data import GatedData, TreeNode
 
 __all__ = ["HierarchyExplorer", "default_breakdown_facets"]
@@ -67,22 +68,25 @@ class HierarchyExplorer(Explorer):
         self.status = W.HTML()
         self.detail = W.HTML(layout=W.Layout(width="100%", max_height="640px", overflow="auto"))
         self.detail.add_class("clio-detail")
-        self.sunburst = go.FigureWidget(json_safe(sunburst(data)))
-        self.trend = go.FigureWidget(figures.empty("Select a cluster", 260))
+        self._sunburst_plain = sunburst(data)
+        self.sunburst = Chart(self._sunburst_plain)
+        self.sunburst.add_class("clio-hierarchy-sunburst")
+        self.sunburst_events = ChartEvents(self.sunburst)  # a click on a slice selects its cluster
+        self.trend = Chart(figures.empty("Select a cluster", 260))
+        self.trend.add_class("clio-trend")
 
         self.search.observe(self._on_search, names="value")
         self.tree.observe(self._on_select, names="value")
         self.expand_all.on_click(lambda _: self._set_expanded({k for k, n in data.nodes.items() if n.children}))
         self.collapse_all.on_click(lambda _: self._set_expanded(set()))
         self.collapse.on_click(lambda _: self._collapse_selected())
-        if self.sunburst.data:
-            self.sunburst.data[0].on_click(self._on_sunburst_click)
+        self.sunburst_events.on_event(self._on_sunburst_click)
 
         # the figures share one column: a figure first drawn before its column has a width gets plotly's
         # default 700 px and overflows
         left = W.VBox([self.search, W.HBox([self.expand_all, self.collapse_all, self.collapse]), self.tree,
                        self.status, self.detail], layout=W.Layout(width="45%", min_width="320px"))
-        right = W.VBox([self.sunburst, self.trend], layout=W.Layout(width="55%"))
+        right = W.VBox([self.sunburst, self.sunburst_events, self.trend], layout=W.Layout(width="55%"))
         self.widget = W.HBox([left, right])
         self._refresh_tree()
         if data.roots:
@@ -159,11 +163,11 @@ class HierarchyExplorer(Explorer):
             return
         self._select_key(change["new"])
 
-    def _on_sunburst_click(self, trace: Any, points: Any, selector: Any) -> None:
-        if points.point_inds:
-            key = trace.ids[points.point_inds[0]]
-            if key in self.data.nodes:
-                self._select_key(key)
+    def _on_sunburst_click(self, message: dict[str, Any]) -> None:
+        """A click on a slice (a :class:`widgets.chart_events.ChartEvents` message) selects its cluster."""
+        keys = [k for k in message.get("ids", []) if k in self.data.nodes]
+        if message["kind"] == "click" and keys:
+            self._select_key(keys[0])
 
     def _select_key(self, key: str) -> None:
         node = self.data.nodes[key]
@@ -173,10 +177,11 @@ class HierarchyExplorer(Explorer):
             self.expanded.add(key)
         self._refresh_tree()
         self.detail.value = self.detail_html(key)
-        if self.sunburst.data:
-            self.sunburst.data[0].level = key if node.children else (node.parent_key or "")
-            sync_state(self.sunburst)
-        replace_figure(self.trend, self._trend_figure(node))
+        if self._sunburst_plain.data:  # zoomed to the selection (or its parent, for a leaf)
+            sunburst = go.Figure(self._sunburst_plain)
+            sunburst.data[0].level = key if node.children else (node.parent_key or "")
+            self.sunburst.draw(sunburst)
+        self.trend.draw(self._trend_figure(node))
 
     # -- detail panel -----------------------------------------------------------------------------------------
     def detail_html(self, key: str) -> str:
@@ -252,8 +257,8 @@ class HierarchyExplorer(Explorer):
         from clio_kit.report import treemap_figure
 
         out = {"treemap": treemap_figure(self.data.view.tree(), self.data.n_conversations)}
-        if self.trend.data:
-            out["trend"] = go.Figure(self.trend)
+        if self.trend.figure.data:
+            out["trend"] = go.Figure(self.trend.figure)
         return out
 
     def tables(self) -> dict[str, Any]:

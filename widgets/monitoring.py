@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from clio_kit.errors import ClioError
 from clio_kit.presentation import esc, figure_html, figures, frame_html, windows
 
-from .base import Explorer, replace_figure
+from .base import Chart, Explorer
 from .base_rates import level_dropdown
 
 __all__ = ["MonitoringExplorer", "default_split"]
@@ -75,7 +75,8 @@ class MonitoringExplorer(Explorer):
         self.new_table.add_class("clio-mon-new")
         self.growth_table = W.HTML()
         self.growth_table.add_class("clio-mon-growth")
-        self.chart = go.FigureWidget()
+        self.chart = Chart()
+        self.chart.add_class("clio-mon-chart")
         self.windows_box = W.VBox([W.HBox([self.before_start, self.before_end]),
                                    W.HBox([self.after_start, self.after_end])])
         for control in (self.mode, self.split, self.before_start, self.before_end, self.after_start,
@@ -119,7 +120,7 @@ class MonitoringExplorer(Explorer):
         self.summary.value = self.summary_html(comparison)
         self.new_table.value = self.new_html(comparison)
         self.growth_table.value = self.growth_html(comparison)
-        replace_figure(self.chart, self._figure(comparison))
+        self.chart.draw(self._figure(comparison))
 
     # -- rendering --------------------------------------------------------------------------------------------
     def summary_html(self, comparison: Any) -> str:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from .formatting import (SUPPRESSED, esc, fmt_count, fmt_lift, fmt_q, fmt_share, is_missing, short, unique_labels,
                          value_label, wrap)
-from .html import STYLE, check_plotlyjs, figure_html, frame_html, json_safe, page, table_html
+from .html import (HOVER_WIDTH, STYLE, check_plotlyjs, figure_html, fit_hover, for_page, frame_html, json_safe, page,
+                   table_html, wrap_hover)
 
-__all__ = ["STYLE", "SUPPRESSED", "check_plotlyjs", "esc", "figure_html", "fmt_count", "fmt_lift", "fmt_q",
-           "fmt_share", "frame_html", "is_missing", "json_safe", "page", "short", "table_html", "unique_labels",
-           "value_label", "wrap"]
+__all__ = ["HOVER_WIDTH", "STYLE", "SUPPRESSED", "check_plotlyjs", "esc", "figure_html", "fit_hover", "fmt_count",
+           "fmt_lift", "fmt_q", "fmt_share", "for_page", "frame_html", "is_missing", "json_safe", "page", "short",
+           "table_html", "unique_labels", "value_label", "wrap", "wrap_hover"]

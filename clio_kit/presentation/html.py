@@ -26,7 +26,8 @@ from .formatting import SUPPRESSED, esc
 if TYPE_CHECKING:  # plotly loads on first use: importing the report helpers stays fast
     import plotly.graph_objects as go
 
-__all__ = ["STYLE", "check_plotlyjs", "figure_html", "frame_html", "json_safe", "page", "table_html"]
+__all__ = ["HOVER_WIDTH", "STYLE", "check_plotlyjs", "figure_html", "fit_hover", "for_page", "frame_html", "json_safe",
+           "page", "table_html", "wrap_hover"]
 
 STYLE = """
 .clio-static{font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:14px;color:#222}
@@ -71,7 +72,7 @@ def check_plotlyjs(include_plotlyjs: Any) -> bool:
 
 def figure_html(fig: go.Figure, div_id: str | None = None) -> str:
     """A figure's div and its newPlot call, without plotly.js (see :func:`page`)."""
-    return json_safe(fig).to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+    return for_page(fig).to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
                                   config={"displaylogo": False, "responsive": True})
 
 
@@ -100,6 +101,74 @@ def json_safe(figure: go.Figure) -> go.Figure:
     import plotly.graph_objects as go
 
     return go.Figure(_clean(figure.to_plotly_json()))
+
+
+#: longest hover line, in characters: ~300 px at plotly's 13 px font, so a label fits beside a point in a half
+#: column (longer names are wrapped onto more lines, never cut)
+HOVER_WIDTH = 44
+
+
+def fit_hover(figure: go.Figure, width: int = HOVER_WIDTH) -> go.Figure:
+    """``figure`` with hover labels that fit: long texts shown only on hover wrapped onto lines of at most
+    ``width`` characters, trace names in full (plotly cuts them at 15 characters by default), left-aligned lines.
+
+    Wrapped: ``hovertext``, string ``customdata`` and the ``<extra>`` part of hover templates, and ``text`` of
+    marker-only scatters (drawn nowhere else). Axis categories and drawn labels are left as they are.
+
+    >>> import plotly.graph_objects as go
+    >>> fig = fit_hover(go.Figure(go.Scatter(x=[1], y=[1], mode="markers", text=["a " * 30])))
+    >>> fig.data[0].text[0].count("<br>"), fig.layout.hoverlabel.namelength
+    (1, -1)
+    """
+    figure.update_layout(hoverlabel={"namelength": -1, "align": "left"})
+    for trace in figure.data:
+        if getattr(trace, "hovertext", None) is not None:
+            trace.hovertext = _wrap_all(trace.hovertext, width)
+        if getattr(trace, "customdata", None) is not None:
+            trace.customdata = _wrap_all(trace.customdata, width)
+        template = getattr(trace, "hovertemplate", None)
+        if isinstance(template, str) and "<extra>" in template:
+            head, extra = template.split("<extra>", 1)
+            name, tail = extra.split("</extra>", 1) if "</extra>" in extra else (extra, "")
+            trace.hovertemplate = f"{head}<extra>{wrap_hover(name, width)}</extra>{tail}"
+        mode = getattr(trace, "mode", None)
+        if trace.type in ("scatter", "scattergl") and mode and "text" not in mode and trace.text is not None:
+            trace.text = _wrap_all(trace.text, width)
+    return figure
+
+
+def wrap_hover(text: str, width: int = HOVER_WIDTH) -> str:
+    """``text`` broken at spaces into lines of at most ``width`` characters joined by ``<br>`` (a longer word
+    stays whole); a text with line breaks already is left alone.
+
+    >>> wrap_hover("Debugging Python pandas merges that drop rows", 20)
+    'Debugging Python<br>pandas merges that<br>drop rows'
+    """
+    if len(text) <= width or "<br>" in text:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _wrap_all(value: Any, width: int) -> Any:
+    if isinstance(value, str):
+        return wrap_hover(value, width)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iufb":
+        return value
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_wrap_all(v, width) for v in value]
+    return value
+
+
+def for_page(figure: go.Figure) -> go.Figure:
+    """A copy of ``figure`` ready for a page or a widget: JSON-safe (:func:`json_safe`), hover labels that fit
+    (:func:`fit_hover`)."""
+    return fit_hover(json_safe(figure))
 
 
 def _clean(value: Any) -> Any:
