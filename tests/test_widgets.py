@@ -560,7 +560,8 @@ def _hover_strings(trace: object) -> list[str]:
 def test_every_chart_wraps_long_hover_texts_and_shows_whole_names(data: GatedData) -> None:
     """Hover labels fit: no hover line longer than HOVER_WIDTH characters (unless one word is), trace names never
     cut (plotly's default cuts them at 15 characters)."""
-    from widgets.base import HOVER_WIDTH, Chart
+    from clio_kit.presentation import HOVER_WIDTH
+    from widgets.base import Chart
 
     tab = widgets.explore(data)
     hierarchy = tab.explorers["Hierarchy"]

@@ -139,13 +139,17 @@ def fit_hover(figure: go.Figure, width: int = HOVER_WIDTH) -> go.Figure:
 
 def wrap_hover(text: str, width: int = HOVER_WIDTH) -> str:
     """``text`` broken at spaces into lines of at most ``width`` characters joined by ``<br>`` (a longer word
-    stays whole); a text with line breaks already is left alone.
+    stays whole); lines already broken with ``<br>`` are wrapped one by one.
 
     >>> wrap_hover("Debugging Python pandas merges that drop rows", 20)
     'Debugging Python<br>pandas merges that<br>drop rows'
+    >>> wrap_hover("<b>Title</b><br>a description that runs on", 12)
+    '<b>Title</b><br>a<br>description<br>that runs on'
     """
-    if len(text) <= width or "<br>" in text:
+    if len(text) <= width:
         return text
+    if "<br>" in text:
+        return "<br>".join(wrap_hover(line, width) for line in text.split("<br>"))
     lines: list[str] = []
     for word in text.split(" "):
         if lines and len(lines[-1]) + 1 + len(word) <= width:
