@@ -9,7 +9,8 @@ articles disjoint from the 600 that ``benchmarks/run.py --cases labelled`` repor
     # base clustering candidates (plain k-means vs k-means on neighbour means; 4 vs 20 restarts when grouping),
     # scored at the base and at the hierarchy's own top level; MULTILINGUAL: a run of names_heldout_data.py's set
 
-Writes ``results/top-level-methods.json`` (``--base``: ``results/base-clustering-candidates.json``). The held-out BBC News 600 are measured only through ``benchmarks/run.py``.
+Writes ``results/top-level-methods.json`` (``--base``: ``results/base-clustering-candidates.json``). The held-out
+BBC News 600 are measured only through ``benchmarks/run.py``.
 """
 
 from __future__ import annotations
@@ -142,7 +143,8 @@ def base_candidates(run: Path | None, dev_run: Path | None, multilingual_run: Pa
     if run:
         sets["bundled labelled set (in-sample)"] = [_run_inputs(run)]
     if multilingual_run:
-        sets["synthetic multilingual set (names_heldout_data.py, 8 topics, 6 languages)"] = [_run_inputs(multilingual_run)]
+        name = "synthetic multilingual set (names_heldout_data.py, 8 topics, 6 languages)"
+        sets[name] = [_run_inputs(multilingual_run)]
     summary: dict[str, dict[str, dict]] = {}
     for name, subsets in sets.items():
         for method, (n_neighbors, restarts) in BASE_CANDIDATES.items():
