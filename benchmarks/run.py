@@ -104,14 +104,15 @@ def case_sharegpt(n: int | None) -> dict:
     conversations = clio_kit.datasets.sharegpt(n=n, seed=0)
     load_seconds = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
+        from clio_kit.report import ReportKernel, render_report
+
         os.environ["CLIO_KIT_CACHE"] = str(Path(tmp) / "cache")
         pipeline_started = time.perf_counter()
+        kernel = ReportKernel()  # as `clio-kit demo` does: the report's kernel starts while the pipeline runs
         run = clio_kit.Pipeline(progress=False).run(conversations, Path(tmp) / "run")
         pipeline_seconds = time.perf_counter() - pipeline_started
         report_started = time.perf_counter()
-        from clio_kit.report import render_report
-
-        render_report(run.path, Path(tmp) / "report.html", progress=False)
+        render_report(run.path, Path(tmp) / "report.html", progress=False, kernel=kernel)
         report_seconds = time.perf_counter() - report_started
         stages = {name: rec["seconds"] for name, rec in run.manifest["stages"].items()}
         levels = run.manifest["stages"]["hierarchy"]["counts"]["levels"]
