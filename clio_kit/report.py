@@ -101,12 +101,15 @@ def render_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], 
 
     run_dir = Path(run_dir).expanduser().resolve()
     out_path = Path(out).expanduser().resolve()
-    parameters = _check_parameters(run_dir, dict(params or {}))
-    notebook = notebook_path()
-    if not open_run(run_dir).complete:
-        if kernel is not None:
+    try:
+        parameters = _check_parameters(run_dir, dict(params or {}))
+        notebook = notebook_path()
+        if not open_run(run_dir).complete:
+            raise InputError(f"run {run_dir} has not finished its privacy stage; re-run it before reporting")
+    except BaseException:
+        if kernel is not None:  # a kernel started ahead is not left running
             kernel.close()
-        raise InputError(f"run {run_dir} has not finished its privacy stage; re-run it before reporting")
+        raise
     executed = execute_notebook(notebook, {"run_dir": str(run_dir), "title": title, **parameters},
                                 progress=progress, kernel=kernel)
     page = notebook_to_html(executed, title)

@@ -278,6 +278,10 @@ def test_a_kernel_started_ahead_gives_the_same_report_and_serves_once(rendered, 
     unused = ReportKernel(preload=False)
     unused.close()  # shut down without a report: no kernel is left behind
     assert unused._manager is None
+    refused = ReportKernel(preload=False)
+    with pytest.raises(ConfigError, match="unknown report parameter"):
+        render_report(run_dir, tmp_path / "r.html", params={"colour": "red"}, kernel=refused)
+    assert refused._manager is None and refused._used  # a report refused before it ran shuts its kernel down
 
 
 def test_render_time_and_size(rendered) -> None:  # noqa: ANN001
