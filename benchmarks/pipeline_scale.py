@@ -73,6 +73,27 @@ def _cpu_seconds(children: bool = False) -> float:
     return total
 
 
+class _LoadSampler:
+    """The machine's 1-minute load average every ``every`` seconds while a case runs (other jobs share it)."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        import threading
+
+        self.samples: list[float] = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self.samples.append(os.getloadavg()[0])
+        return {"mean": sum(self.samples) / len(self.samples), "max": max(self.samples), "n": len(self.samples)}
+
+
 def generate(folder: Path, n: int, seed: int = 0, chunk: int = 50_000) -> dict:
     """``conversations.jsonl``, ``embeddings.npy`` (+ ``embeddings.ids.txt``, rows shuffled) and ``truth.npz``
     (topic and language of each conversation, in file order) in ``folder``; skipped when already there."""
@@ -163,6 +184,7 @@ def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
         stage_cpu[event.stage], last_cpu[0] = now - last_cpu[0], now
 
     client = cluster = None
+    load = _LoadSampler()
     if dask_workers:
         from dask.distributed import Client, LocalCluster
 
@@ -206,7 +228,8 @@ def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
             "report_seconds": report_seconds, "total_seconds": total,
             "seconds_per_million": {k: v * 1e6 / n for k, v in {**stages, "report": report_seconds}.items()},
             "rss_after_stage_mb": stage_rss, "cpu_seconds": stage_cpu,
-            "cpu_seconds_per_million": {k: v * 1e6 / n for k, v in stage_cpu.items()}, "levels": manifest["stages"]["hierarchy"]["counts"]["levels"],
+            "cpu_seconds_per_million": {k: v * 1e6 / n for k, v in stage_cpu.items()},
+            "cpu_seconds_total": sum(stage_cpu.values()), "load_average_1m_during": load.stop(), "levels": manifest["stages"]["hierarchy"]["counts"]["levels"],
             "n_visible_clusters": privacy["n_visible"], "hidden_conversation_share": privacy["hidden_conversation_share"],
             "base_accuracy_vs_topics": accuracy, "result_digest": digest}
 

@@ -105,14 +105,15 @@ def case_sharegpt(n: int | None) -> dict:
     conversations = clio_kit.datasets.sharegpt(n=n, seed=0)
     load_seconds = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
+        from clio_kit.report import ReportKernel, render_report
+
         os.environ["CLIO_KIT_CACHE"] = str(Path(tmp) / "cache")
         pipeline_started = time.perf_counter()
+        kernel = ReportKernel()  # as `clio-kit demo` does: the report's kernel starts while the pipeline runs
         run = clio_kit.Pipeline(progress=False).run(conversations, Path(tmp) / "run")
         pipeline_seconds = time.perf_counter() - pipeline_started
         report_started = time.perf_counter()
-        from clio_kit.report import render_report
-
-        render_report(run.path, Path(tmp) / "report.html", progress=False)
+        render_report(run.path, Path(tmp) / "report.html", progress=False, kernel=kernel)
         report_seconds = time.perf_counter() - report_started
         stages = {name: rec["seconds"] for name, rec in run.manifest["stages"].items()}
         levels = run.manifest["stages"]["hierarchy"]["counts"]["levels"]
@@ -663,6 +664,16 @@ def _machine_cell(r: dict) -> str:
 PIPELINE_STAGES = ("ingest", "facets", "embed", "classify", "cluster", "name", "hierarchy", "privacy")
 
 
+def _cpu_cell(r: dict) -> str:
+    cpu = r.get("cpu_seconds_total", sum((r.get("cpu_seconds") or {}).values()) or None)
+    return f"{cpu:,.0f}" if cpu else ""
+
+
+def _load_cell(r: dict) -> str:
+    during = r.get("load_average_1m_during")
+    return f"{during['mean']:.1f} / {during['max']:.1f}" if during else ""
+
+
 def _pipeline_summary(rows: list[dict]) -> list[str]:
     if not rows:
         return []
@@ -675,10 +686,14 @@ def _pipeline_summary(rows: list[dict]) -> list[str]:
              "HTML report; one process, peak RSS its own. `dask`: facets on a 2-worker `LocalCluster` (processes, "
              "1 thread each) on the same 2 cores; `same as local` compares a hash of labels, hierarchy, gate and "
              "facets with the local run of the same size. Accuracy = share of conversations whose base cluster's "
-             "majority topic is their own (200,000 sampled).", "",
+             "majority topic is their own (200,000 sampled). `CPU s`: user + system seconds of the pipeline's process "
+             "and the report's kernel, all stages (what the job itself cost, whatever else ran); `load`: the 1-minute "
+             "load average sampled every 10 s during the case, mean / max (2 cores: above 2, other jobs took CPU "
+             "time and wall seconds grow with it).", "",
              "| case | conversations | " + " | ".join(f"{s} s" for s in PIPELINE_STAGES)
-             + " | report s | total s | total min | peak RSS MB | base accuracy | same as local | machine |",
-             "| --- | ---: | " + " | ".join("---:" for _ in PIPELINE_STAGES) + " | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+             + " | report s | total s | total min | CPU s | load | peak RSS MB | base accuracy | same as local | machine |",
+             "| --- | ---: | " + " | ".join("---:" for _ in PIPELINE_STAGES)
+             + " | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- |"]
     local = {r["n_conversations"]: r.get("result_digest") for r in rows if not r.get("dask_workers")}
     for r in sorted(rows, key=lambda r: (r["n_conversations"], r.get("dask_workers", 0))):
         s = r["stage_seconds"]
@@ -687,7 +702,7 @@ def _pipeline_summary(rows: list[dict]) -> list[str]:
         lines.append(f"| {r['case']} | {r['n_conversations']:,} | "
                      + " | ".join(f"{s.get(k, 0):.1f}" for k in PIPELINE_STAGES)
                      + f" | {r['report_seconds']:.1f} | {r['total_seconds']:.0f} | {r['total_seconds'] / 60:.1f} | "
-                     f"{r['peak_rss_mb']:,.0f} | {r['base_accuracy_vs_topics']:.3f} | {same} | {_machine_cell(r)} |")
+                     f"{_cpu_cell(r)} | {_load_cell(r)} | {r['peak_rss_mb']:,.0f} | {r['base_accuracy_vs_topics']:.3f} | {same} | {_machine_cell(r)} |")
     big = max((r for r in rows if not r.get("dask_workers")), key=lambda r: r["n_conversations"], default=rows[0])
     per = big["seconds_per_million"]
     lines += ["", f"Wall seconds per million conversations at {big['n_conversations']:,} (the costs "

@@ -131,21 +131,26 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from . import datasets
-    from .report import render_report
+    from .report import ReportKernel, render_report
 
     args.config, args.backend = None, "offline"
     started = time.perf_counter()
     _print(f"clio-kit demo: {args.sample:,} real ShareGPT conversations, offline backend, no network")
-    conversations = datasets.sharegpt(n=args.sample, seed=0)
-    available = datasets.sharegpt_info()["conversations"]
-    args.sample = None  # already sampled
-    run = _pipeline(args).run(conversations, args.out)
-    _describe_input(run.path, f"{len(conversations):,} of {available:,} bundled ShareGPT conversations "
-                              f"(random sample, seed 0)" if len(conversations) < available else
-                    f"all {available:,} bundled ShareGPT conversations")
-    _print(run.summary())
+    kernel = ReportKernel()  # the report's kernel starts while the pipeline runs
+    try:
+        conversations = datasets.sharegpt(n=args.sample, seed=0)
+        available = datasets.sharegpt_info()["conversations"]
+        args.sample = None  # already sampled
+        run = _pipeline(args).run(conversations, args.out)
+        _describe_input(run.path, f"{len(conversations):,} of {available:,} bundled ShareGPT conversations "
+                                  f"(random sample, seed 0)" if len(conversations) < available else
+                        f"all {available:,} bundled ShareGPT conversations")
+        _print(run.summary())
+    except BaseException:
+        kernel.close()
+        raise
     out = render_report(run.path, args.report, title="clio-kit demo: ShareGPT conversations (offline backend)",
-                        progress=not args.quiet)
+                        progress=not args.quiet, kernel=kernel)
     _print(f"report written to {out} in {time.perf_counter() - started:.0f} s")
     return 0
 

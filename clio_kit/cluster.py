@@ -59,6 +59,25 @@ def default_n_clusters(n_conversations: int, *, min_clusters: int = 2) -> int:
 FLOAT64_MAX_ROWS = 200_000
 
 
+#: language offsets are estimated on at most about this many rows (a seeded sample, stratified by language): the
+#: provisional k-means behind them would otherwise cost more than the clustering itself at a million rows
+OFFSET_SAMPLE_ROWS = 200_000
+_MIN_LANGUAGE_SAMPLE = 5_000  # ... keeping at least this many rows of each language (all of a smaller one)
+
+
+def _sample_per_language(mask: np.ndarray, languages: np.ndarray, size: int, random_state: int) -> np.ndarray:
+    """``mask`` thinned to about ``size`` rows, each language in proportion but with at least
+    ``_MIN_LANGUAGE_SAMPLE`` rows (or all it has)."""
+    rng = np.random.default_rng(random_state)
+    kept = np.zeros_like(mask)
+    total = int(mask.sum())
+    for language in np.unique(languages[mask]):
+        rows = np.flatnonzero(mask & (languages == language))
+        want = min(len(rows), max(_MIN_LANGUAGE_SAMPLE, round(len(rows) * size / total)))
+        kept[rng.choice(rows, size=want, replace=False)] = True
+    return kept
+
+
 def _work_dtype(n: int) -> type:
     return np.float64 if n <= FLOAT64_MAX_ROWS else np.float32
 
@@ -145,6 +164,8 @@ class LanguageCentering(TransformerMixin, BaseEstimator):
         from scipy import sparse
 
         mask = np.isin(languages, known)
+        if mask.sum() > OFFSET_SAMPLE_ROWS:  # offsets are means: a seeded sample of each language estimates them
+            mask = _sample_per_language(mask, languages, OFFSET_SAMPLE_ROWS, self.random_state)
         rows, row_languages = X[mask].astype(_work_dtype(int(mask.sum())), copy=False), languages[mask]
         language_index = {lang: i for i, lang in enumerate(known)}
         lang_ids = np.array([language_index[lang] for lang in row_languages])

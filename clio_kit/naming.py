@@ -59,6 +59,10 @@ MMR_WEIGHT = 0.7  # relevance vs. novelty in the maximal-marginal-relevance orde
 MAX_REQUEST_WORDS = 10  # a shared request longer than this is not used as a name
 WORDING_N = 4  # a request name's every run of this many words must be in >= min_users users' texts
 _REQUEST_SCAN = 2000  # conversations of a cluster scanned for a shared request (a sample only lowers counts)
+#: a larger cluster's key phrases are counted in a seeded random sample of this many of its conversations (Clio
+#: names from a sample too): naming costs O(clusters x sample), not O(conversations), and a sample's user counts
+#: can only be lower than the cluster's, so the k-user rule holds for the whole cluster too
+MAX_NAMED_CONVERSATIONS = 500
 _UNKNOWN_LANGUAGES = {"", "und", "unknown", "none", "nan", "zxx", "mul"}
 
 
@@ -208,7 +212,8 @@ class KeyphraseNamer:
     Parameters: ``min_users`` -- a phrase (or language) may appear in a cluster's label only if at least this many
     distinct users of the cluster used it; ``n_keywords`` -- key phrases kept per cluster; ``max_name_words``;
     ``requests`` -- name a cluster after a request its users share, when there is one (off for parents: one
-    request is too narrow for a group of clusters).
+    request is too narrow for a group of clusters); ``max_conversations`` -- phrases of a larger cluster are
+    counted in a seeded random sample of this many of its conversations (``None``: all); ``random_state``.
 
     Learned: ``labels_`` ``{cluster: ClusterLabel}`` for every cluster in ``labels``; ``language_shares_``
     ``{cluster: {code: share}}`` (languages with >= ``min_users`` users only); ``n_users_`` ``{cluster: users}``.
@@ -218,11 +223,14 @@ class KeyphraseNamer:
     'Pasta recipe'
     """
 
-    def __init__(self, min_users: int = 5, n_keywords: int = 6, max_name_words: int = 10, requests: bool = True):
+    def __init__(self, min_users: int = 5, n_keywords: int = 6, max_name_words: int = 10, requests: bool = True,
+                 max_conversations: int | None = MAX_NAMED_CONVERSATIONS, random_state: int = 0):
         self.min_users = min_users
         self.n_keywords = n_keywords
         self.max_name_words = max_name_words
         self.requests = requests
+        self.max_conversations = max_conversations
+        self.random_state = random_state
 
     # -- fitting ------------------------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[int], user_ids: Sequence[str],
@@ -261,12 +269,16 @@ class KeyphraseNamer:
         pairs_to_clusters = sparse.csr_matrix((np.ones(len(pair_ids)), (pair_cluster, np.arange(len(pair_ids)))),
                                               shape=(n_clusters, len(pair_ids)))
         users_per_cluster = np.asarray(pairs_to_clusters.sum(axis=1)).ravel().astype(int)
+        sampled = self._sample(doc_cluster, n_clusters)  # only these conversations' phrases are counted
+        sampled_users = users_per_cluster if sampled.all() else np.bincount(
+            pair_cluster[np.unique(doc_pair[sampled])], minlength=n_clusters)
 
         # phrases: stopwords of every language the run detects never count (a Persian "in" in a Spanish text too)
         counted = pd.Series([c for c in codes if c], dtype=object).value_counts()
         unknown = {code for text, c in zip(texts, codes) if not c for code in script_languages(text[:MAX_CHARS])}
         stop = run_stopwords(frozenset(counted[counted >= self.min_users].index) | unknown)
-        tokens = [tokenize_segments(text, code, also_drop=stop) for text, code in zip(texts, codes)]
+        tokens = [tokenize_segments(text, code, also_drop=stop) if keep else []
+                  for text, code, keep in zip(texts, codes, sampled.tolist())]
         docs = [[p for segment in segments for p in phrases(segment)] for segments in tokens]
         vectorizer = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float32)
         try:
@@ -299,6 +311,8 @@ class KeyphraseNamer:
         shares = self._language_shares(codes, language_codes, doc_cluster, doc_pair, pair_cluster, n_clusters)
         phrase_language = self._phrase_languages(codes, language_codes, presence[:, kept])
         members = np.split(np.argsort(doc_cluster, kind="stable"), np.cumsum(np.bincount(doc_cluster))[:-1])
+        sizes = [len(m) for m in members]
+        members = [m[sampled[m]] for m in members]
         for row, cluster in enumerate(cluster_ids.tolist()):
             columns, n_users = self._ranked(scores, eligible_users, row)
             columns = _mmr_order(columns, scores[row, columns].toarray().ravel() if columns else np.zeros(0),
@@ -311,8 +325,23 @@ class KeyphraseNamer:
             request = None if not self.requests else self._request(members[row], texts, codes, tokens, user_codes, eligible_users, row,
                                     vocabulary, embeddings)
             self.labels_[cluster] = self._label(ranked, dict(zip(ranked, n_users)), shares[row], language_of,
-                                                int(users_per_cluster[row]), len(members[row]), request)
+                                                int(sampled_users[row]), sizes[row], request)
         return self
+
+    def _sample(self, doc_cluster: np.ndarray, n_clusters: int) -> np.ndarray:
+        """Which conversations' phrases count: all of a cluster up to ``max_conversations``, else that many at
+        random (seeded). One random order ranks all conversations, so a parent's sample lies within its
+        children's samples and a rerun picks the same ones."""
+        sizes = np.bincount(doc_cluster, minlength=n_clusters)
+        if self.max_conversations is None or not len(sizes) or sizes.max() <= self.max_conversations:
+            return np.ones(len(doc_cluster), dtype=bool)
+        if self.max_conversations < 1:
+            raise ValueError("max_conversations must be at least 1 (or None for all)")
+        priority = np.random.default_rng(self.random_state).permutation(len(doc_cluster))
+        order = np.lexsort((priority, doc_cluster))  # by cluster, then by the random priority
+        rank = np.empty(len(doc_cluster), dtype=np.int64)
+        rank[order] = np.arange(len(doc_cluster)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return rank < self.max_conversations
 
     def _request(self, members: np.ndarray, texts: list[str], codes: list[str | None],
                  tokens: list[list[list[str]]], user_codes: np.ndarray, eligible_users: Any, row: int,

@@ -41,7 +41,7 @@ from .presentation.formatting import fmt_q, value_label
 from .presentation.html import frame_html
 from .privacy.view import SUPPRESSED_LABEL
 
-__all__ = ["render_report", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS",
+__all__ = ["render_report", "ReportKernel", "execute_notebook", "notebook_to_html", "notebook_path", "REPORT_PARAMETERS",
            "OFFLINE_BANNER", "coverage_html", "plotly_init_html", "figure",
            "figure_html", "table_html", "banner_html", "run_metadata", "privacy_tables", "sunburst_figure",
            "treemap_figure", "hierarchy_frame", "sample_text", "STAGE_NOTES",
@@ -92,13 +92,15 @@ def notebook_path() -> Path:
 
 
 def render_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], *, title: str = "clio-kit report",
-                  params: Mapping[str, Any] | None = None, progress: bool = True) -> Path:
+                  params: Mapping[str, Any] | None = None, progress: bool = True,
+                  kernel: ReportKernel | None = None) -> Path:
     """Run the report notebook on ``run_dir`` and write one self-contained, offline HTML file to ``out``.
 
     ``params`` sets the notebook's other parameters: ``facet`` (default ``"language"``), ``compare_languages``
     (default: the most common), ``top_n`` (15), ``level`` (``None``: the top level) and ``compare_split`` (a date:
     the "Changes over time" section compares the base clusters before and after it; ``None``: not requested).
-    Returns ``out``.
+    ``kernel``: a :class:`ReportKernel` started earlier (e.g. before the run), used and shut down; ``None``
+    starts one now. Returns ``out``.
 
     >>> render_report("runs/demo", "reports/demo.html", title="Demo", params={"facet": "n_turns"})  # doctest: +SKIP
     """
@@ -106,12 +108,17 @@ def render_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], 
 
     run_dir = Path(run_dir).expanduser().resolve()
     out_path = Path(out).expanduser().resolve()
-    parameters = _check_parameters(run_dir, dict(params or {}))
-    notebook = notebook_path()
-    if not open_run(run_dir).complete:
-        raise InputError(f"run {run_dir} has not finished its privacy stage; re-run it before reporting")
+    try:
+        parameters = _check_parameters(run_dir, dict(params or {}))
+        notebook = notebook_path()
+        if not open_run(run_dir).complete:
+            raise InputError(f"run {run_dir} has not finished its privacy stage; re-run it before reporting")
+    except BaseException:
+        if kernel is not None:  # a kernel started ahead is not left running
+            kernel.close()
+        raise
     executed = execute_notebook(notebook, {"run_dir": str(run_dir), "title": title, **parameters},
-                                progress=progress)
+                                progress=progress, kernel=kernel)
     page = notebook_to_html(executed, title)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")
@@ -120,10 +127,83 @@ def render_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], 
     return out_path
 
 
+class ReportKernel:
+    """A kernel for one report, started now in a background thread, so that its start-up (a new Python process
+    importing pandas, plotly and clio_kit: seconds) overlaps other work, such as the run being reported.
+
+    Give it to :func:`render_report` (``kernel=``): it serves one report and is shut down after it (or by
+    :meth:`close`). The report is the same as with a kernel started on demand: the imports it runs ahead are
+    silent (no output, no execution count).
+
+    >>> kernel = ReportKernel()                                   # doctest: +SKIP
+    >>> run = clio_kit.Pipeline().run(conversations, "runs/x")     # doctest: +SKIP
+    >>> render_report(run.path, "reports/x.html", kernel=kernel)  # doctest: +SKIP
+    """
+
+    _PRELOAD = "import html, pandas, plotly.graph_objects, IPython.display, clio_kit, clio_kit.report"
+
+    def __init__(self, preload: bool = True) -> None:
+        import threading
+
+        self.preload = preload
+        self._folder = tempfile.TemporaryDirectory(prefix="clio-kernel-")
+        self._manager: Any = None
+        self._error: BaseException | None = None
+        self._used = False
+        self._thread = threading.Thread(target=self._start, name="clio-report-kernel", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        import asyncio
+
+        try:
+            kernel_dirs = Path(self._folder.name) / "kernels"
+            _write_kernel_spec(kernel_dirs / KERNEL_NAME)
+            manager = _kernel_manager_class(kernel_dirs)(kernel_name=KERNEL_NAME)
+            asyncio.run(self._boot(manager))
+            self._manager = manager
+        except Exception as error:  # reported to the thread that renders (take)
+            self._error = error
+
+    async def _boot(self, manager: Any) -> None:
+        await manager.start_kernel()
+        if not self.preload:
+            return
+        client = manager.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=120)
+            await client.execute_interactive(self._PRELOAD, silent=True, store_history=False, timeout=300)
+        finally:
+            client.stop_channels()
+
+    def take(self) -> Any:
+        """The started kernel's manager, once (waits for the start); a failed start raises :class:`ClioError`."""
+        if self._used:
+            raise ClioError("a ReportKernel serves one report; start a new one for the next")
+        self._used = True
+        self._thread.join()
+        if self._error is not None or self._manager is None:
+            raise ClioError(f"the report kernel did not start: {self._error}")
+        return self._manager
+
+    def close(self) -> None:
+        """Shut the kernel down (if it started) and remove its spec folder."""
+        from jupyter_core.utils import run_sync
+
+        self._used = True
+        self._thread.join()
+        if self._manager is not None and self._manager.has_kernel:
+            run_sync(self._manager.shutdown_kernel)(now=True)
+        self._manager = None
+        self._folder.cleanup()
+
+
 def execute_notebook(notebook: str | os.PathLike[str], parameters: Mapping[str, Any], *,
-                     progress: bool = True) -> Any:
+                     progress: bool = True, kernel: ReportKernel | None = None) -> Any:
     """Run a notebook with papermill in a kernel of this interpreter (which can import this clio_kit).
 
+    ``kernel``: a :class:`ReportKernel` started ahead (used, then shut down); ``None``: one is started now.
     Returns the executed notebook; a failing cell raises a one-line :class:`ClioError`.
 
     >>> nb = execute_notebook("notebooks/quickstart.ipynb", {"sample": 100})   # doctest: +SKIP
@@ -139,15 +219,19 @@ def execute_notebook(notebook: str | os.PathLike[str], parameters: Mapping[str, 
     with tempfile.TemporaryDirectory(prefix="clio-notebook-") as tmp:
         kernel_dirs = Path(tmp) / "kernels"
         _write_kernel_spec(kernel_dirs / KERNEL_NAME)
+        started = {"km": kernel.take()} if kernel is not None else {}  # nbclient leaves a given kernel running
         try:
             executed = papermill.execute_notebook(
                 str(notebook), str(Path(tmp) / Path(notebook).name), parameters=dict(parameters),
                 kernel_name=KERNEL_NAME, kernel_manager_class=_kernel_manager_class(kernel_dirs),
-                progress_bar=progress_enabled(progress), request_save_on_cell_execute=False)
+                progress_bar=progress_enabled(progress), request_save_on_cell_execute=False, **started)
         except papermill.PapermillExecutionError as exc:
             message = str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ""
             raise ClioError(f"{Path(notebook).name} failed in cell {exc.exec_count}: {exc.ename}: {message}") \
                 from None
+        finally:
+            if kernel is not None:
+                kernel.close()
     executed = nbformat.from_dict(executed)
     for cell in executed.cells:  # papermill gives its injected cell a random id; reports must be reproducible
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):

@@ -64,6 +64,9 @@ _CODE_LINE_START = re.compile(
     r"(?:if|for|while|switch)\s*\(|[{}]|//|/\*|<\?|>>> )")
 _CODE_SYMBOLS = re.compile(r"[{}\[\]()<>=;:+*/\\|&^%$#@_~`\"']")
 _SPACES = re.compile(r"\s")
+#: CJK runs whose segmentation is remembered: janome is pure Python (~4 ms a text), and runs (phrases between
+#: punctuation) recur across a run's texts and across the naming of its levels
+_SEGMENTED_RUNS = 1 << 16
 MAX_CHARS = 2000  # only the start of a text is tokenised: long pastes add noise and time, not topic
 _MAX_WORD_CHARS = 30  # longer "words" are hashes, base64 or glued text
 _BREAK = "\n"  # what removed text becomes
@@ -281,12 +284,14 @@ def _janome() -> Any:
     return Tokenizer()
 
 
-def _chinese_words(run: str) -> list[str | None]:
+@lru_cache(maxsize=_SEGMENTED_RUNS)
+def _chinese_words(run: str) -> tuple[str | None, ...]:
     """jieba words of a Han run; None where a word was dropped (one character, no Han)."""
-    return [w if len(w) >= 2 and _CJK_CHAR.search(w) else None for w in _jieba().lcut(run, HMM=True)]
+    return tuple(w if len(w) >= 2 and _CJK_CHAR.search(w) else None for w in _jieba().lcut(run, HMM=True))
 
 
-def _japanese_words(run: str) -> list[str | None]:
+@lru_cache(maxsize=_SEGMENTED_RUNS)
+def _japanese_words(run: str) -> tuple[str | None, ...]:
     """janome nouns and independent verbs (base forms) of a CJK run; None where a token was dropped."""
     words: list[str | None] = []
     for token in _janome().tokenize(run):
@@ -294,7 +299,7 @@ def _japanese_words(run: str) -> list[str | None]:
         word = token.base_form if token.base_form != "*" else token.surface
         keep = pos[0] in _JA_KEEP_POS and pos[1] not in _JA_DROP_POS2 and (pos[0] != "動詞" or pos[1] == "自立")
         words.append(word if keep and not (len(word) == 1 and _KANA.match(word)) else None)
-    return words
+    return tuple(words)
 
 
 def _korean_word(word: str) -> str:

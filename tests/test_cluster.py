@@ -149,6 +149,23 @@ def test_within_topic_estimate_keeps_a_planted_skew() -> None:
     assert _lift_in_topic_clusters(labels, topics, languages, 0, "L0") > 0.8 * true_lift
 
 
+def test_offsets_of_many_rows_come_from_a_stratified_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    import clio_kit.cluster as cluster
+
+    X, topics, languages = _synthetic(skew=5.0, per_language=1_500)
+    full = LanguageCentering().fit(X, languages)
+    monkeypatch.setattr(cluster, "OFFSET_SAMPLE_ROWS", 2_000)
+    monkeypatch.setattr(cluster, "_MIN_LANGUAGE_SAMPLE", 300)
+    sampled = LanguageCentering().fit(X, languages)
+    for language, offset in full.offsets_.items():  # the same offsets, within sampling noise
+        assert np.linalg.norm(sampled.offsets_[language] - offset) < 0.1 * np.linalg.norm(offset)
+    mask = cluster._sample_per_language(np.ones(len(languages), dtype=bool), languages, 2_000, 0)
+    assert 1_900 <= mask.sum() <= 2_100 and set(np.unique(languages[mask])) == set(np.unique(languages))
+    labels = KMeansClusterer(n_clusters=12).fit(sampled.transform(X, languages)).labels_
+    true_lift = language_lift(topics, languages).loc[0, "L0"]
+    assert _lift_in_topic_clusters(labels, topics, languages, 0, "L0") > 0.8 * true_lift  # the skew survives
+
+
 def test_centering_parameters_unknown_and_rare_languages() -> None:
     X, _, languages = _synthetic()
     languages = languages.copy()

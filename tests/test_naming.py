@@ -280,3 +280,45 @@ def test_a_request_in_one_users_wording_is_never_a_name() -> None:
     label = KeyphraseNamer(min_users=3).fit(texts, [0] * 4, list("abcd"), ["en"] * 4).labels_[0]
     assert label.name.lower() not in {t.lower() for t in texts} and "write my" not in label.name.lower()
     assert "Named offline from key phrases" in label.description
+
+
+def _big_cluster(n: int = 1_200) -> tuple[list[str], list[int], list[str], list[str]]:
+    """One cluster of ``n`` conversations (all about sourdough) and a small one; 6 users write 'zanzibar'."""
+    texts = [f"sourdough bread recipe step {i % 7}" for i in range(n)]
+    users = [f"u{i}" for i in range(n)]
+    for i in range(6):
+        texts[i * 150] += " zanzibar"
+    texts += ["pasta carbonara sauce"] * 20
+    users += [f"p{i}" for i in range(20)]
+    return texts, [0] * n + [1] * 20, users, ["en"] * (n + 20)
+
+
+def test_large_clusters_are_named_from_a_bounded_sample_whose_counts_only_go_down() -> None:
+    texts, labels, users, langs = _big_cluster()
+    full = KeyphraseNamer(min_users=K, max_conversations=None).fit(texts, labels, users, langs)
+    sampled = KeyphraseNamer(min_users=K, max_conversations=200).fit(texts, labels, users, langs)
+    assert "zanzibar" in full.labels_[0].keywords  # 6 users of the whole cluster: eligible
+    # the 200 sampled conversations hold at most 1-2 of the 6 zanzibar writers: never named from the sample
+    assert "zanzibar" not in sampled.labels_[0].keywords
+    assert "sourdough bread" in " ".join(sampled.labels_[0].keywords)
+    # sizes and user counts are the whole cluster's; phrase shares are of the sampled users
+    assert sampled.n_users_[0] == 1_200 and "About 1,200 conversations" in sampled.labels_[0].description
+    assert "100%" in sampled.labels_[0].description
+    # a cluster within the bound is named from all of it: the same label as without a bound
+    assert sampled.labels_[1] == full.labels_[1]
+    again = KeyphraseNamer(min_users=K, max_conversations=200).fit(texts, labels, users, langs)
+    assert again.labels_ == sampled.labels_  # seeded
+
+
+def test_a_parents_sample_lies_within_its_childrens_samples() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    children = rng.integers(0, 12, size=5_000)
+    parents = children // 4
+    namer = KeyphraseNamer(max_conversations=150)
+    child_sample = namer._sample(children, 12)
+    parent_sample = namer._sample(parents, 3)
+    assert child_sample.sum() == 12 * 150 and parent_sample.sum() == 3 * 150
+    assert not (parent_sample & ~child_sample).any()
+    assert KeyphraseNamer(max_conversations=None)._sample(children, 12).all()

@@ -26,7 +26,7 @@ import clio_kit
 from clio_kit.config import PipelineConfig
 from clio_kit.errors import ClioError, ConfigError, InputError
 from clio_kit.privacy.gate import cluster_visibility, gate_summary
-from clio_kit.report import (EXTERNAL_RESOURCE, OFFLINE_BANNER, render_report)
+from clio_kit.report import EXTERNAL_RESOURCE, OFFLINE_BANNER, ReportKernel, render_report
 
 from .canaries import CANARIES, canary_conversations, find_canaries
 from .conftest import LABELLED, HashingEmbedder
@@ -252,6 +252,23 @@ def test_report_is_deterministic(rendered, run_dir: Path, tmp_path: Path) -> Non
     _, page, _ = rendered
     again = render_report(run_dir, tmp_path / "again.html", title="Test <report> & co", progress=False)
     assert again.read_text(encoding="utf-8") == page
+
+
+def test_a_kernel_started_ahead_gives_the_same_report_and_serves_once(rendered, run_dir: Path,  # noqa: ANN001
+                                                                       tmp_path: Path) -> None:
+    _, page, _ = rendered
+    kernel = ReportKernel()  # starts in the background while the caller does other work
+    ahead = render_report(run_dir, tmp_path / "ahead.html", title="Test <report> & co", progress=False, kernel=kernel)
+    assert ahead.read_text(encoding="utf-8") == page
+    with pytest.raises(ClioError, match="one report"):
+        kernel.take()
+    unused = ReportKernel(preload=False)
+    unused.close()  # shut down without a report: no kernel is left behind
+    assert unused._manager is None
+    refused = ReportKernel(preload=False)
+    with pytest.raises(ConfigError, match="unknown report parameter"):
+        render_report(run_dir, tmp_path / "r.html", params={"colour": "red"}, kernel=refused)
+    assert refused._manager is None and refused._used  # a report refused before it ran shuts its kernel down
 
 
 def test_render_time_and_size(rendered) -> None:  # noqa: ANN001
