@@ -336,7 +336,7 @@ class KeyphraseNamer:
         if self.max_conversations is None or not len(sizes) or sizes.max() <= self.max_conversations:
             return np.ones(len(doc_cluster), dtype=bool)
         if self.max_conversations < 1:
-            raise ValueError("max_conversations must be at least 1 (or None for all)")
+            raise ConfigError("max_conversations must be at least 1 (or None for all)")
         priority = np.random.default_rng(self.random_state).permutation(len(doc_cluster))
         order = np.lexsort((priority, doc_cluster))  # by cluster, then by the random priority
         rank = np.empty(len(doc_cluster), dtype=np.int64)
