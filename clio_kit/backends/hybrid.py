@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..config import openai_names_server
-from ..contracts import Capability
+from ..contracts import Capability, Namer, check_backend
 from ..errors import ConfigError
 from ..evidence import ClusterEvidence, cluster_evidence, topic_evidence
 from ..naming import ClusterLabel
@@ -118,9 +118,9 @@ class HybridBackend:
     def __init__(self, offline: Any, namer: Any, *, min_phrase_users: int = 5, names_language: str = "English",
                  facet: str = "request", n_phrases: int = 10, n_wordings: int = 4, n_neighbours: int = 3,
                  reference_topics: bool = True) -> None:
-        if getattr(offline, "uses_llm", False):
+        if check_backend(offline).uses_llm:
             raise ConfigError(f"hybrid naming needs the offline backend for facets, not {offline.name!r}")
-        if not callable(getattr(namer, "name_requests", None)):
+        if not isinstance(namer, Namer):
             raise ConfigError(f"the namer must be an LLM backend (anthropic or openai), got {type(namer).__name__}")
         if min_phrase_users < 1:
             raise ConfigError("min_phrase_users must be at least 1")
@@ -344,7 +344,7 @@ def hybrid_backend(backend: Any, names: Any, *, min_phrase_users: int, min_audit
 
     ``names`` is an LLM backend, or ``"anthropic"`` / ``"openai"`` to build one with its defaults (``openai``
     reads ``OPENAI_BASE_URL`` and ``CLIO_KIT_NAMES_MODEL``; pass a configured backend for anything else)."""
-    if getattr(backend, "uses_llm", False):
+    if check_backend(backend).uses_llm:
         raise ConfigError(f"names={names!r} needs the offline backend; the {backend.name!r} backend already names "
                           "clusters with its model")
     if isinstance(names, str):
