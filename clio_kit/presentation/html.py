@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -148,15 +149,9 @@ def wrap_hover(text: str, width: int = HOVER_WIDTH) -> str:
     """
     if len(text) <= width:
         return text
-    if "<br>" in text:
-        return "<br>".join(wrap_hover(line, width) for line in text.split("<br>"))
-    lines: list[str] = []
-    for word in text.split(" "):
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
+    return "<br>".join(wrapped for line in text.split("<br>")
+                       for wrapped in textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
+                       or [line])
 
 
 def _wrap_all(value: Any, width: int) -> Any:
