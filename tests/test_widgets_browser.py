@@ -331,6 +331,9 @@ def test_voila_charts_follow_their_controls(voila_url: str, browser: object) -> 
     # a click on a sunburst slice selects its cluster: the detail panel shows it, the sunburst zooms to it
     sunburst = _redrawn(page, ".clio-hierarchy-sunburst", None)
     heading = _text(page, ".clio-detail h3")
+    # the events widget hooks the graph within ~0.3 s of it being drawn; a click before that goes nowhere
+    page.locator(".clio-hierarchy-sunburst .js-plotly-plot[data-clio-events]").first.wait_for(  # type: ignore
+        state="attached", timeout=60_000)
     slices = page.locator(".clio-hierarchy-sunburst .sunburstlayer path.surface")  # type: ignore[attr-defined]
     slices.nth(slices.count() - 1).click()
     page.wait_for_function("(h) => document.querySelector('.clio-detail h3').innerText !== h", arg=heading,
@@ -446,6 +449,8 @@ def test_cluster_map_lasso_selects_across_colours_and_resets_with_colouring(work
     assert n_traces > 1 and n_points > n_traces
     selection = page.locator(".clio-map-selection:visible").first  # type: ignore[attr-defined]
     drag = page.locator(".clio-map:visible .nsewdrag").first  # type: ignore[attr-defined]
+    hooked = page.locator(".clio-map:visible .js-plotly-plot[data-clio-events]").first  # type: ignore[attr-defined]
+    hooked.wait_for(state="attached", timeout=60_000)  # selections reach Python once the events widget hooked it
     _lasso(page, drag.bounding_box())
     selection.locator("b", has_text="selected clusters").wait_for(timeout=60_000)
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]  # every trace's callback has run
@@ -466,6 +471,7 @@ def test_cluster_map_lasso_selects_across_colours_and_resets_with_colouring(work
         assert page.locator(".clio-map:visible .selectionlayer path").count() == 0  # type: ignore[attr-defined]
         assert plot.evaluate(dimmed) == 0
         n_now = plot.evaluate("(gd) => gd.querySelectorAll('.scatterlayer .point').length")
+        hooked.wait_for(state="attached", timeout=60_000)
         _lasso(page, drag.bounding_box(), 0.5)
         selection.locator("b", has_text="selected clusters").wait_for(timeout=60_000)
         page.wait_for_timeout(1000)  # type: ignore[attr-defined]

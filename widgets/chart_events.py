@@ -43,6 +43,7 @@ function hook(gd, model) {
   gd.on("plotly_selected", (event) => { if (event) send("select")(event); });
   gd.on("plotly_click", send("click"));
   gd.on("plotly_deselect", send("deselect"));
+  gd.setAttribute("data-clio-events", "on");  // hooked: clicks on this graph now reach Python
 }
 export default {
   render({ model, el }) {
