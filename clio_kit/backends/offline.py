@@ -28,6 +28,7 @@ from ..facets.summary import ExtractiveSummarizer
 
 __all__ = ["OfflineBackend"]
 
+LANGUAGE_SAMPLE = 200_000  # conversations the language offsets of vocabulary names are estimated on
 OFFLINE_VERSION = 6  # 6: names from the nearest words of a fixed English vocabulary (clio_kit.vocabulary)
 
 
@@ -69,9 +70,12 @@ class OfflineBackend(BaseEstimator):
         self.screener_rank = screener_rank
 
     def fingerprint(self) -> dict[str, Any]:
-        """Every ``__init__`` parameter (scikit-learn's ``get_params``: none can be left out of the stage keys)
-        and the offline algorithms' version."""
-        return {**self.get_params(deep=False), "version": OFFLINE_VERSION}
+        """Every ``__init__`` parameter (scikit-learn's ``get_params``: none can be left out of the stage keys),
+        the offline algorithms' version and the packaged vocabulary's hash."""
+        from ..vocabulary import vocabulary_digest
+
+        vocabulary = {"vocabulary_file": vocabulary_digest()} if self.vocabulary else {}
+        return {**self.get_params(deep=False), "version": OFFLINE_VERSION, **vocabulary}
 
     def prompt_hashes(self) -> dict[str, str]:
         return {}  # no prompts: nothing is sent to a model
@@ -136,7 +140,7 @@ class OfflineBackend(BaseEstimator):
             clusters = sorted(named)
             centroids = np.stack([np.asarray(embeddings[labels == c]).mean(axis=0) for c in clusters])
             named = self._with_topics(named, clusters, centroids, corpus_mean, embedder)
-        return self._with_vocabulary(named, embeddings, labels, user_ids, corpus_mean, embedder)
+        return self._with_vocabulary(named, embeddings, labels, user_ids, languages, corpus_mean, embedder)
 
     def label_parents(self, child_labels: Mapping[int, Any], child_sizes: Mapping[int, int],
                       parent_of: Mapping[int, int], **context: Any) -> dict[int, Any]:
@@ -162,7 +166,7 @@ class OfflineBackend(BaseEstimator):
                                       context.get("corpus_mean"), embedder)
         if members is not None and context.get("embeddings") is not None and context.get("user_ids") is not None:
             named = self._with_vocabulary(named, context["embeddings"], np.asarray(members), context["user_ids"],
-                                          context.get("corpus_mean"), embedder)
+                                          context.get("languages"), context.get("corpus_mean"), embedder)
         return named
 
     def _with_topics(self, named: Mapping[int, Any], clusters: Sequence[int], centroids: np.ndarray,
@@ -179,17 +183,27 @@ class OfflineBackend(BaseEstimator):
                                                          labeler.margin_, labeler.earned_)}
 
     def _with_vocabulary(self, named: Mapping[int, Any], embeddings: Any, labels: np.ndarray,
-                         user_ids: Sequence[str], corpus_mean: Any, embedder: Any) -> dict[int, Any]:
+                         user_ids: Sequence[str], languages: Sequence[str] | None, corpus_mean: Any,
+                         embedder: Any) -> dict[int, Any]:
         """Name each cluster by the vocabulary words nearest it that enough of its users share, when the packaged
-        vocabulary was embedded by the run's ``embedder`` (else the names stay as they are)."""
+        vocabulary was embedded by the run's ``embedder`` (else the names stay as they are). Each language's mean
+        offset is removed first, from a seeded sample of at most ``LANGUAGE_SAMPLE`` conversations."""
+        from ..cluster import LanguageCentering
         from ..vocabulary import VocabularyDescriber, vocabulary_for
 
         vocabulary = vocabulary_for(embedder.name) if self.vocabulary and embedder is not None else None
         if vocabulary is None:
             return dict(named)
+        offsets = None
+        if languages is not None and len(languages) == len(labels):
+            languages = [str(code) for code in languages]
+            rows = np.sort(np.random.default_rng(0).permutation(len(labels))[:LANGUAGE_SAMPLE])
+            offsets = LanguageCentering(estimator="mean").fit(
+                np.asarray(embeddings[rows]), [languages[i] for i in rows]).offsets_
         words, vectors = vocabulary
         describer = VocabularyDescriber(words, vectors, min_users=_setting(self.min_phrase_users, "min_phrase_users"))
-        describer.fit(embeddings, labels, list(user_ids), corpus_mean=corpus_mean)
+        describer.fit(embeddings, labels, list(user_ids), corpus_mean=corpus_mean, languages=languages,
+                      language_offsets=offsets, preferred={c: label.keywords for c, label in named.items()})
         return {c: _with_words(label, describer.words_.get(c, []), describer.support_.get(c, {}),
                                describer.n_users_.get(c, 0)) for c, label in named.items()}
 
