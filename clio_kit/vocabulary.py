@@ -57,7 +57,7 @@ class VocabularyDescriber:
 
     def __init__(self, words: Sequence[str], vectors: np.ndarray, n_words: int = 3, min_users: int = 5,
                  per_user_rank: int = 200, candidates: int = 40, max_similarity: float = 0.85,
-                 centre_words: bool = True, max_conversations: int = 200, reference_words: int = 2000,
+                 centre_words: bool = True, max_conversations: int = 200, reference_words: int = 500,
                  random_state: int = 0) -> None:
         self.words = words
         self.vectors = vectors
