@@ -26,7 +26,7 @@ Clio's imperative style, is the name instead.
 >>> namer.labels_[1].name
 'Cake recipe, chocolate cake'
 >>> namer.labels_[1].description
-'About 5 conversations. Key phrases (share of users): cake recipe 60%, chocolate cake 60%. Languages: English 100%. Named offline from key phrases.'
+'About 5 conversations. Key phrases (share of users): cake recipe 60%, chocolate cake 60%. Languages: English. Named offline from key phrases.'
 >>> KeyphraseNamer(min_users=2).fit(["Can you write a haiku about autumn?", "write a haiku about autumn please",
 ...                                   "haiku about autumn"], [0, 0, 0], ["a", "b", "c"], ["en"] * 3).labels_[0].name
 'Write a haiku about autumn'
@@ -177,7 +177,7 @@ def describe(keywords: Sequence[str], language_shares: Mapping[str, float] | Non
     who used each, its languages (largest first), and where the name came from.
 
     >>> describe(["python", "error"], {"en": 0.7, "es": 0.2}, size=143, user_shares={"python": 0.5, "error": 0.3})
-    'About 140 conversations. Key phrases (share of users): python 50%, error 30%. Languages: English 70%, Spanish 20%. Named offline from key phrases.'
+    'About 140 conversations. Key phrases (share of users): python 50%, error 30%. Languages: English, Spanish. Named offline from key phrases.'
     >>> describe([], None, size=12)
     'About 12 conversations. No key phrase was shared by enough users to name it. Named offline.'
     """
@@ -189,7 +189,8 @@ def describe(keywords: Sequence[str], language_shares: Mapping[str, float] | Non
         parts.append("No key phrase was shared by enough users to name it.")
     if language_shares:
         shown = sorted(language_shares.items(), key=lambda item: -item[1])[:4]
-        parts.append("Languages: " + ", ".join(f"{_language_name(code)} {share:.0%}" for code, share in shown) + ".")
+        # names only, no shares: a share would let a reader subtract the suppressed cells of the language table
+        parts.append("Languages: " + ", ".join(_language_name(code) for code, _ in shown) + ".")
     if request:
         parts.append("Named offline after a request whose every content word its users share.")
     else:

@@ -196,7 +196,10 @@ def test_select_keywords_merges_overlaps_and_plurals() -> None:
 def test_format_and_describe() -> None:
     assert format_name(["a b c d", "e f g h", "i j k l"], max_words=10) == "A b c d, e f g h"
     assert format_name(["one two three four five six seven eight nine ten eleven"], 10).count(" ") == 9
-    assert "Languages: English 50%, French 25%." in describe(["x"], {"en": 0.5, "fr": 0.25})
+    # languages are named largest first, never with shares: "English 96%" of 53 conversations would give away the
+    # two the language table suppresses
+    assert "Languages: English, French." in describe(["x"], {"en": 0.5, "fr": 0.25})
+    assert "%" not in describe([], {"en": 0.96, "es": 0.04}, size=53)
 
 
 # -- issue 14: names from what is in the cluster, in every language ----------------------------------------------
