@@ -476,8 +476,27 @@ def test_cluster_map_lasso_over_several_colours_selects_them_all(view: clio_kit.
     assert explorer.selected == everything[:1]
     explorer.color_by.value = "size"
     assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
-    assert all(t.unselected.marker.opacity == t.marker.opacity and t.selectedpoints is None
-               for t in explorer.figure.figure.data)  # nothing dimmed
+    assert all(t.selectedpoints is None for t in explorer.figure.figure.data)  # nothing dimmed
+
+
+def test_cluster_map_keeps_what_the_browser_drew(view: clio_kit.PrivacyView, data: GatedData) -> None:
+    """A selection or zoom made in the browser is not redrawn from Python (that would drop the lasso's outline and
+    reset the zoom); a selection made in Python is drawn; a redraw (another colouring) keeps the user's zoom."""
+    explorer = widgets.ClusterMap(data, color_by="parent")
+    drawn = explorer.figure.outputs
+    ids = sorted(c for trace in explorer.figure.figure.data for c in trace_ids(trace))[:2]
+    explorer._on_event({"kind": "zoom", "x": [-1.0, 2.0], "y": [0.5, 1.5], "customdata": [], "ids": []})
+    explorer._on_event({"kind": "select", "customdata": ids, "ids": [None, None]})
+    assert explorer.selected == ids and explorer.figure.outputs is drawn  # the page's drawing stays
+    assert sum(len(t.selectedpoints or []) for t in explorer.figure.figure.data) == 2  # ... as exports will show
+    explorer.select(ids[:1])
+    assert explorer.figure.outputs is not drawn  # drawn from Python
+    explorer.color_by.value = "size"
+    layout = explorer.figure.figure.layout
+    assert list(layout.xaxis.range) == [-1.0, 2.0] and list(layout.yaxis.range) == [0.5, 1.5]
+    explorer._on_event({"kind": "zoom", "x": None, "y": None, "customdata": [], "ids": []})  # double-click: autoscale
+    explorer.color_by.value = "parent"
+    assert explorer.figure.figure.layout.xaxis.range is None
 
 
 def test_cluster_map_parent_colours_are_stable_across_levels(data: GatedData) -> None:

@@ -75,16 +75,19 @@ def node_key(cluster_id: Any, parent_key: str | None) -> str:
     return f"c{cluster_id}" if cluster_id is not None else f"other:{parent_key or 'root'}"
 
 
-def _tree_arrays(tree: Sequence[Mapping[str, Any]], total: int, label_width: int) -> dict[str, list[Any]]:
+def _tree_arrays(tree: Sequence[Mapping[str, Any]], total: int, label_width: int,
+                 parent_width: int | None = None) -> dict[str, list[Any]]:
     """Flat ``ids, labels, parents, values, colours, hover`` of ``PrivacyView.tree()`` for plotly's hierarchical
-    charts: each top-level cluster's branch in one colour, "Other (hidden...)" buckets in grey."""
+    charts: each top-level cluster's branch in one colour, "Other (hidden...)" buckets in grey; labels wrapped at
+    ``label_width`` characters (``parent_width`` for nodes with children)."""
     out: dict[str, list[Any]] = {k: [] for k in ("ids", "labels", "parents", "values", "colours", "hover")}
 
     def walk(node: Mapping[str, Any], parent: str | None, colour: str) -> None:
         hidden = node.get("cluster_id") is None
         key = node_key(node.get("cluster_id"), parent)
         share = node["n_conversations"] / max(total, 1)
-        for name, value in (("ids", key), ("labels", wrap(node["name"], label_width)), ("parents", parent or ""),
+        width = parent_width if parent_width and node.get("children") else label_width
+        for name, value in (("ids", key), ("labels", wrap(node["name"], width)), ("parents", parent or ""),
                             ("values", int(node["n_conversations"])), ("colours", OTHER_COLOUR if hidden else colour),
                             ("hover", f"<b>{html.escape(str(node['name']))}</b><br>{node['n_conversations']:,} "
                                       f"conversations ({share:.1%})<br>{wrap(node.get('description') or '')}")):
@@ -101,8 +104,16 @@ def sunburst(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2
              title: str = "") -> go.Figure:
     """A sunburst of the visible hierarchy from ``PrivacyView.tree()`` (ids: :func:`node_key`), one colour per
     top-level branch, "Other (hidden...)" buckets in grey; a label too small to read is left out (hover still
-    names it), never drawn in 4-pixel type."""
-    a = _tree_arrays(tree, total, 28)
+    names it), never drawn in 4-pixel type. A cluster with children may be the centre of a zoomed sunburst: its
+    label is wrapped narrow (16 characters a line), as plotly's renderer in JupyterLab checks only a centre label's
+    width against the circle and would cut a wide two-line label at the circle's edge.
+
+    >>> tree = [{"cluster_id": 1, "name": "Games and puzzles: story, year old", "n_conversations": 9,
+    ...          "children": [{"cluster_id": 2, "name": "Riddles and word games for children", "n_conversations": 9}]}]
+    >>> sunburst(tree, 9).data[0].labels
+    ('Games and<br>puzzles: story,<br>year old', 'Riddles and word games for<br>children')
+    """
+    a = _tree_arrays(tree, total, 28, parent_width=16)
     fig = go.Figure(go.Sunburst(ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"],
                                 branchvalues="total", marker={"colors": a["colours"],
                                                               "line": {"color": "white", "width": 1}},
