@@ -471,11 +471,11 @@ def test_cluster_map_lasso_over_several_colours_selects_them_all(view: clio_kit.
     assert all(t.unselected.marker.opacity == 0.25 for t in explorer.figure.figure.data)  # the rest would be dimmed
     assert sum(len(t.selectedpoints) for t in explorer.figure.figure.data) == len(everything)
     explorer._on_event({"kind": "deselect", "customdata": [], "ids": []})
-    assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
+    assert explorer.selected == [] and "selected cluster" not in explorer.breakdown.value
     explorer._on_event({"kind": "click", "customdata": everything[:1], "ids": [None]})
     assert explorer.selected == everything[:1]
     explorer.color_by.value = "size"
-    assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
+    assert explorer.selected == [] and "selected cluster" not in explorer.breakdown.value
     assert all(t.selectedpoints is None for t in explorer.figure.figure.data)  # nothing dimmed
 
 

@@ -452,7 +452,7 @@ def test_cluster_map_lasso_selects_across_colours_and_resets_with_colouring(work
     hooked = page.locator(".clio-map:visible .js-plotly-plot[data-clio-events]").first  # type: ignore[attr-defined]
     hooked.wait_for(state="attached", timeout=60_000)  # selections reach Python once the events widget hooked it
     _lasso(page, drag.bounding_box())
-    selection.locator("b", has_text="selected clusters").wait_for(timeout=60_000)
+    selection.locator("b", has_text="selected cluster").wait_for(timeout=60_000)
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]  # every trace's callback has run
     assert f"{n_points} selected clusters" in selection.inner_text()
     page.screenshot(path=str(ARTIFACTS / "lab-7-map-lasso.png"))  # type: ignore[attr-defined]
@@ -473,7 +473,7 @@ def test_cluster_map_lasso_selects_across_colours_and_resets_with_colouring(work
         n_now = plot.evaluate("(gd) => gd.querySelectorAll('.scatterlayer .point').length")
         hooked.wait_for(state="attached", timeout=60_000)
         _lasso(page, drag.bounding_box(), 0.5)
-        selection.locator("b", has_text="selected clusters").wait_for(timeout=60_000)
+        selection.locator("b", has_text="selected cluster").wait_for(timeout=60_000)
         page.wait_for_timeout(1000)  # type: ignore[attr-defined]
         half = int(selection.locator("b").inner_text().split()[0])
         assert 0 < half < n_now and plot.evaluate(dimmed) == n_now - half
@@ -569,7 +569,8 @@ def test_sunburst_centre_label_fits_inside_its_circle(workspace: Path, lab_url: 
     ARTIFACTS.mkdir(exist_ok=True)
     page, blocked, errors = _open_notebook(
         workspace, lab_url, browser, "sunburst",
-        "import json\nimport ipywidgets as W\nfrom clio_kit.presentation import figures\nfrom widgets.base import Chart\n"
+        "import json\nimport ipywidgets as W\nfrom clio_kit.presentation import figures\n"
+        "from widgets.base import Chart\n"
         f"fig = figures.sunburst(json.loads({_LONG_TREE!r}), 500, maxdepth=3, height=460, title='Hierarchy')\n"
         "fig.data[0].level = 'c1'\n"  # laid out as HierarchyExplorer lays out its sunburst
         "W.HBox([W.VBox(layout=W.Layout(width='45%', min_width='320px')),"
@@ -612,7 +613,7 @@ def test_cluster_map_keeps_lasso_and_zoom_after_a_selection(workspace: Path, lab
     plot.evaluate("(gd) => { gd.__clioTestMark = true; }")
     _lasso(page, drag.bounding_box())
     selection = page.locator(".clio-map-selection:visible").first  # type: ignore[attr-defined]
-    selection.locator("b", has_text="selected clusters").wait_for(timeout=60_000)
+    selection.locator("b", has_text="selected cluster").wait_for(timeout=60_000)
     # the graph the lasso was drawn on stays (a redraw would replace it within ~2 s of the totals arriving)
     kept = page.evaluate("""() => new Promise((done) => {
         const start = performance.now();
@@ -628,7 +629,7 @@ def test_cluster_map_keeps_lasso_and_zoom_after_a_selection(workspace: Path, lab
     assert kept, "the map was redrawn after the selection: its lasso outline and zoom are gone"
     assert plot.evaluate("(gd) => (gd.layout.selections || []).length") == 1  # the lasso's outline
     assert plot.evaluate(x_range) == pytest.approx(zoomed)
-    assert "selected clusters" in selection.inner_text()
+    assert "selected cluster" in selection.inner_text()
 
     _pick_other_option(page, ".clio-map-colour:visible select", "o.text === 'size'")  # a redraw: at the same zoom
     page.wait_for_function(f"() => {{ const gd = {_MAP_GRAPH};"  # type: ignore[attr-defined]
@@ -685,10 +686,12 @@ def test_hierarchy_explorer_alone_draws_and_hears_clicks_right_after_a_redraw(wo
                                    " gd.__clioTestSeen = true; return gd.hasAttribute('data-clio-events'); }")
             # the middle of the label of a sub-cluster with sub-clusters of its own (a ring slice's box may lie
             # mostly over other slices)
-            spot = page.evaluate(f"() => {{ const gd = {graph}; const g = Array.from(gd.querySelectorAll('g.slice'))"  # type: ignore
+            spot = page.evaluate(f"() => {{ const gd = {graph};"  # type: ignore[attr-defined]
+                                 " const g = Array.from(gd.querySelectorAll('g.slice'))"
                                  ".find(g => g.__data__ && g.__data__.data.data.id !== gd.data[0].level"
                                  " && g.__data__.children && g.__data__.children.length"
-                                 " && g.querySelector('text') && g.querySelector('text').getBoundingClientRect().width);"
+                                 " && g.querySelector('text')"
+                                 " && g.querySelector('text').getBoundingClientRect().width);"
                                  " if (!g) return null; const b = g.querySelector('text').getBoundingClientRect();"
                                  " return [b.x + b.width / 2, b.y + b.height / 2]; }")
             if spot is None:

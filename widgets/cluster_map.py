@@ -153,7 +153,8 @@ class ClusterMap(Explorer):
         s = self.selection_summary()
         values = "".join(f"<li>{esc(v)}: {n:,}</li>" for v, n in s["top_values"]) or "<li>(none above thresholds)</li>"
         names = ", ".join(esc(figures.short(n, 40)) for n in s["names"][:8]) + (" ..." if len(s["names"]) > 8 else "")
-        return (f"<div class='clio-selection'><b>{s['n_clusters']} selected clusters</b>: {names}<br>"
+        clusters = f"{s['n_clusters']} selected cluster" + ("" if s["n_clusters"] == 1 else "s")
+        return (f"<div class='clio-selection'><b>{clusters}</b>: {names}<br>"
                 f"{s['n_conversations']:,} conversations; up to {s['n_users']:,} users (summed over clusters)."
                 f"<br>Top {esc(s['facet'])} values (cells above the thresholds):<ul>{values}</ul></div>")
 
@@ -210,7 +211,8 @@ class ClusterMap(Explorer):
             "x": points["x"].round(3), "y": points["y"].round(3)})}
 
     def static_body(self) -> str:
-        return figure_html(self.make_figure()) + self.breakdown.value + f"<p>{self.note.value}</p>"
+        return figure_html(self.figure.figure, config={"scrollZoom": True}) + self.breakdown.value + \
+            f"<p>{self.note.value}</p>"
 
 
 def trace_ids(trace: Any) -> list[int]:

@@ -258,7 +258,15 @@ def distribution_bar(distribution: pd.DataFrame, facet: str, *, n: int = 25, tit
 def crosstab_bars(shown: pd.DataFrame, clusters: pd.DataFrame, facet: str, values: list[str]) -> go.Figure:
     """Stacked bars: each cluster's conversations split by facet value (share of the cluster).
 
-    ``shown`` holds the shown cells (:meth:`widgets.GatedData.cells`); suppressed (or absent) cells are gaps.
+    ``shown`` holds the shown cells (:meth:`widgets.GatedData.cells`). The rest of each bar, up to 100%, is one grey
+    segment, "other values or suppressed": a cluster whose cells are all suppressed reads so instead of an empty
+    row. It tells nothing new (the cluster's size and its shown cells are on show) and never splits suppressed
+    cells from values that are only not drawn.
+
+    >>> shown = pd.DataFrame({"cluster_id": [1], "value": ["en"], "share_in_cluster": [0.75], "n_conversations": [30]})
+    >>> clusters = pd.DataFrame({"cluster_id": [1, 2], "name": ["a", "b"]})
+    >>> [(t.name, [float(x) for x in t.x]) for t in crosstab_bars(shown, clusters, "language", ["en"]).data]
+    [('en', [0.75, nan]), ('other values or suppressed', [0.25, 1.0])]
     """
     if shown.empty or clusters.empty or not values:
         return empty("Nothing to show above the privacy thresholds.")
@@ -271,7 +279,12 @@ def crosstab_bars(shown: pd.DataFrame, clusters: pd.DataFrame, facet: str, value
                              marker_color=PALETTE[i % len(PALETTE)], customdata=cells["n_conversations"],
                              hovertemplate="%{y}<br>" + f"{facet} = {value}: " +
                                            "%{x:.1%} (%{customdata:,})<extra></extra>"))
-    fig.update_layout(**base_layout(f"{facet} within each cluster (gaps: suppressed or none)",
+    drawn = shown[shown["value"].isin(values)].groupby("cluster_id")["share_in_cluster"].sum().reindex(ids)
+    rest = (1.0 - drawn.fillna(0.0)).clip(lower=0.0).round(6)
+    fig.add_trace(go.Bar(y=labels, x=rest.to_numpy(), name="other values or suppressed", orientation="h",
+                         marker={"color": OTHER_COLOUR, "pattern": {"shape": "/", "fgcolor": "#999"}},
+                         hovertemplate="%{y}<br>other values or suppressed: %{x:.1%}<extra></extra>"))
+    fig.update_layout(**base_layout(f"{facet} within each cluster (hatched grey: other values or suppressed)",
                                      max(260, 24 * len(labels) + 100)), barmode="stack")
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
