@@ -615,3 +615,13 @@ def test_every_chart_wraps_long_hover_texts_and_shows_whole_names(data: GatedDat
                     assert len(line) <= HOVER_WIDTH or " " not in line, line
                     long_lines += len(line) > 30
     assert long_lines > 0  # the check saw long names (the pipeline run has some)
+
+
+def test_a_value_the_run_does_not_show_is_named_in_a_warning(data: GatedData) -> None:
+    """Asking for a facet value the run does not show (README's ``value="ja"`` on a sample without Japanese) says so
+    in a warning and shows the default value, instead of an empty chart without a word."""
+    with pytest.warns(UserWarning, match="language = 'xx' is not among this run's shown values"):
+        explorer = widgets.BaseRateExplorer(data, facet="language", value="xx")
+    assert explorer.value.value in explorer.value.options
+    with pytest.warns(UserWarning, match="'xx'"):
+        widgets.ClusterMap(data, color_by="lift", facet="language", value="xx")

@@ -22,7 +22,7 @@ from clio_kit.presentation import (SUPPRESSED, esc, figure_html, figures, fmt_co
 
 from .base import Chart, Explorer
 
-__all__ = ["BaseRateExplorer", "default_level", "default_value"]
+__all__ = ["BaseRateExplorer", "chosen_value", "default_level", "default_value"]
 
 
 #: values that name no category ("und": language undetermined); never the default choice
@@ -43,6 +43,26 @@ def default_value(values: list[str], has_cells: Any = None) -> str | None:
         if has_cells is None or has_cells(value):
             return value
     return candidates[0] if candidates else (values[0] if values else None)
+
+
+def chosen_value(values: list[str], requested: str | None, facet: str | None, has_cells: Any = None) -> str | None:
+    """``requested`` if it is one of ``values``; else :func:`default_value`, with a warning naming the value asked
+    for (a value absent from the run, or below the thresholds everywhere, is not offered).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     chosen_value(["en", "es"], "ja", "language"), str(caught[0].message)[:45]
+    ('es', "language = 'ja' is not among this run's shown")
+    """
+    if requested is None or requested in values:
+        return requested if requested is not None else default_value(values, has_cells)
+    fallback = default_value(values, has_cells)
+    import warnings
+
+    warnings.warn(f"{facet} = {requested!r} is not among this run's shown values (absent, or below the privacy "
+                  f"thresholds overall): showing {facet} = {fallback!r}", UserWarning, stacklevel=3)
+    return fallback
 
 
 def shown_values(data: Any, facet: str | None, level: int) -> Any:
@@ -88,8 +108,8 @@ class BaseRateExplorer(Explorer):
         self.facet.add_class("clio-br-facet")
         values = data.facet_values(facet) if facet else []
         self.level = level_dropdown(data, level, "clio-br-level")
-        self.value = W.Dropdown(options=values, value=value if value in values else
-                                default_value(values, shown_values(data, facet, self.level.value)),
+        self.value = W.Dropdown(options=values, value=chosen_value(values, value, facet,
+                                                                   shown_values(data, facet, self.level.value)),
                                 description="Value")
         self.value.add_class("clio-br-value")
         self.table = W.HTML()

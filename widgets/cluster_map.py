@@ -25,7 +25,7 @@ from clio_kit.presentation import esc, figure_html, figures
 
 from .base import Chart, Explorer
 from .chart_events import ChartEvents
-from .base_rates import default_value, shown_values
+from .base_rates import chosen_value, default_value, shown_values
 from .layout import cluster_layout
 
 __all__ = ["ClusterMap"]
@@ -57,8 +57,8 @@ class ClusterMap(Explorer):
         self.level.layout.display = None if self.uses_coordinates else "none"
         self.facet = W.Dropdown(options=facets, value=facet, description="Facet")
         values = data.facet_values(facet) if facet else []
-        self.value = W.Dropdown(options=values, value=value if value in values else
-                                default_value(values, shown_values(data, facet, self.level.value)),
+        self.value = W.Dropdown(options=values, value=chosen_value(values, value, facet,
+                                                                   shown_values(data, facet, self.level.value)),
                                 description="Value")
         self.selected: list[int] = []
         #: the axes' ranges the user zoomed or panned to (None: autoscaled); redraws keep them
