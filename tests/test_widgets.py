@@ -625,3 +625,25 @@ def test_a_value_the_run_does_not_show_is_named_in_a_warning(data: GatedData) ->
     assert explorer.value.value in explorer.value.options
     with pytest.warns(UserWarning, match="'xx'"):
         widgets.ClusterMap(data, color_by="lift", facet="language", value="xx")
+
+
+def test_base_rates_open_at_the_level_that_shows_most_of_the_facet() -> None:
+    """A small multilingual run hides most base-cluster cells: the base-rate view opens at the level showing the
+    most cells of the facet (its top level there), not at an almost all-suppressed base level; ties go to the lower
+    level, and a level with too many clusters to compute quickly is never the default."""
+    from widgets.base_rates import default_level
+
+    class Levels:  # what default_level reads of GatedData: visible clusters and shown cells per level
+        def __init__(self, clusters: dict[int, int], cells: dict[int, int]) -> None:
+            self.levels, self.top_level, self._clusters, self._cells = sorted(clusters), max(clusters), clusters, cells
+
+        def clusters(self, level: int) -> list[int]:
+            return list(range(self._clusters[level]))
+
+        def cells(self, facet: str, level: int) -> list[int]:
+            return list(range(self._cells[level]))
+
+    small = Levels({0: 9, 1: 14, 2: 12}, {0: 3, 1: 20, 2: 61})
+    assert default_level(small) == 0 and default_level(small, facet="language") == 2
+    assert default_level(Levels({0: 40, 1: 13}, {0: 13, 1: 13}), facet="language") == 0
+    assert default_level(Levels({0: 900, 1: 150, 2: 12}, {0: 5000, 1: 400, 2: 60}), facet="language") == 1

@@ -73,21 +73,23 @@ def shown_values(data: Any, facet: str | None, level: int) -> Any:
     return lambda value: str(value) in shown
 
 
-def default_level(data: Any, max_clusters: int = 200) -> int:
+def default_level(data: Any, max_clusters: int = 200, facet: str | None = None) -> int:
     """The lowest level with at most ``max_clusters`` visible clusters (base rates with q-values cost about a
-    millisecond per cell, so a 1,000-cluster base level takes seconds on first use; it is cached after)."""
-    for level in data.levels:
-        if len(data.clusters(level)) <= max_clusters:
-            return level
-    return data.top_level
+    millisecond per cell, so a 1,000-cluster base level takes seconds on first use; it is cached after); with a
+    ``facet``, of those levels the one with the most shown cells of it (a small multilingual run hides most of its
+    base clusters' cells, while its top level shows nearly all)."""
+    levels = [lv for lv in data.levels if len(data.clusters(lv)) <= max_clusters] or [data.top_level]
+    if facet is None:
+        return levels[0]
+    return max(levels, key=lambda lv: (len(data.cells(facet, lv)), -lv))
 
 
-def level_dropdown(data: Any, level: int | None, css_class: str) -> W.Dropdown:
+def level_dropdown(data: Any, level: int | None, css_class: str, facet: str | None = None) -> W.Dropdown:
     """A "Level" dropdown listing each level with its count of visible clusters, at ``level`` or
-    :func:`default_level`, carrying ``css_class`` (browser tests find it by that)."""
+    :func:`default_level` (for ``facet``), carrying ``css_class`` (browser tests find it by that)."""
     dropdown = W.Dropdown(options=[(f"level {lv} ({len(data.clusters(lv))} visible clusters)", lv)
                                    for lv in data.levels],
-                          value=default_level(data) if level is None else level, description="Level")
+                          value=default_level(data, facet=facet) if level is None else level, description="Level")
     dropdown.add_class(css_class)
     return dropdown
 
@@ -107,7 +109,7 @@ class BaseRateExplorer(Explorer):
         self.facet = W.Dropdown(options=facets, value=facet, description="Facet")
         self.facet.add_class("clio-br-facet")
         values = data.facet_values(facet) if facet else []
-        self.level = level_dropdown(data, level, "clio-br-level")
+        self.level = level_dropdown(data, level, "clio-br-level", facet)
         self.value = W.Dropdown(options=values, value=chosen_value(values, value, facet,
                                                                    shown_values(data, facet, self.level.value)),
                                 description="Value")
