@@ -297,7 +297,14 @@ def trend_lines(trend: pd.DataFrame, title: str = "", height: int = 280, share: 
     ``(key value, label)`` of ``series`` (default: every ``key`` value, labelled by the ``name`` column).
 
     ``trend`` is ``PrivacyView.trend(...)`` (``key="cluster_id"``) or ``facet_trend(...)`` (``key="value"``):
-    ``period, <key>, n_conversations``. Suppressed periods are gaps, and periods without a row look the same.
+    ``period, <key>, n_conversations``. Suppressed periods are gaps, and periods without a row look the same; a
+    legend entry says what a gap means.
+
+    >>> weeks = pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-06"])
+    >>> trend = pd.DataFrame({"period": weeks, "cluster_id": [1, 1, 2], "name": ["a", "a", "b"],
+    ...                       "n_conversations": [5, 6, 7]})
+    >>> [line.name for line in trend_lines(trend).data]
+    ['a', 'b', 'gap: below the privacy thresholds, or none']
     """
     if trend.empty or trend["n_conversations"].notna().sum() == 0:
         return empty("No timestamps, or every period is below the privacy thresholds.", height)
@@ -315,6 +322,9 @@ def trend_lines(trend: pd.DataFrame, title: str = "", height: int = 280, share: 
                                  line={"color": PALETTE[i % len(PALETTE)]}, connectgaps=False,
                                  hovertemplate="%{x|%Y-%m-%d}: %{y" + (":.1%" if share else ":,") + "}<extra>"
                                                + html.escape(short(label, 30)) + "</extra>"))
+    if wide.isna().to_numpy().any():  # a break in a line says why in the legend (never which: suppressed or none)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="gap: below the privacy thresholds, or none",
+                                 line={"color": "#bbb", "dash": "dot"}, hoverinfo="skip"))
     fig.update_layout(**base_layout(title, height), legend={"orientation": "h", "y": -0.2})
     fig.update_yaxes(title="share" if share else "conversations", rangemode="tozero",
                      tickformat=".0%" if share else None)
