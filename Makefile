@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
+# fonts-noto-cjk: without a CJK font, Chromium (pages, screenshots, the SVG/PDF export) draws Japanese, Chinese and
+# Korean cluster names as empty boxes
 browser:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped (and fail where CI is set)"
+	@(command -v chromium >/dev/null 2>&1 && fc-list :lang=ja | grep -q .) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || echo "chromium or fonts-noto-cjk not installed: browser tests will be skipped (and fail where CI is set); CJK names may show as boxes"
 
 demo: $(STAMP)
 	$(VENV)/bin/clio-kit demo --sample $(DEMO_N) --out runs/demo --report reports/demo.html

@@ -471,13 +471,32 @@ def test_cluster_map_lasso_over_several_colours_selects_them_all(view: clio_kit.
     assert all(t.unselected.marker.opacity == 0.25 for t in explorer.figure.figure.data)  # the rest would be dimmed
     assert sum(len(t.selectedpoints) for t in explorer.figure.figure.data) == len(everything)
     explorer._on_event({"kind": "deselect", "customdata": [], "ids": []})
-    assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
+    assert explorer.selected == [] and "selected cluster" not in explorer.breakdown.value
     explorer._on_event({"kind": "click", "customdata": everything[:1], "ids": [None]})
     assert explorer.selected == everything[:1]
     explorer.color_by.value = "size"
-    assert explorer.selected == [] and "selected clusters" not in explorer.breakdown.value
-    assert all(t.unselected.marker.opacity == t.marker.opacity and t.selectedpoints is None
-               for t in explorer.figure.figure.data)  # nothing dimmed
+    assert explorer.selected == [] and "selected cluster" not in explorer.breakdown.value
+    assert all(t.selectedpoints is None for t in explorer.figure.figure.data)  # nothing dimmed
+
+
+def test_cluster_map_keeps_what_the_browser_drew(view: clio_kit.PrivacyView, data: GatedData) -> None:
+    """A selection or zoom made in the browser is not redrawn from Python (that would drop the lasso's outline and
+    reset the zoom); a selection made in Python is drawn; a redraw (another colouring) keeps the user's zoom."""
+    explorer = widgets.ClusterMap(data, color_by="parent")
+    drawn = explorer.figure.outputs
+    ids = sorted(c for trace in explorer.figure.figure.data for c in trace_ids(trace))[:2]
+    explorer._on_event({"kind": "zoom", "x": [-1.0, 2.0], "y": [0.5, 1.5], "customdata": [], "ids": []})
+    explorer._on_event({"kind": "select", "customdata": ids, "ids": [None, None]})
+    assert explorer.selected == ids and explorer.figure.outputs is drawn  # the page's drawing stays
+    assert sum(len(t.selectedpoints or []) for t in explorer.figure.figure.data) == 2  # ... as exports will show
+    explorer.select(ids[:1])
+    assert explorer.figure.outputs is not drawn  # drawn from Python
+    explorer.color_by.value = "size"
+    layout = explorer.figure.figure.layout
+    assert list(layout.xaxis.range) == [-1.0, 2.0] and list(layout.yaxis.range) == [0.5, 1.5]
+    explorer._on_event({"kind": "zoom", "x": None, "y": None, "customdata": [], "ids": []})  # double-click: autoscale
+    explorer.color_by.value = "parent"
+    assert explorer.figure.figure.layout.xaxis.range is None
 
 
 def test_cluster_map_parent_colours_are_stable_across_levels(data: GatedData) -> None:
@@ -596,3 +615,35 @@ def test_every_chart_wraps_long_hover_texts_and_shows_whole_names(data: GatedDat
                     assert len(line) <= HOVER_WIDTH or " " not in line, line
                     long_lines += len(line) > 30
     assert long_lines > 0  # the check saw long names (the pipeline run has some)
+
+
+def test_a_value_the_run_does_not_show_is_named_in_a_warning(data: GatedData) -> None:
+    """Asking for a facet value the run does not show (README's ``value="ja"`` on a sample without Japanese) says so
+    in a warning and shows the default value, instead of an empty chart without a word."""
+    with pytest.warns(UserWarning, match="language = 'xx' is not among this run's shown values"):
+        explorer = widgets.BaseRateExplorer(data, facet="language", value="xx")
+    assert explorer.value.value in explorer.value.options
+    with pytest.warns(UserWarning, match="'xx'"):
+        widgets.ClusterMap(data, color_by="lift", facet="language", value="xx")
+
+
+def test_base_rates_open_at_the_level_that_shows_most_of_the_facet() -> None:
+    """A small multilingual run hides most base-cluster cells: the base-rate view opens at the level showing the
+    most cells of the facet (its top level there), not at an almost all-suppressed base level; ties go to the lower
+    level, and a level with too many clusters to compute quickly is never the default."""
+    from widgets.base_rates import default_level
+
+    class Levels:  # what default_level reads of GatedData: visible clusters and shown cells per level
+        def __init__(self, clusters: dict[int, int], cells: dict[int, int]) -> None:
+            self.levels, self.top_level, self._clusters, self._cells = sorted(clusters), max(clusters), clusters, cells
+
+        def clusters(self, level: int) -> list[int]:
+            return list(range(self._clusters[level]))
+
+        def cells(self, facet: str, level: int) -> list[int]:
+            return list(range(self._cells[level]))
+
+    small = Levels({0: 9, 1: 14, 2: 12}, {0: 3, 1: 20, 2: 61})
+    assert default_level(small) == 0 and default_level(small, facet="language") == 2
+    assert default_level(Levels({0: 40, 1: 13}, {0: 13, 1: 13}), facet="language") == 0
+    assert default_level(Levels({0: 900, 1: 150, 2: 12}, {0: 5000, 1: 400, 2: 60}), facet="language") == 1

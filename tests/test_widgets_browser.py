@@ -452,7 +452,7 @@ def test_cluster_map_lasso_selects_across_colours_and_resets_with_colouring(work
     hooked = page.locator(".clio-map:visible .js-plotly-plot[data-clio-events]").first  # type: ignore[attr-defined]
     hooked.wait_for(state="attached", timeout=60_000)  # selections reach Python once the events widget hooked it
     _lasso(page, drag.bounding_box())
-    selection.locator("b", has_text="selected clusters").wait_for(timeout=60_000)
+    selection.locator("b", has_text="selected cluster").wait_for(timeout=60_000)
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]  # every trace's callback has run
     assert f"{n_points} selected clusters" in selection.inner_text()
     page.screenshot(path=str(ARTIFACTS / "lab-7-map-lasso.png"))  # type: ignore[attr-defined]
@@ -473,7 +473,7 @@ def test_cluster_map_lasso_selects_across_colours_and_resets_with_colouring(work
         n_now = plot.evaluate("(gd) => gd.querySelectorAll('.scatterlayer .point').length")
         hooked.wait_for(state="attached", timeout=60_000)
         _lasso(page, drag.bounding_box(), 0.5)
-        selection.locator("b", has_text="selected clusters").wait_for(timeout=60_000)
+        selection.locator("b", has_text="selected cluster").wait_for(timeout=60_000)
         page.wait_for_timeout(1000)  # type: ignore[attr-defined]
         half = int(selection.locator("b").inner_text().split()[0])
         assert 0 < half < n_now and plot.evaluate(dimmed) == n_now - half
@@ -539,3 +539,167 @@ def test_hover_labels_with_long_names_fit_in_a_narrow_column(browser: object, tm
             cut += plot.evaluate(_CUT_HOVER)
     assert hovered == 3 + 6 and not cut, cut
     assert not blocked
+
+
+#: the sunburst's centre label (the zoomed-to node) and the centre circle, in page pixels: how far the label's
+#: farthest corner lies from the circle's centre, and the circle's radius
+_CENTRE_FIT = ("(gd) => { const slices = Array.from(gd.querySelectorAll('.sunburstlayer g.slice'));"
+               " const centre = slices.find(g => g.__data__ && g.__data__.data.data.id === gd.data[0].level);"
+               " if (!centre) return null;"
+               " const c = centre.querySelector('path.surface').getBoundingClientRect();"
+               " const t = centre.querySelector('text').getBoundingClientRect();"
+               " const cx = c.x + c.width / 2, cy = c.y + c.height / 2;"
+               " const far = Math.max(...[[t.left, t.top], [t.right, t.top], [t.left, t.bottom], [t.right, t.bottom]]"
+               ".map(([x, y]) => Math.hypot(x - cx, y - cy)));"
+               " return {label: centre.querySelector('text').textContent, width: t.width, far, radius: c.width / 2}; }")
+
+#: a hierarchy whose first top-level cluster has a name as long as the demo run's (two lines at the old wrapping)
+_LONG_TREE = json.dumps([
+    {"cluster_id": 1, "name": "Games and puzzles: story, year old", "n_conversations": 300, "children": [
+        {"cluster_id": 2, "name": "Debugging pandas dataframe merges that silently drop rows", "n_conversations": 200,
+         "children": [{"cluster_id": 5, "name": "Riddles", "n_conversations": 200}]},
+        {"cluster_id": 3, "name": "Installing packages in virtual environments", "n_conversations": 100}]},
+    {"cluster_id": 4, "name": "Python programming and debugging: keyerror, modulenotfounderror",
+     "n_conversations": 200, "children": [{"cluster_id": 6, "name": "Riddles", "n_conversations": 200}]}])
+
+
+def test_sunburst_centre_label_fits_inside_its_circle(workspace: Path, lab_url: str, browser: object) -> None:
+    """Zoomed to a cluster with a long name, the sunburst's centre label is drawn whole inside the centre circle,
+    in JupyterLab's plotly renderer (its own plotly.js) as in the hierarchy explorer: not cut at the circle's edge."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, blocked, errors = _open_notebook(
+        workspace, lab_url, browser, "sunburst",
+        "import json\nimport ipywidgets as W\nfrom clio_kit.presentation import figures\n"
+        "from widgets.base import Chart\n"
+        f"fig = figures.sunburst(json.loads({_LONG_TREE!r}), 500, maxdepth=3, height=460, title='Hierarchy')\n"
+        "fig.data[0].level = 'c1'\n"  # laid out as HierarchyExplorer lays out its sunburst
+        "W.HBox([W.VBox(layout=W.Layout(width='45%', min_width='320px')),"
+        " W.VBox([Chart(fig)], layout=W.Layout(width='55%'))])")
+    page.locator(".jp-OutputArea-output:visible .sunburstlayer text").first.wait_for(timeout=120_000)  # type: ignore
+    gd = page.locator(".jp-OutputArea-output:visible .js-plotly-plot").first  # type: ignore[attr-defined]
+    gd.evaluate("(el) => el.scrollIntoView()")
+    fit = gd.evaluate(_CENTRE_FIT)
+    page.screenshot(path=str(ARTIFACTS / "lab-9-sunburst-centre.png"))  # type: ignore[attr-defined]
+    assert fit is not None and fit["label"].startswith("Games") and fit["width"] > 0, fit
+    assert fit["far"] <= fit["radius"] + 1, fit  # every corner of the label inside the circle
+    assert not blocked and not [e for e in errors if "plotly" in e.lower()], (blocked, errors)
+
+
+#: the cluster map's graph on show (Lab keeps hidden copies of other notebooks' outputs)
+_MAP_GRAPH = "Array.from(document.querySelectorAll('.clio-map .js-plotly-plot')).find(gd => gd.offsetParent)"
+
+
+def test_cluster_map_keeps_lasso_and_zoom_after_a_selection(workspace: Path, lab_url: str, browser: object) -> None:
+    """A lasso after zooming in (mouse wheel) shows the selection's totals and leaves the map as the user left it:
+    the same graph (no redraw), its lasso outline and its zoom; another colouring is drawn at the same zoom."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, blocked, errors = _open_notebook(
+        workspace, lab_url, browser, "clustermap-zoom",
+        "import clio_kit, widgets\nwidgets.ClusterMap(clio_kit.open_run('run'), color_by='parent')")
+    page.locator(".clio-map:visible .scatterlayer .trace .point").first.wait_for(timeout=120_000)  # type: ignore
+    plot = page.locator(".clio-map:visible .js-plotly-plot[data-clio-events]").first  # type: ignore[attr-defined]
+    plot.wait_for(state="attached", timeout=60_000)
+    plot.evaluate("(el) => el.scrollIntoView()")
+    drag = page.locator(".clio-map:visible .nsewdrag").first  # type: ignore[attr-defined]
+    box = drag.bounding_box()
+    x_range = "(gd) => Array.from(gd._fullLayout.xaxis.range)"
+    before = plot.evaluate(x_range)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # type: ignore[attr-defined]
+    page.mouse.wheel(0, -400)  # type: ignore[attr-defined]  # "Scroll to zoom", as the map's note says
+    page.wait_for_function(f"(w) => {{ const r = ({_MAP_GRAPH})._fullLayout.xaxis.range;"  # type: ignore
+                           " return r[1] - r[0] < 0.95 * w; }", arg=before[1] - before[0], timeout=10_000)
+    zoomed = plot.evaluate(x_range)
+    plot.evaluate("(el) => el.scrollIntoView()")  # a wheel that plotly did not take scrolled the notebook
+    plot.evaluate("(gd) => { gd.__clioTestMark = true; }")
+    _lasso(page, drag.bounding_box())
+    selection = page.locator(".clio-map-selection:visible").first  # type: ignore[attr-defined]
+    selection.locator("b", has_text="selected cluster").wait_for(timeout=60_000)
+    # the graph the lasso was drawn on stays (a redraw would replace it within ~2 s of the totals arriving)
+    kept = page.evaluate("""() => new Promise((done) => {
+        const start = performance.now();
+        const check = () => {
+          const gd = """ + _MAP_GRAPH + """;
+          if (!gd || !gd.__clioTestMark) done(false);
+          else if (performance.now() - start > 2000) done(true);
+          else requestAnimationFrame(check);
+        };
+        check();
+      })""")
+    page.screenshot(path=str(ARTIFACTS / "lab-10-map-zoom-lasso.png"))  # type: ignore[attr-defined]
+    assert kept, "the map was redrawn after the selection: its lasso outline and zoom are gone"
+    assert plot.evaluate("(gd) => (gd.layout.selections || []).length") == 1  # the lasso's outline
+    assert plot.evaluate(x_range) == pytest.approx(zoomed)
+    assert "selected cluster" in selection.inner_text()
+
+    _pick_other_option(page, ".clio-map-colour:visible select", "o.text === 'size'")  # a redraw: at the same zoom
+    page.wait_for_function(f"() => {{ const gd = {_MAP_GRAPH};"  # type: ignore[attr-defined]
+                           " return gd && !gd.__clioTestMark && gd.data && gd.data.length === 1; }", timeout=60_000)
+    fresh = page.locator(".clio-map:visible .js-plotly-plot").first  # type: ignore[attr-defined]
+    assert fresh.evaluate(x_range) == pytest.approx(zoomed, rel=0.02)
+    assert not blocked and not [e for e in errors if "widget" in e.lower() or "plotly" in e.lower()], (blocked, errors)
+
+
+def test_hierarchy_explorer_alone_draws_and_hears_clicks_right_after_a_redraw(workspace: Path, lab_url: str,
+                                                                              browser: object) -> None:
+    """A HierarchyExplorer on its own in a notebook draws its sunburst at its full height, also after the window is
+    resized (with plotly's "responsive" mode, JupyterLab's resize collapsed it to 0 pixels); the events widget hooks a
+    redrawn chart before the browser paints it: a click on the sunburst as soon as its slices appear selects the
+    cluster (a 0.3 s poll left the first clicks after each redraw unheard)."""
+    page, blocked, errors = _open_notebook(
+        workspace, lab_url, browser, "hierarchy-click",
+        "import clio_kit, widgets\nwidgets.HierarchyExplorer(clio_kit.open_run('run'))")
+    graph = ("Array.from(document.querySelectorAll('.clio-hierarchy-sunburst .js-plotly-plot'))"
+             ".find(gd => gd.offsetWidth > 0)")
+    page.locator(".clio-hierarchy-sunburst .sunburstlayer path.surface").first.wait_for(  # type: ignore
+        state="attached", timeout=120_000)
+    size = f"() => {{ const gd = {graph}; return gd ? [gd.offsetWidth, gd.offsetHeight] : null; }}"
+    page.wait_for_function(f"() => {{ const s = ({size})(); return s && s[1] >= 400; }}",  # type: ignore
+                           timeout=30_000)  # the figure's 460 pixels
+    page.set_viewport_size({"width": 1100, "height": 1100})  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]  # JupyterLab and plotly lay the page out again
+    assert page.evaluate(size)[1] >= 400  # type: ignore[attr-defined]  # ... and the sunburst keeps its height
+    page.locator(".clio-hierarchy-sunburst:visible").first.evaluate("(el) => el.scrollIntoView()")  # type: ignore
+    # every sunburst graph drawn from now on: was it hooked when plotly set it up? (this observer runs after the events
+    # widget's, which was created first, in the same microtask checkpoint; a poll would hook it only later)
+    page.evaluate("""() => { window.__clioHookedAtBirth = [];
+        new MutationObserver(() => {
+          for (const gd of document.querySelectorAll('.clio-hierarchy-sunburst .js-plotly-plot')) {
+            if (gd.on && !gd.__clioTestBorn) {
+              gd.__clioTestBorn = true; window.__clioHookedAtBirth.push(gd.hasAttribute('data-clio-events'));
+            }
+          }
+        }).observe(document.body, {childList: true, subtree: true}); }""")  # type: ignore[attr-defined]
+    for _ in range(2):  # a top-level cluster chosen in the tree redraws the sunburst, zoomed to it; a click comes as
+        # soon as the new sunburst is drawn, on a sub-cluster of it (which redraws it again, zoomed to that)
+        heading = page.locator(".clio-detail:visible h3").first.inner_text()  # type: ignore[attr-defined]
+        page.evaluate(f"() => {{ ({graph}).__clioTestSeen = true; }}")  # type: ignore[attr-defined]  # drawn before
+        _pick_other_option(page, ".clio-tree:visible select", "/^[▸▾]/.test(o.text)")
+        page.wait_for_function("(h) => Array.from(document.querySelectorAll('.clio-detail h3'))"  # type: ignore
+                               ".some(e => e.offsetParent && e.innerText !== h)", arg=heading, timeout=30_000)
+        for _ in range(2):
+            heading = page.locator(".clio-detail:visible h3").first.inner_text()  # type: ignore[attr-defined]
+            # a sunburst drawn since the last step, seen as soon as it has slices: hooked already?
+            page.wait_for_function(f"() => {{ const gd = {graph};"  # type: ignore[attr-defined]
+                                   " return gd && !gd.__clioTestSeen && gd.querySelectorAll('g.slice text').length; }",
+                                   timeout=60_000)
+            hooked = page.evaluate(f"() => {{ const gd = {graph};"  # type: ignore[attr-defined]
+                                   " gd.__clioTestSeen = true; return gd.hasAttribute('data-clio-events'); }")
+            # the middle of the label of a sub-cluster with sub-clusters of its own (a ring slice's box may lie
+            # mostly over other slices)
+            spot = page.evaluate(f"() => {{ const gd = {graph};"  # type: ignore[attr-defined]
+                                 " const g = Array.from(gd.querySelectorAll('g.slice'))"
+                                 ".find(g => g.__data__ && g.__data__.data.data.id !== gd.data[0].level"
+                                 " && g.__data__.children && g.__data__.children.length"
+                                 " && g.querySelector('text')"
+                                 " && g.querySelector('text').getBoundingClientRect().width);"
+                                 " if (!g) return null; const b = g.querySelector('text').getBoundingClientRect();"
+                                 " return [b.x + b.width / 2, b.y + b.height / 2]; }")
+            if spot is None:
+                break
+            page.mouse.click(*spot)  # type: ignore[attr-defined]
+            assert hooked, "the redrawn sunburst was drawn before its clicks were hooked"
+            page.wait_for_function("(h) => Array.from(document.querySelectorAll('.clio-detail h3'))"  # type: ignore
+                                   ".some(e => e.offsetParent && e.innerText !== h)", arg=heading, timeout=30_000)
+    born = page.evaluate("() => window.__clioHookedAtBirth")  # type: ignore[attr-defined]
+    assert len(born) >= 3 and all(born), born
+    assert not blocked and not [e for e in errors if "widget" in e.lower() or "plotly" in e.lower()], (blocked, errors)

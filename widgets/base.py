@@ -120,20 +120,27 @@ class Chart(W.Output):
     ('t', [3, None])
     """
 
-    def __init__(self, figure: go.Figure | None = None, **kwargs: Any) -> None:
+    def __init__(self, figure: go.Figure | None = None, *, config: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.figure = go.Figure()
+        self.config = {**CHART_CONFIG, **(config or {})}  # plotly's config, e.g. {"scrollZoom": True}
         self.draw(go.Figure() if figure is None else figure)
 
     def draw(self, figure: go.Figure) -> None:
         """Show ``figure`` instead of the current one."""
         self.figure = for_page(figure)
-        bundle = {PLOTLY_MIME: {**json.loads(pio.to_json(self.figure, validate=False)), "config": CHART_CONFIG},
+        bundle = {PLOTLY_MIME: {**json.loads(pio.to_json(self.figure, validate=False)), "config": self.config},
                   "text/plain": f"<chart: {self.figure.layout.title.text or 'untitled'}>"}
         self.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+
+    def keep(self, figure: go.Figure) -> None:
+        """Record ``figure`` as the one shown without redrawing: the page made the change itself (a lasso selection
+        it has already drawn), and a redraw would lose what the page holds (the lasso's outline, the zoom)."""
+        self.figure = for_page(figure)
 
 
 #: the mime type plotly's JupyterLab extension (jupyterlab-plotly, in the plotly wheel) renders
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 #: as in the static export (:func:`clio_kit.presentation.figure_html`)
-CHART_CONFIG = {"displaylogo": False, "responsive": True}
+CHART_CONFIG = {"displaylogo": False, "responsive": False}

@@ -22,7 +22,7 @@ from clio_kit.presentation import (SUPPRESSED, esc, figure_html, figures, fmt_co
 
 from .base import Chart, Explorer
 
-__all__ = ["BaseRateExplorer", "default_level", "default_value"]
+__all__ = ["BaseRateExplorer", "chosen_value", "default_level", "default_value"]
 
 
 #: values that name no category ("und": language undetermined); never the default choice
@@ -45,6 +45,26 @@ def default_value(values: list[str], has_cells: Any = None) -> str | None:
     return candidates[0] if candidates else (values[0] if values else None)
 
 
+def chosen_value(values: list[str], requested: str | None, facet: str | None, has_cells: Any = None) -> str | None:
+    """``requested`` if it is one of ``values``; else :func:`default_value`, with a warning naming the value asked
+    for (a value absent from the run, or below the thresholds everywhere, is not offered).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     chosen_value(["en", "es"], "ja", "language"), str(caught[0].message)[:45]
+    ('es', "language = 'ja' is not among this run's shown")
+    """
+    if requested is None or requested in values:
+        return requested if requested is not None else default_value(values, has_cells)
+    fallback = default_value(values, has_cells)
+    import warnings
+
+    warnings.warn(f"{facet} = {requested!r} is not among this run's shown values (absent, or below the privacy "
+                  f"thresholds overall): showing {facet} = {fallback!r}", UserWarning, stacklevel=3)
+    return fallback
+
+
 def shown_values(data: Any, facet: str | None, level: int) -> Any:
     """``has_cells`` for :func:`default_value`: does the value have a shown cell at ``level``?"""
     if facet is None:
@@ -53,21 +73,23 @@ def shown_values(data: Any, facet: str | None, level: int) -> Any:
     return lambda value: str(value) in shown
 
 
-def default_level(data: Any, max_clusters: int = 200) -> int:
+def default_level(data: Any, max_clusters: int = 200, facet: str | None = None) -> int:
     """The lowest level with at most ``max_clusters`` visible clusters (base rates with q-values cost about a
-    millisecond per cell, so a 1,000-cluster base level takes seconds on first use; it is cached after)."""
-    for level in data.levels:
-        if len(data.clusters(level)) <= max_clusters:
-            return level
-    return data.top_level
+    millisecond per cell, so a 1,000-cluster base level takes seconds on first use; it is cached after); with a
+    ``facet``, of those levels the one with the most shown cells of it (a small multilingual run hides most of its
+    base clusters' cells, while its top level shows nearly all)."""
+    levels = [lv for lv in data.levels if len(data.clusters(lv)) <= max_clusters] or [data.top_level]
+    if facet is None:
+        return levels[0]
+    return max(levels, key=lambda lv: (len(data.cells(facet, lv)), -lv))
 
 
-def level_dropdown(data: Any, level: int | None, css_class: str) -> W.Dropdown:
+def level_dropdown(data: Any, level: int | None, css_class: str, facet: str | None = None) -> W.Dropdown:
     """A "Level" dropdown listing each level with its count of visible clusters, at ``level`` or
-    :func:`default_level`, carrying ``css_class`` (browser tests find it by that)."""
+    :func:`default_level` (for ``facet``), carrying ``css_class`` (browser tests find it by that)."""
     dropdown = W.Dropdown(options=[(f"level {lv} ({len(data.clusters(lv))} visible clusters)", lv)
                                    for lv in data.levels],
-                          value=default_level(data) if level is None else level, description="Level")
+                          value=default_level(data, facet=facet) if level is None else level, description="Level")
     dropdown.add_class(css_class)
     return dropdown
 
@@ -87,9 +109,9 @@ class BaseRateExplorer(Explorer):
         self.facet = W.Dropdown(options=facets, value=facet, description="Facet")
         self.facet.add_class("clio-br-facet")
         values = data.facet_values(facet) if facet else []
-        self.level = level_dropdown(data, level, "clio-br-level")
-        self.value = W.Dropdown(options=values, value=value if value in values else
-                                default_value(values, shown_values(data, facet, self.level.value)),
+        self.level = level_dropdown(data, level, "clio-br-level", facet)
+        self.value = W.Dropdown(options=values, value=chosen_value(values, value, facet,
+                                                                   shown_values(data, facet, self.level.value)),
                                 description="Value")
         self.value.add_class("clio-br-value")
         self.table = W.HTML()

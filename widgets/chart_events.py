@@ -29,8 +29,9 @@ import traitlets
 
 __all__ = ["ChartEvents"]
 
-# Polls for the chart's graph: the chart's output is replaced on every redraw (a new graph div each time) and may be
-# drawn before or after this view. A graph is hooked once.
+# Hooks the chart's graph as soon as plotly builds it: the chart's output is replaced on every redraw (a new graph
+# div each time), drawn before or after this view. A MutationObserver runs before the browser paints the new graph,
+# so no click can reach it unhooked (a 0.3 s poll missed clicks made just after a redraw). A graph is hooked once.
 _ESM = r"""
 function hook(gd, model) {
   if (!gd.on || gd.__clioEvents === model) return;
@@ -43,6 +44,12 @@ function hook(gd, model) {
   gd.on("plotly_selected", (event) => { if (event) send("select")(event); });
   gd.on("plotly_click", send("click"));
   gd.on("plotly_deselect", send("deselect"));
+  gd.on("plotly_relayout", () => {  // the axes' ranges after a zoom or pan (null: autoscaled), kept on redraws
+    const range = (axis) => (axis && !axis.autorange && axis.range ? Array.from(axis.range) : null);
+    const layout = gd._fullLayout || {};
+    if (!layout.xaxis) return;  // no axes to keep (a sunburst)
+    model.send({kind: "zoom", x: range(layout.xaxis), y: range(layout.yaxis), customdata: [], ids: []});
+  });
   gd.setAttribute("data-clio-events", "on");  // hooked: clicks on this graph now reach Python
 }
 export default {
@@ -51,8 +58,9 @@ export default {
       for (const gd of document.querySelectorAll("." + model.get("target") + " .js-plotly-plot")) hook(gd, model);
     };
     scan();
-    const timer = setInterval(scan, 300);
-    return () => clearInterval(timer);
+    const observer = new MutationObserver(scan);
+    observer.observe(document.body, {childList: true, subtree: true});
+    return () => observer.disconnect();
   },
 };
 """
@@ -60,7 +68,9 @@ export default {
 
 class ChartEvents(anywidget.AnyWidget):
     """Events of ``chart`` (a :class:`widgets.base.Chart`): ``on_event(callback)`` calls ``callback(message)`` with
-    ``{"kind": "click" | "select" | "deselect", "customdata": [...], "ids": [...]}`` (one entry per point)."""
+    ``{"kind": "click" | "select" | "deselect", "customdata": [...], "ids": [...]}`` (one entry per point), and
+    ``{"kind": "zoom", "x": [x0, x1] | None, "y": [y0, y1] | None}`` after a zoom or pan of a chart with axes
+    (``None``: autoscaled)."""
 
     _esm = _ESM
     #: the CSS class that marks the chart on the page
@@ -74,10 +84,10 @@ class ChartEvents(anywidget.AnyWidget):
         self.on_msg(self._receive)
 
     def on_event(self, callback: Callable[[dict[str, Any]], None]) -> None:
-        """Call ``callback(message)`` on every click, selection and double-click (deselect) in the browser."""
+        """Call ``callback(message)`` on every click, selection, double-click (deselect) and zoom in the browser."""
         self._callbacks.append(callback)
 
     def _receive(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("kind") in ("click", "select", "deselect"):
+        if isinstance(content, dict) and content.get("kind") in ("click", "select", "deselect", "zoom"):
             for callback in self._callbacks:
                 callback(content)

@@ -25,7 +25,7 @@ from clio_kit.presentation import esc, figure_html, figures
 
 from .base import Chart, Explorer
 from .chart_events import ChartEvents
-from .base_rates import default_value, shown_values
+from .base_rates import chosen_value, default_value, shown_values
 from .layout import cluster_layout
 
 __all__ = ["ClusterMap"]
@@ -57,11 +57,13 @@ class ClusterMap(Explorer):
         self.level.layout.display = None if self.uses_coordinates else "none"
         self.facet = W.Dropdown(options=facets, value=facet, description="Facet")
         values = data.facet_values(facet) if facet else []
-        self.value = W.Dropdown(options=values, value=value if value in values else
-                                default_value(values, shown_values(data, facet, self.level.value)),
+        self.value = W.Dropdown(options=values, value=chosen_value(values, value, facet,
+                                                                   shown_values(data, facet, self.level.value)),
                                 description="Value")
         self.selected: list[int] = []
-        self.figure = Chart()
+        #: the axes' ranges the user zoomed or panned to (None: autoscaled); redraws keep them
+        self.zoom: dict[str, list[float] | None] = {"x": None, "y": None}
+        self.figure = Chart(config={"scrollZoom": True})
         self._plain = go.Figure()  # the map as drawn before any selection dims it
         # a Chart with a small event widget, not a FigureWidget: see widgets.chart_events
         self.events = ChartEvents(self.figure)
@@ -107,19 +109,26 @@ class ClusterMap(Explorer):
     # -- selection ----------------------------------------------------------------------------------------------
     def select(self, cluster_ids: Iterable[int]) -> None:
         """Show the totals of these clusters (visible ones on the map only; others are ignored)."""
+        self._select(cluster_ids, redraw=True)
+
+    def _select(self, cluster_ids: Iterable[int], *, redraw: bool) -> None:
+        """Select ``cluster_ids``; ``redraw=False`` when the browser made the selection and shows it already (a
+        redraw would drop its lasso outline and reset its zoom)."""
         drawn = set(self.points()["cluster_id"].astype(int))
         self.selected = [int(c) for c in dict.fromkeys(cluster_ids) if int(c) in drawn]
         self.breakdown.value = self._breakdown_html()
-        # redrawn with the selection's points marked and the rest dimmed (a drawn lasso is not kept: the dimming
-        # shows the selection); nothing dimmed without a selection
+        # the selection's points marked and the rest dimmed (as the browser dims them after a lasso: see
+        # make_figure); nothing dimmed without a selection
         figure = go.Figure(self._plain)
         chosen = set(self.selected)
         for trace in figure.data:
             ids = trace_ids(trace)
             if ids:
                 trace.selectedpoints = [i for i, c in enumerate(ids) if c in chosen] if chosen else None
-                trace.unselected = {"marker": {"opacity": 0.25 if chosen else trace.marker.opacity}}
-        self.figure.draw(figure)
+        if redraw:
+            self.figure.draw(figure)
+        else:
+            self.figure.keep(figure)
 
     def selection_summary(self) -> dict[str, Any]:
         """Totals of the selection: clusters, conversations, users (summed per cluster) and top facet values.
@@ -144,17 +153,21 @@ class ClusterMap(Explorer):
         s = self.selection_summary()
         values = "".join(f"<li>{esc(v)}: {n:,}</li>" for v, n in s["top_values"]) or "<li>(none above thresholds)</li>"
         names = ", ".join(esc(figures.short(n, 40)) for n in s["names"][:8]) + (" ..." if len(s["names"]) > 8 else "")
-        return (f"<div class='clio-selection'><b>{s['n_clusters']} selected clusters</b>: {names}<br>"
+        clusters = f"{s['n_clusters']} selected cluster" + ("" if s["n_clusters"] == 1 else "s")
+        return (f"<div class='clio-selection'><b>{clusters}</b>: {names}<br>"
                 f"{s['n_conversations']:,} conversations; up to {s['n_users']:,} users (summed over clusters)."
                 f"<br>Top {esc(s['facet'])} values (cells above the thresholds):<ul>{values}</ul></div>")
 
     def _on_event(self, message: dict[str, Any]) -> None:
         """A click, lasso or box in the browser selects the clusters under it (plotly reports every trace's points
-        in one event); a double-click clears the selection."""
-        if message["kind"] == "deselect":
-            self.select([])
-            return
-        self.select(int(c) for c in message.get("customdata", []) if isinstance(c, int | float))
+        in one event); a double-click clears the selection; a zoom or pan is remembered for later redraws. The
+        browser already shows what it did, so nothing is redrawn."""
+        if message["kind"] == "zoom":
+            self.zoom = {axis: message.get(axis) for axis in ("x", "y")}
+        elif message["kind"] == "deselect":
+            self._select([], redraw=False)
+        else:
+            self._select((int(c) for c in message.get("customdata", []) if isinstance(c, int | float)), redraw=False)
 
     # -- figure -------------------------------------------------------------------------------------------------
     def make_figure(self) -> go.Figure:
@@ -162,9 +175,17 @@ class ClusterMap(Explorer):
         label = f"lift of {self.facet.value} = {self.value.value}" if mode == "lift" else ""
         lift = self.lift() if mode == "lift" else None
         if not self.uses_coordinates and mode != "share":
-            return figures.cluster_map(self.layout, mode, lift=lift, color_label=label)  # type: ignore[arg-type]
-        return scatter_map(self.points(), mode, lift=lift, color_label=label,
-                           title=f"Cluster map (visible level-{self.map_level} clusters)")
+            figure = figures.cluster_map(self.layout, mode, lift=lift, color_label=label)  # type: ignore[arg-type]
+        else:
+            figure = scatter_map(self.points(), mode, lift=lift, color_label=label,
+                                 title=f"Cluster map (visible level-{self.map_level} clusters)")
+        # outside a selection (made here or in the browser) a cluster is dimmed
+        figure.update_traces(unselected={"marker": {"opacity": 0.25}})
+        # where the user zoomed to stays in view (every level is drawn in the same t-SNE plane)
+        if self.zoom.get("x") and self.zoom.get("y"):
+            figure.update_xaxes(range=self.zoom["x"], autorange=False)
+            figure.update_yaxes(range=self.zoom["y"], autorange=False)
+        return figure
 
     def _on_facet(self, change: dict[str, Any]) -> None:
         values = self.data.facet_values(change["new"])
@@ -190,7 +211,8 @@ class ClusterMap(Explorer):
             "x": points["x"].round(3), "y": points["y"].round(3)})}
 
     def static_body(self) -> str:
-        return figure_html(self.make_figure()) + self.breakdown.value + f"<p>{self.note.value}</p>"
+        return figure_html(self.figure.figure, config={"scrollZoom": True}) + self.breakdown.value + \
+            f"<p>{self.note.value}</p>"
 
 
 def trace_ids(trace: Any) -> list[int]:

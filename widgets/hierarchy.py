@@ -26,7 +26,9 @@ from .data import GatedData, TreeNode
 __all__ = ["HierarchyExplorer", "default_breakdown_facets"]
 
 _INDENT = "\u2003"  # an em space: <option> text keeps it, unlike plain spaces
-_WRAP = "overflow-wrap:anywhere;white-space:normal"  # long names wrap inside the column instead of being cut
+# long names wrap inside the column instead of being cut; "break-word", not "anywhere": a table's columns keep
+# whole words in their headers ("Conversations", not "Conversatio / ns")
+_WRAP = "overflow-wrap:break-word;white-space:normal"
 
 
 def default_breakdown_facets(facets: Sequence[str], limit: int = 5) -> list[str]:
@@ -55,6 +57,7 @@ class HierarchyExplorer(Explorer):
         self.breakdown_facets = list(facets) if facets is not None else default_breakdown_facets(data.facets)
         self.expanded: set[str] = set()
         self.selected_key: str | None = None
+        self._user_counts = bool(data.view.privacy_summary().get("user_counts_available", True))
 
         # no description: its label column would push the box past the column edge, where it is cut off
         self.search = W.Text(placeholder="Search cluster names…", continuous_update=True,
@@ -115,8 +118,10 @@ class HierarchyExplorer(Explorer):
     def _label(self, node: TreeNode) -> str:
         marker = "▾" if node.key in self.expanded or (self.search.value and node.children) else (
             "▸" if node.children else "•")
-        users = "" if node.n_users is None else f", {node.n_users:,} users"
-        return (f"{_INDENT * node.depth}{marker} {figures.short(node.name, 60)} — "
+        # a row cannot wrap: short enough to fit the column (the detail panel names the cluster in full); users
+        # only where there are user ids (else each conversation is its own user: the same number again)
+        users = "" if node.n_users is None or not self._user_counts else f", {node.n_users:,} users"
+        return (f"{_INDENT * node.depth}{marker} {figures.short(node.name, 40)} — "
                 f"{node.n_conversations:,} ({node.share:.1%}{users})")
 
     def visible_keys(self) -> list[str]:

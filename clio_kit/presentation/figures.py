@@ -75,16 +75,19 @@ def node_key(cluster_id: Any, parent_key: str | None) -> str:
     return f"c{cluster_id}" if cluster_id is not None else f"other:{parent_key or 'root'}"
 
 
-def _tree_arrays(tree: Sequence[Mapping[str, Any]], total: int, label_width: int) -> dict[str, list[Any]]:
+def _tree_arrays(tree: Sequence[Mapping[str, Any]], total: int, label_width: int,
+                 parent_width: int | None = None) -> dict[str, list[Any]]:
     """Flat ``ids, labels, parents, values, colours, hover`` of ``PrivacyView.tree()`` for plotly's hierarchical
-    charts: each top-level cluster's branch in one colour, "Other (hidden...)" buckets in grey."""
+    charts: each top-level cluster's branch in one colour, "Other (hidden...)" buckets in grey; labels wrapped at
+    ``label_width`` characters (``parent_width`` for nodes with children)."""
     out: dict[str, list[Any]] = {k: [] for k in ("ids", "labels", "parents", "values", "colours", "hover")}
 
     def walk(node: Mapping[str, Any], parent: str | None, colour: str) -> None:
         hidden = node.get("cluster_id") is None
         key = node_key(node.get("cluster_id"), parent)
         share = node["n_conversations"] / max(total, 1)
-        for name, value in (("ids", key), ("labels", wrap(node["name"], label_width)), ("parents", parent or ""),
+        width = parent_width if parent_width and node.get("children") else label_width
+        for name, value in (("ids", key), ("labels", wrap(node["name"], width)), ("parents", parent or ""),
                             ("values", int(node["n_conversations"])), ("colours", OTHER_COLOUR if hidden else colour),
                             ("hover", f"<b>{html.escape(str(node['name']))}</b><br>{node['n_conversations']:,} "
                                       f"conversations ({share:.1%})<br>{wrap(node.get('description') or '')}")):
@@ -101,8 +104,16 @@ def sunburst(tree: Sequence[Mapping[str, Any]], total: int, *, maxdepth: int = 2
              title: str = "") -> go.Figure:
     """A sunburst of the visible hierarchy from ``PrivacyView.tree()`` (ids: :func:`node_key`), one colour per
     top-level branch, "Other (hidden...)" buckets in grey; a label too small to read is left out (hover still
-    names it), never drawn in 4-pixel type."""
-    a = _tree_arrays(tree, total, 28)
+    names it), never drawn in 4-pixel type. A cluster with children may be the centre of a zoomed sunburst: its
+    label is wrapped narrow (16 characters a line), as plotly's renderer in JupyterLab checks only a centre label's
+    width against the circle and would cut a wide two-line label at the circle's edge.
+
+    >>> tree = [{"cluster_id": 1, "name": "Games and puzzles: story, year old", "n_conversations": 9,
+    ...          "children": [{"cluster_id": 2, "name": "Riddles and word games for children", "n_conversations": 9}]}]
+    >>> sunburst(tree, 9).data[0].labels
+    ('Games and<br>puzzles: story,<br>year old', 'Riddles and word games for<br>children')
+    """
+    a = _tree_arrays(tree, total, 28, parent_width=16)
     fig = go.Figure(go.Sunburst(ids=a["ids"], labels=a["labels"], parents=a["parents"], values=a["values"],
                                 branchvalues="total", marker={"colors": a["colours"],
                                                               "line": {"color": "white", "width": 1}},
@@ -247,7 +258,15 @@ def distribution_bar(distribution: pd.DataFrame, facet: str, *, n: int = 25, tit
 def crosstab_bars(shown: pd.DataFrame, clusters: pd.DataFrame, facet: str, values: list[str]) -> go.Figure:
     """Stacked bars: each cluster's conversations split by facet value (share of the cluster).
 
-    ``shown`` holds the shown cells (:meth:`widgets.GatedData.cells`); suppressed (or absent) cells are gaps.
+    ``shown`` holds the shown cells (:meth:`widgets.GatedData.cells`). The rest of each bar, up to 100%, is one grey
+    segment, "other values or suppressed": a cluster whose cells are all suppressed reads so instead of an empty
+    row. It tells nothing new (the cluster's size and its shown cells are on show) and never splits suppressed
+    cells from values that are only not drawn.
+
+    >>> shown = pd.DataFrame({"cluster_id": [1], "value": ["en"], "share_in_cluster": [0.75], "n_conversations": [30]})
+    >>> clusters = pd.DataFrame({"cluster_id": [1, 2], "name": ["a", "b"]})
+    >>> [(t.name, [float(x) for x in t.x]) for t in crosstab_bars(shown, clusters, "language", ["en"]).data]
+    [('en', [0.75, nan]), ('other values or suppressed', [0.25, 1.0])]
     """
     if shown.empty or clusters.empty or not values:
         return empty("Nothing to show above the privacy thresholds.")
@@ -260,7 +279,12 @@ def crosstab_bars(shown: pd.DataFrame, clusters: pd.DataFrame, facet: str, value
                              marker_color=PALETTE[i % len(PALETTE)], customdata=cells["n_conversations"],
                              hovertemplate="%{y}<br>" + f"{facet} = {value}: " +
                                            "%{x:.1%} (%{customdata:,})<extra></extra>"))
-    fig.update_layout(**base_layout(f"{facet} within each cluster (gaps: suppressed or none)",
+    drawn = shown[shown["value"].isin(values)].groupby("cluster_id")["share_in_cluster"].sum().reindex(ids)
+    rest = (1.0 - drawn.fillna(0.0)).clip(lower=0.0).round(6)
+    fig.add_trace(go.Bar(y=labels, x=rest.to_numpy(), name="other values or suppressed", orientation="h",
+                         marker={"color": OTHER_COLOUR, "pattern": {"shape": "/", "fgcolor": "#999"}},
+                         hovertemplate="%{y}<br>other values or suppressed: %{x:.1%}<extra></extra>"))
+    fig.update_layout(**base_layout(f"{facet} within each cluster (hatched grey: other values or suppressed)",
                                      max(260, 24 * len(labels) + 100)), barmode="stack")
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
@@ -273,7 +297,14 @@ def trend_lines(trend: pd.DataFrame, title: str = "", height: int = 280, share: 
     ``(key value, label)`` of ``series`` (default: every ``key`` value, labelled by the ``name`` column).
 
     ``trend`` is ``PrivacyView.trend(...)`` (``key="cluster_id"``) or ``facet_trend(...)`` (``key="value"``):
-    ``period, <key>, n_conversations``. Suppressed periods are gaps, and periods without a row look the same.
+    ``period, <key>, n_conversations``. Suppressed periods are gaps, and periods without a row look the same; a
+    legend entry says what a gap means.
+
+    >>> weeks = pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-06"])
+    >>> trend = pd.DataFrame({"period": weeks, "cluster_id": [1, 1, 2], "name": ["a", "a", "b"],
+    ...                       "n_conversations": [5, 6, 7]})
+    >>> [line.name for line in trend_lines(trend).data]
+    ['a', 'b', 'gap: below the privacy thresholds, or none']
     """
     if trend.empty or trend["n_conversations"].notna().sum() == 0:
         return empty("No timestamps, or every period is below the privacy thresholds.", height)
@@ -291,6 +322,9 @@ def trend_lines(trend: pd.DataFrame, title: str = "", height: int = 280, share: 
                                  line={"color": PALETTE[i % len(PALETTE)]}, connectgaps=False,
                                  hovertemplate="%{x|%Y-%m-%d}: %{y" + (":.1%" if share else ":,") + "}<extra>"
                                                + html.escape(short(label, 30)) + "</extra>"))
+    if wide.isna().to_numpy().any():  # a break in a line says why in the legend (never which: suppressed or none)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="gap: below the privacy thresholds, or none",
+                                 line={"color": "#bbb", "dash": "dot"}, hoverinfo="skip"))
     fig.update_layout(**base_layout(title, height), legend={"orientation": "h", "y": -0.2})
     fig.update_yaxes(title="share" if share else "conversations", rangemode="tozero",
                      tickformat=".0%" if share else None)

@@ -71,10 +71,11 @@ def check_plotlyjs(include_plotlyjs: Any) -> bool:
                      f"{include_plotlyjs!r} is not allowed because reports must render offline")
 
 
-def figure_html(fig: go.Figure, div_id: str | None = None) -> str:
-    """A figure's div and its newPlot call, without plotly.js (see :func:`page`)."""
+def figure_html(fig: go.Figure, div_id: str | None = None, config: dict[str, Any] | None = None) -> str:
+    """A figure's div and its newPlot call, without plotly.js (see :func:`page`); ``config`` adds to plotly's
+    config (e.g. ``{"scrollZoom": True}``)."""
     return for_page(fig).to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                                  config={"displaylogo": False, "responsive": True})
+                                  config={"displaylogo": False, "responsive": True, **(config or {})})
 
 
 def page(title: str, body: str, *, include_plotlyjs: bool = True, full_html: bool = True) -> str:
