@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 FONT = {"family": "system-ui, sans-serif", "size": 12}
+GAP_LEGEND = "gap: below the privacy thresholds, or none"  # the legend entry of a broken trend line
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D",
            "#BAB0AC", "#79706E", "#D67195"]
 #: "Other (hidden ...)" buckets of the hierarchy
@@ -323,7 +324,7 @@ def trend_lines(trend: pd.DataFrame, title: str = "", height: int = 280, share: 
                                  hovertemplate="%{x|%Y-%m-%d}: %{y" + (":.1%" if share else ":,") + "}<extra>"
                                                + html.escape(short(label, 30)) + "</extra>"))
     if wide.isna().to_numpy().any():  # a break in a line says why in the legend (never which: suppressed or none)
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="gap: below the privacy thresholds, or none",
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=GAP_LEGEND,
                                  line={"color": "#bbb", "dash": "dot"}, hoverinfo="skip"))
     fig.update_layout(**base_layout(title, height), legend={"orientation": "h", "y": -0.2})
     fig.update_yaxes(title="share" if share else "conversations", rangemode="tozero",
