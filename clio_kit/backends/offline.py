@@ -166,7 +166,8 @@ class OfflineBackend(BaseEstimator):
                                       context.get("corpus_mean"), embedder)
         if members is not None and context.get("embeddings") is not None and context.get("user_ids") is not None:
             named = self._with_vocabulary(named, context["embeddings"], np.asarray(members), context["user_ids"],
-                                          context.get("languages"), context.get("corpus_mean"), embedder)
+                                          context.get("languages"), context.get("corpus_mean"), embedder,
+                                          grounded=True)
         return named
 
     def _with_topics(self, named: Mapping[int, Any], clusters: Sequence[int], centroids: np.ndarray,
@@ -184,10 +185,12 @@ class OfflineBackend(BaseEstimator):
 
     def _with_vocabulary(self, named: Mapping[int, Any], embeddings: Any, labels: np.ndarray,
                          user_ids: Sequence[str], languages: Sequence[str] | None, corpus_mean: Any,
-                         embedder: Any) -> dict[int, Any]:
+                         embedder: Any, grounded: bool = False) -> dict[int, Any]:
         """Name each cluster by the vocabulary words nearest it that enough of its users share, when the packaged
         vocabulary was embedded by the run's ``embedder`` (else the names stay as they are). Each language's mean
-        offset is removed first, from a seeded sample of at most ``LANGUAGE_SAMPLE`` conversations."""
+        offset is removed first, from a seeded sample of at most ``LANGUAGE_SAMPLE`` conversations. ``grounded``
+        (parents): a cluster mostly in English (or of unknown language) takes only words of its own key phrases,
+        so that a parent's name is made of words its conversations use more than its siblings'."""
         from ..cluster import LanguageCentering
         from ..vocabulary import VocabularyDescriber, vocabulary_for
 
@@ -200,10 +203,17 @@ class OfflineBackend(BaseEstimator):
             rows = np.sort(np.random.default_rng(0).permutation(len(labels))[:LANGUAGE_SAMPLE])
             offsets = LanguageCentering(estimator="mean").fit(
                 np.asarray(embeddings[rows]), [languages[i] for i in rows]).offsets_
-        words, vectors = vocabulary
-        describer = VocabularyDescriber(words, vectors, min_users=_setting(self.min_phrase_users, "min_phrase_users"))
+        english = set()
+        if grounded:
+            codes = pd.Series(languages if languages is not None and len(languages) == len(labels) else
+                              ["und"] * len(labels), dtype=object).isin(["en", "und", "", "unknown", "nan"])
+            share = codes.groupby(np.asarray(labels)).mean()
+            english = {int(c) for c, value in share.items() if value >= 0.5}
+        describer = VocabularyDescriber(vocabulary.words, vocabulary.vectors, avoid=vocabulary.avoid,
+                                        min_users=_setting(self.min_phrase_users, "min_phrase_users"))
         describer.fit(embeddings, labels, list(user_ids), corpus_mean=corpus_mean, languages=languages,
-                      language_offsets=offsets, preferred={c: label.keywords for c, label in named.items()})
+                      language_offsets=offsets, preferred={c: label.keywords for c, label in named.items()},
+                      grounded=english)
         return {c: _with_words(label, describer.words_.get(c, []), describer.support_.get(c, {}),
                                describer.n_users_.get(c, 0)) for c, label in named.items()}
 
