@@ -5,8 +5,12 @@ articles disjoint from the 600 that ``benchmarks/run.py --cases labelled`` repor
 
     python benchmarks/top_level.py [--run RUN_DIR] [--dev-run DEV_RUN_DIR]
     # RUN_DIR: a run of tests/data/labelled; DEV_RUN_DIR: a run of bbc_news_dev() (see --make-dev-run)
+    python benchmarks/top_level.py --base --run RUN_DIR --dev-run DEV_RUN_DIR [--multilingual-run RUN_DIR]
+    # base clustering candidates (plain k-means vs k-means on neighbour means; 4 vs 20 restarts when grouping),
+    # scored at the base and at the hierarchy's own top level; MULTILINGUAL: a run of names_heldout_data.py's set
 
-Writes ``results/top-level-methods.json``. The held-out BBC News 600 are measured only through ``benchmarks/run.py``.
+Writes ``results/top-level-methods.json`` (``--base``: ``results/base-clustering-candidates.json``). The held-out
+BBC News 600 are measured only through ``benchmarks/run.py``.
 """
 
 from __future__ import annotations
@@ -87,12 +91,85 @@ def synthetic(seed: int, n_categories: int = 6, topics_per: int = 2, per_topic: 
     return centroids, np.bincount(base.labels_).astype(float), base.labels_, topic_of // topics_per
 
 
+def _run_inputs(run: Path) -> dict:
+    """Raw embeddings, detected languages, true topics and categories of a labelled run."""
+    import pandas as pd
+
+    from clio_kit.labelled_eval import read_labels
+
+    facets = pd.read_parquet(run / "facets.parquet", columns=["conversation_id", "language"])
+    labels = read_labels(run).set_index("conversation_id").loc[facets["conversation_id"]]
+    return {"X": np.load(run / "embeddings.npy"), "language": facets["language"].astype(str).to_numpy(),
+            "topic": labels["topic"].astype(str).to_numpy(),
+            "category": labels["category"].fillna(labels["topic"]).astype(str).to_numpy()}
+
+
+def _base_candidate(data: dict, n_neighbors: int, restarts: int) -> dict:
+    """The pipeline's cluster and hierarchy stages with these settings: accuracy at the base and the own top level."""
+    from clio_kit import hierarchy
+    from clio_kit.cluster import KMeansClusterer, LanguageCentering
+    from clio_kit.evaluation import language_dominated_share, reconstruction_accuracy
+
+    saved, hierarchy.GROUPING_RESTARTS = hierarchy.GROUPING_RESTARTS, restarts
+    try:
+        centred = LanguageCentering().fit_transform(data["X"], data["language"])
+        base = KMeansClusterer(n_neighbors=n_neighbors).fit(centred).labels_
+        centroids = np.vstack([centred[base == c].mean(axis=0) for c in range(base.max() + 1)])
+        tree = hierarchy.CentroidHierarchy(n_levels=3).fit(centroids, np.bincount(base))
+    finally:
+        hierarchy.GROUPING_RESTARTS = saved
+    top = tree.ancestors(len(tree.centroids_) - 1)[base]
+    return {"base_clusters": int(base.max() + 1), "top_clusters": int(top.max() + 1),
+            "base_topic_accuracy": reconstruction_accuracy(base.tolist(), data["topic"].tolist()),
+            "top_category_accuracy": reconstruction_accuracy(top.tolist(), data["category"].tolist()),
+            "language_dominated_base_clusters": language_dominated_share(base.tolist(), data["language"].tolist())}
+
+
+BASE_CANDIDATES = {"k-means, 4 restarts grouping (previous)": (0, 4),
+                   "k-means on neighbour means, 4 restarts grouping": (10, 4),
+                   "k-means, 20 restarts grouping": (0, 20),
+                   "k-means on neighbour means, 20 restarts grouping (chosen)": (10, 20)}
+
+
+def base_candidates(run: Path | None, dev_run: Path | None, multilingual_run: Path | None) -> dict:
+    """Each candidate on the dev data: 4 BBC News dev subsets of 600, all 1,505 dev articles, the bundled set
+    (in-sample) and the synthetic multilingual set of ``names_heldout_data.py``."""
+    sets: dict[str, list[dict]] = {}
+    if dev_run:
+        dev = _run_inputs(dev_run)
+        sets["BBC News dev, 4 subsets of 600"] = [
+            {key: value[rows] for key, value in dev.items()}
+            for rows in (np.random.default_rng(seed).choice(len(dev["X"]), 600, replace=False) for seed in range(4))]
+        sets["BBC News dev, all 1,505"] = [dev]
+    if run:
+        sets["bundled labelled set (in-sample)"] = [_run_inputs(run)]
+    if multilingual_run:
+        name = "synthetic multilingual set (names_heldout_data.py, 8 topics, 6 languages)"
+        sets[name] = [_run_inputs(multilingual_run)]
+    summary: dict[str, dict[str, dict]] = {}
+    for name, subsets in sets.items():
+        for method, (n_neighbors, restarts) in BASE_CANDIDATES.items():
+            scores = [_base_candidate(data, n_neighbors, restarts) for data in subsets]
+            summary.setdefault(name, {})[method] = {
+                key: round(float(np.mean([s[key] for s in scores])), 4) for key in scores[0]} | {
+                "top_clusters_each": [s["top_clusters"] for s in scores]}
+    out = {"case": "base-clustering-candidates", "date": time.strftime("%Y-%m-%d"), "summary": summary}
+    (HERE / "results" / "base-clustering-candidates.json").write_text(json.dumps(out, indent=2) + "\n")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", help="a run directory of the bundled labelled set")
     parser.add_argument("--dev-run", help="a run directory of bbc_news_dev()")
     parser.add_argument("--make-dev-run", help="run the offline pipeline on bbc_news_dev() into this directory")
+    parser.add_argument("--base", action="store_true", help="compare base clustering candidates instead")
+    parser.add_argument("--multilingual-run", help="a run of names_heldout_data.py's synthetic multilingual set")
     args = parser.parse_args()
+    if args.base:
+        paths = [Path(p) if p else None for p in (args.run, args.dev_run, args.multilingual_run)]
+        print(json.dumps(base_candidates(*paths)["summary"], indent=2))
+        return
     if args.make_dev_run:
         from clio_kit.labelled_eval import evaluate_labelled
 
