@@ -1,7 +1,8 @@
-"""How to size the top level: the best silhouette in 4..15 (the previous rule) vs the largest size within 10% (at most
-0.05) of the best (``clio_kit.hierarchy.choose_n_top``), both grouping the base centroids with weighted k-means.
-Dev data only: synthetic hierarchies (5, 8 and 11 categories), the bundled labelled set (in-sample) and BBC News
-articles disjoint from the 600 that ``benchmarks/run.py --cases labelled`` reports (subsets of 600, re-clustered).
+"""How to size the top level: the best silhouette in 4..15 (the first rule), the largest size within 10% (at most
+0.05) of the best in 4..15 (the previous rule) and the same from round(sqrt(n_base)) to 15
+(``clio_kit.hierarchy.choose_n_top``), all grouping the base centroids with weighted k-means. Dev data only:
+synthetic hierarchies (5, 8 and 11 categories), the bundled labelled set (in-sample) and BBC News articles disjoint
+from the 600 that ``benchmarks/run.py --cases labelled`` reports (12 subsets of 600, re-clustered).
 
     python benchmarks/top_level.py [--run RUN_DIR] [--dev-run DEV_RUN_DIR]
     # RUN_DIR: a run of tests/data/labelled; DEV_RUN_DIR: a run of bbc_news_dev() (see --make-dev-run)
@@ -26,12 +27,16 @@ HERE = Path(__file__).resolve().parent
 
 
 def _rules():  # noqa: ANN202
-    from clio_kit.hierarchy import largest_near_best
+    """Each rule: (pick a size from {size: silhouette}, the candidate sizes for n base clusters)."""
+    from clio_kit.hierarchy import TOP_LEVEL_RANGE, largest_near_best, top_level_range
 
     def best(scores):  # noqa: ANN001, ANN202
         return max(scores, key=lambda k: (round(scores[k], 12), -k))
 
-    return {"best silhouette (previous)": best, "largest near the best silhouette (chosen)": largest_near_best}
+    fixed = lambda n: TOP_LEVEL_RANGE  # noqa: E731
+    return {"best silhouette in 4-15 (first rule)": (best, fixed),
+            "largest near the best silhouette in 4-15 (previous)": (largest_near_best, fixed),
+            "largest near the best silhouette in sqrt(n_base)-15 (chosen)": (largest_near_best, top_level_range)}
 
 
 def _score(points, weights, base_labels, truth, rule):  # noqa: ANN001, ANN202
@@ -39,9 +44,10 @@ def _score(points, weights, base_labels, truth, rule):  # noqa: ANN001, ANN202
     from clio_kit.centroids import l2_normalise
     from clio_kit.hierarchy import choose_n_top_with_scores, weighted_kmeans_groups
 
+    pick, candidates = rule
     unit = l2_normalise(points)
-    _, scores = choose_n_top_with_scores(unit, weights, weighted_kmeans_groups)
-    k = rule(scores)
+    _, scores = choose_n_top_with_scores(unit, weights, weighted_kmeans_groups, candidates(len(unit)))
+    k = pick(scores)
     groups = weighted_kmeans_groups(unit, weights, k)
     return k, reconstruction_accuracy(groups[base_labels].tolist(), list(truth))
 
@@ -54,7 +60,7 @@ def bbc_news_dev() -> list:
     return [c for c in bbc_news(n=None) if c.conversation_id not in held_out]
 
 
-def _dev_subsets(run: Path, n: int = 600, repeats: int = 4):  # noqa: ANN202
+def _dev_subsets(run: Path, n: int = 600, repeats: int = 12):  # noqa: ANN202
     """Re-clustered subsets of ``n`` conversations of a dev run, as the pipeline clusters them."""
     import pandas as pd
 
