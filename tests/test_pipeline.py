@@ -181,6 +181,7 @@ def test_demo_parent_names_describe_their_own_conversations(demo_run) -> None:  
             continue
         # every key phrase shown in the name and every content word of it, but an earned taxonomy topic's
         own = row.name[len(row.topic) + 1:] if row.topic and row.name.startswith(f"{row.topic}:") else row.name
+        own = "" if row.topic and row.name == row.topic else own  # a name that is the earned topic alone
         named = [k for k in row.keywords if k.lower() in own.lower()] + tokenize(own)
         mine = node == row.cluster_id
         for phrase in named:
