@@ -218,6 +218,7 @@ def test_report_shows_visible_clusters_and_offline_banner(rendered, run_dir: Pat
     assert {"fewer than 5 users", dominance_reason(view.privacy)} & set(reasons), reasons
     for reason in reasons:  # why clusters were hidden
         assert reason in page
+    assert "its largest users hold (at most)" in page  # the dominance rule is among the thresholds shown
     manifest = view.manifest
     assert manifest["input"]["sha256"] in page and manifest["config_hash"] in page  # input and config hashes
     assert "chats.jsonl" in page and PRIVATE_DIR not in page  # only the input file's name
