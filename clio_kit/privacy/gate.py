@@ -53,7 +53,7 @@ def cluster_counts(cluster_ids: np.ndarray, users: Sequence[str], dominance_user
     {'n_conversations': [4, 2], 'n_users': [3, 2], 'top_users_share': [0.5, 0.5]}
     """
     ids = np.asarray(cluster_ids).reshape(len(users), -1)
-    user_ids = np.asarray(users, dtype=str)
+    user_ids = pd.factorize(np.asarray(users, dtype=str))[0]  # integer codes: a faster groupby than strings
     counted = []
     for level in range(ids.shape[1]):
         per_user = pd.DataFrame({"cluster_id": ids[:, level], "user_id": user_ids}).groupby(
