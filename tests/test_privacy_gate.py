@@ -242,3 +242,22 @@ def test_a_view_may_tighten_the_dominance_rule_but_never_loosen_it(gated_run) ->
         members = assignments.loc[assignments[column] == row.cluster_id, "user_id"]
         assert members.value_counts(normalize=True).iloc[:3].sum() <= 0.2, row.cluster_id
     assert strict.privacy_summary()["view_thresholds"]["dominance_share"] == 0.2
+
+
+def test_a_run_gated_before_the_dominance_rule_gets_it_in_the_view(gated_run, tmp_path: Path) -> None:  # noqa: ANN001
+    """A run whose gate never applied the rule (no top_users_share column, dominated clusters marked visible): the
+    view counts the largest users from the assignments and hides those clusters itself."""
+    import shutil
+
+    from clio_kit import open_run
+    from clio_kit.privacy.gate import dominance_reason
+
+    old = tmp_path / "old-run"
+    shutil.copytree(gated_run.path, old)
+    clusters = pd.read_parquet(old / "clusters.parquet")
+    dominated = clusters["hidden_reason"] == dominance_reason(PrivacyConfig(**THRESHOLDS))
+    assert dominated.any()
+    clusters.loc[dominated, ["visible", "hidden_reason"]] = [True, None]
+    clusters.drop(columns=["top_users_share"]).to_parquet(old / "clusters.parquet")
+    shown = set(open_run(old).view().clusters()["cluster_id"])
+    assert shown and not shown & set(clusters.loc[dominated, "cluster_id"])
