@@ -9,9 +9,11 @@ from the 600 that ``benchmarks/run.py --cases labelled`` reports (12 subsets of 
     python benchmarks/top_level.py --base --run RUN_DIR --dev-run DEV_RUN_DIR [--multilingual-run RUN_DIR]
     # base clustering candidates (plain k-means vs k-means on neighbour means; 4 vs 20 restarts when grouping),
     # scored at the base and at the hierarchy's own top level; MULTILINGUAL: a run of names_heldout_data.py's set
+    python benchmarks/top_level.py --grouping --dev-run DEV_RUN_DIR
+    # which centroids to group: of the rows as given, or of their neighbour means (dev subsets only)
 
-Writes ``results/top-level-methods.json`` (``--base``: ``results/base-clustering-candidates.json``). The held-out
-BBC News 600 are measured only through ``benchmarks/run.py``.
+Writes ``results/top-level-methods.json`` (``--base``: ``results/base-clustering-candidates.json``; ``--grouping``:
+``results/top-level-grouping.json``). The held-out BBC News 600 are measured only through ``benchmarks/run.py``.
 """
 
 from __future__ import annotations
@@ -164,6 +166,40 @@ def base_candidates(run: Path | None, dev_run: Path | None, multilingual_run: Pa
     return out
 
 
+def grouping_candidates(dev_run: Path, repeats: int = 12) -> dict:
+    """Which base centroids to group into the top level, on BBC News dev subsets of 600: the means of the
+    language-centred rows (the pipeline's ``centroids.npy``) or the means of their neighbour means (the rows k-means
+    saw), both sized by ``choose_n_top`` and grouped by weighted k-means. Not used by the pipeline (yet)."""
+    from clio_kit.centroids import l2_normalise
+    from clio_kit.cluster import KMeansClusterer, LanguageCentering, neighbour_means
+    from clio_kit.evaluation import reconstruction_accuracy
+    from clio_kit.hierarchy import choose_n_top_with_scores, weighted_kmeans_groups
+
+    dev = _run_inputs(dev_run)
+    scores: dict[str, list[tuple[int, float]]] = {}
+    for seed in range(repeats):
+        rows = np.random.default_rng(seed).choice(len(dev["X"]), 600, replace=False)
+        centred = LanguageCentering().fit_transform(dev["X"][rows], dev["language"][rows])
+        base = KMeansClusterer(random_state=0).fit(centred).labels_
+        k = int(base.max()) + 1
+        smooth = neighbour_means(centred, min(10, len(base) // (2 * k)))
+        weights = np.bincount(base).astype(float)
+        for name, vectors in (("centroids of the rows (pipeline)", centred),
+                              ("centroids of the neighbour means", smooth)):
+            unit = l2_normalise(np.vstack([vectors[base == c].mean(axis=0) for c in range(k)]))
+            n_top, _ = choose_n_top_with_scores(unit, weights, weighted_kmeans_groups)
+            top = weighted_kmeans_groups(unit, weights, n_top)[base]
+            scores.setdefault(name, []).append(
+                (n_top, reconstruction_accuracy(top.tolist(), dev["category"][rows].tolist())))
+    summary = {name: {"runs": len(v), "mean_category_accuracy": round(float(np.mean([a for _, a in v])), 4),
+                      "min_category_accuracy": round(float(min(a for _, a in v)), 4),
+                      "mean_chosen_k": round(float(np.mean([k for k, _ in v])), 2)} for name, v in scores.items()}
+    out = {"case": "top-level-grouping", "date": time.strftime("%Y-%m-%d"),
+           "data": f"BBC News dev split, {repeats} subsets of 600 (disjoint from the held-out 600)", "summary": summary}
+    (HERE / "results" / "top-level-grouping.json").write_text(json.dumps(out, indent=2) + "\n")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", help="a run directory of the bundled labelled set")
@@ -171,7 +207,11 @@ def main() -> None:
     parser.add_argument("--make-dev-run", help="run the offline pipeline on bbc_news_dev() into this directory")
     parser.add_argument("--base", action="store_true", help="compare base clustering candidates instead")
     parser.add_argument("--multilingual-run", help="a run of names_heldout_data.py's synthetic multilingual set")
+    parser.add_argument("--grouping", action="store_true", help="compare the centroids grouped into the top level")
     args = parser.parse_args()
+    if args.grouping:
+        print(json.dumps(grouping_candidates(Path(args.dev_run))["summary"], indent=2))
+        return
     if args.base:
         paths = [Path(p) if p else None for p in (args.run, args.dev_run, args.multilingual_run)]
         print(json.dumps(base_candidates(*paths)["summary"], indent=2))

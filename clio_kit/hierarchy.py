@@ -104,11 +104,12 @@ class CentroidHierarchy(BaseEstimator):
     """Group base clusters into ``n_levels`` levels (the base included) by weighted k-means of centroids.
 
     ``n_top`` is the top level's size; ``None`` chooses it from the data (:func:`choose_n_top`: about
-    ``sqrt(n_base)``, at least 4, to 15 groups, the largest near the best silhouette). Learned: ``parents_`` (``parents_[l][i]`` = index at level ``l + 1`` of
-    the parent of node ``i`` at level ``l``); ``centroids_`` and ``sizes_`` per level, base first;
-    ``level_sizes_`` (nodes per level); ``top_scores_`` (candidate top size -> silhouette; empty when ``n_top`` was
-    given or nothing was to choose). Every parent has at least one child (parents are re-indexed 0..n-1 in order of first child). With too few base
-    clusters the hierarchy has fewer levels (``len(centroids_)``), down to the base alone.
+    ``sqrt(n_base)``, at least 4, to 15 groups, the largest near the best silhouette). Learned: ``parents_``
+    (``parents_[l][i]`` = index at level ``l + 1`` of the parent of node ``i`` at level ``l``); ``centroids_`` and
+    ``sizes_`` per level, base first; ``level_sizes_`` (nodes per level); ``top_scores_`` (candidate top size ->
+    silhouette; empty when ``n_top`` was given or nothing was to choose). Every parent has at least one child
+    (parents are re-indexed 0..n-1 in order of first child). With too few base clusters the hierarchy has fewer
+    levels (``len(centroids_)``), down to the base alone.
 
     >>> tree = CentroidHierarchy(n_levels=3, n_top=2).fit(np.eye(6), [1, 2, 3, 4, 5, 6])
     >>> tree.level_sizes_, int(tree.sizes_[-1].sum())

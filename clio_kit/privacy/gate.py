@@ -1,12 +1,13 @@
 """The privacy gate: decides which clusters an analyst may see.
 
 A cluster is *visible* only if (1) it holds at least ``min_users`` distinct users AND ``min_conversations``
-conversations, (2) its ``dominance_users`` largest users hold at most ``dominance_share`` of its conversations
-(the (n, k) dominance rule: one person's repeated private matter, or a two-account campaign, is not a pattern of
-many users, however many others share the cluster), (3) its scrubbed name and
-description pass the audit (Clio's 1-5 rubric, ``>= min_audit_score``), (4) its parent is visible, and (5) it is not
-its parent's only visible child (a leaf that would show the same group twice collapses into its parent). Hidden clusters' conversations still count in their parent (they roll up), and at the top
-they fall into an "other" bucket; the summary reports how much was hidden.
+conversations, (2) its ``dominance_users`` largest users hold at most ``dominance_share`` of its conversations (the
+(n, k) dominance rule: one person's repeated private matter, or a two-account campaign, is not a pattern of many
+users, however many others share the cluster), (3) its scrubbed name and description pass the audit (Clio's 1-5
+rubric, ``>= min_audit_score``), (4) its parent is visible, and (5) it is not its parent's only visible child (a
+leaf that would show the same group twice collapses into its parent). Hidden clusters' conversations still count in
+their parent (they roll up), and at the top they fall into an "other" bucket; the summary reports how much was
+hidden.
 """
 
 from __future__ import annotations
