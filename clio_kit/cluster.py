@@ -27,8 +27,8 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
 from .errors import ConfigError, InputError
 
-__all__ = ["LanguageCentering", "default_n_clusters", "KMeansClusterer", "MiniBatchKMeansClusterer",
-           "BertopicClusterer", "class_tfidf_words", "UNKNOWN_LANGUAGES"]
+__all__ = ["LanguageCentering", "default_n_clusters", "neighbour_means", "KMeansClusterer",
+           "MiniBatchKMeansClusterer", "BertopicClusterer", "class_tfidf_words", "UNKNOWN_LANGUAGES"]
 
 UNKNOWN_LANGUAGES = frozenset({"", "und", "unknown", "Unknown", "nan", "None"})
 
@@ -259,12 +259,62 @@ def _centres(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return (np.asarray(members @ X.astype(np.float64)) / sizes[:, None]).astype(np.float32)
 
 
+#: rows per cell of :func:`neighbour_means`: neighbours are searched exactly within a cell (cell^2 similarities)
+NEIGHBOUR_CELL_ROWS = 4096
+
+
+def _cell_neighbour_means(X: np.ndarray, n_neighbors: int, chunk_rows: int = 1024) -> np.ndarray:
+    """Exact: each row's mean with its ``n_neighbors`` most cosine-similar rows of ``X`` (itself included)."""
+    unit = _normalise(X)
+    k = min(n_neighbors, len(X) - 1)
+    out = np.empty_like(unit)
+    for start in range(0, len(X), chunk_rows):
+        similar = unit[start:start + chunk_rows] @ unit.T
+        nearest = np.argpartition(-similar, k, axis=1)[:, :k + 1] if k > 0 else np.arange(start, start +
+                                                                                            len(similar))[:, None]
+        out[start:start + len(similar)] = unit[nearest].mean(axis=1)
+    return out
+
+
+def neighbour_means(X: Any, n_neighbors: int = 10, *, cell_rows: int = NEIGHBOUR_CELL_ROWS,
+                    random_state: int = 0) -> np.ndarray:
+    """Each (unit-length) row replaced by the unit mean of itself and its ``n_neighbors`` nearest rows (cosine).
+
+    Averaging over a row's neighbourhood removes the row's own noise (wording, length, asides) and keeps what it
+    shares with similar requests, so k-means on these rows finds purer clusters (on BBC News dev articles topic
+    accuracy rose from 0.86 to 0.90 at the same number of clusters, ``benchmarks/top_level.py``). Neighbours are exact
+    up to ``cell_rows`` rows; above, rows are first split into cells of about ``cell_rows / 2`` by a quick k-means
+    and neighbours are searched within each cell, so the cost grows linearly with the rows.
+
+    >>> X = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]], dtype=np.float32)
+    >>> print(neighbour_means(X, n_neighbors=1).round(2))
+    [[1.   0.06]
+     [1.   0.06]
+     [0.06 1.  ]
+     [0.06 1.  ]]
+    """
+    X = np.asarray(X, dtype=np.float32)
+    if n_neighbors < 1 or len(X) < 2:
+        return _normalise(X)
+    if len(X) <= cell_rows:
+        return _normalise(_cell_neighbour_means(X, n_neighbors))
+    cells = _provisional_topics(_normalise(X), int(math.ceil(2 * len(X) / cell_rows)), random_state)
+    out = np.empty_like(X)
+    for cell in range(int(cells.max()) + 1):
+        rows = np.flatnonzero(cells == cell)
+        out[rows] = _cell_neighbour_means(X[rows], n_neighbors)
+    return _normalise(out)
+
+
 class KMeansClusterer(ClusterMixin, BaseEstimator):
     """k-means on (unit-length) embeddings, Clio's base clustering; MiniBatchKMeans above ``minibatch_above`` rows.
 
     ``n_clusters=None`` uses :func:`default_n_clusters`. k never exceeds the number of distinct rows (duplicate
-    texts such as "continue" would otherwise leave empty clusters). Learned: ``labels_`` (0..k-1),
-    ``cluster_centers_``, ``n_clusters_``, ``inertia_``.
+    texts such as "continue" would otherwise leave empty clusters). With ``n_neighbors`` (default 10; 0 = off)
+    k-means runs on :func:`neighbour_means` of the rows (each row averaged with its nearest neighbours: purer
+    clusters), never more neighbours than half the average cluster size (``n / (2 k)``), so a neighbourhood stays
+    inside a cluster; the learned centres are the means of the rows as given. Learned: ``labels_`` (0..k-1),
+    ``cluster_centers_``, ``n_clusters_``, ``inertia_`` (on the rows k-means saw).
 
     >>> import numpy as np
     >>> X = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
@@ -273,17 +323,20 @@ class KMeansClusterer(ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, n_clusters: int | None = None, random_state: int = 0, n_init: int = 3,
-                 minibatch_above: int = 10_000) -> None:
+                 minibatch_above: int = 10_000, n_neighbors: int = 10) -> None:
         self.n_clusters = n_clusters
         self.random_state = random_state
         self.n_init = n_init
         self.minibatch_above = minibatch_above
+        self.n_neighbors = n_neighbors
 
     def fit(self, X: Any, y: Any = None) -> KMeansClusterer:
-        X = np.asarray(X, dtype=np.float32)
-        n = len(X)
+        given = np.asarray(X, dtype=np.float32)
+        n = len(given)
         k = _requested_n_clusters(n, self.n_clusters)
-        k = min(k, len(np.unique(X, axis=0)))
+        k = min(k, len(np.unique(given, axis=0)))
+        neighbours = min(int(self.n_neighbors), n // (2 * k))
+        X = neighbour_means(given, neighbours, random_state=self.random_state) if neighbours >= 1 else given
         if n > self.minibatch_above:
             from sklearn.cluster import MiniBatchKMeans
 
@@ -297,7 +350,7 @@ class KMeansClusterer(ClusterMixin, BaseEstimator):
             warnings.filterwarnings("ignore", message=".*distinct clusters.*")
             model.fit(X.astype(np.float64))  # scikit-learn's k-means++ is several times slower on float32
         self.labels_ = _relabel(model.labels_)
-        self.cluster_centers_ = _centres(X, self.labels_)
+        self.cluster_centers_ = _centres(given, self.labels_)
         self.n_clusters_ = int(self.labels_.max()) + 1
         self.inertia_ = float(model.inertia_)
         return self

@@ -49,9 +49,12 @@ class PrivacyConfig:
     """Aggregation thresholds and audit settings applied to everything an analyst sees.
 
     A cell (a cluster, a cross-tab cell, a time bucket) is shown only if it holds at least ``min_users`` distinct
-    users AND ``min_conversations`` conversations. Cluster text must score at least ``min_audit_score`` (Clio's 1-5
-    rubric) and offline key phrases (and any 4-word sequence of an LLM-written name) must be used by at least
-    ``min_phrase_users`` distinct users.
+    users AND ``min_conversations`` conversations. A cluster is hidden, too, when its ``dominance_users``
+    largest users together hold more than ``dominance_share`` of its conversations (the (n, k) dominance rule of
+    statistical disclosure control: enough users in name, one or two people's matter in fact, such as one user's
+    repeated private request or a two-account campaign; ``dominance_share=1`` turns it off). Cluster text must score
+    at least ``min_audit_score`` (Clio's 1-5 rubric) and offline key phrases (and any 4-word sequence of an
+    LLM-written name) must be used by at least ``min_phrase_users`` distinct users.
 
     ``user_id_policy`` says what a conversation without a user id counts as. ``"auto"``: its own user while at most
     :data:`MAX_MISSING_USER_SHARE` of conversations lack one; above that, user counts are not claimed (every output
@@ -65,6 +68,8 @@ class PrivacyConfig:
     min_audit_score: int = 3
     min_phrase_users: int = 5
     user_id_policy: str = "auto"
+    dominance_users: int = 2
+    dominance_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,11 @@ class PipelineConfig:
             raise ConfigError("privacy thresholds must be at least 1")
         if not 1 <= p.min_audit_score <= 5:
             raise ConfigError(f"min_audit_score must be 1-5, got {p.min_audit_score}")
+        if isinstance(p.dominance_share, bool) or not isinstance(p.dominance_share, (int, float)) \
+                or not 0 < p.dominance_share <= 1:
+            raise ConfigError(f"dominance_share must be above 0 and at most 1, got {p.dominance_share}")
+        if isinstance(p.dominance_users, bool) or not isinstance(p.dominance_users, int) or p.dominance_users < 1:
+            raise ConfigError(f"dominance_users must be a whole number of at least 1, got {p.dominance_users}")
         if p.user_id_policy not in USER_ID_POLICIES:
             raise ConfigError(f"user_id_policy must be one of {', '.join(USER_ID_POLICIES)}, got {p.user_id_policy!r}")
 

@@ -1,7 +1,8 @@
 """Offline hierarchy: base clusters grouped level by level with weighted k-means, parents named from children.
 
-The top level's size is chosen from the data unless given: among 4 to 15 groups, the largest whose weighted k-means
-grouping of the base centroids scores near the best silhouette (cosine) (``choose_n_top``); the pipeline passes
+The top level's size is chosen from the data unless given: among about ``sqrt(n_base)`` (at least 4) to 15 groups, the
+largest whose weighted k-means grouping of the base centroids scores near the best silhouette (cosine)
+(``choose_n_top``); the pipeline passes
 centroids of language-centred embeddings, so groups form by meaning rather than by language. The levels between
 follow Clio's ratio rule ``n_l / n_(l-1) = (n_top / n_base) ** (1 / (L - 1))`` (``level_sizes``). Each level's nodes
 are the weighted k-means clusters (weights = conversations) of the L2-normalised centroids of the level below; a
@@ -29,7 +30,7 @@ from .centroids import as_counts, l2_normalise, parent_centroids
 from .errors import ConfigError
 from .naming import ClusterLabel, describe, format_name, select_keywords
 
-__all__ = ["level_sizes", "default_n_top", "choose_n_top", "CentroidHierarchy", "name_parents"]
+__all__ = ["level_sizes", "default_n_top", "choose_n_top", "top_level_range", "CentroidHierarchy", "name_parents"]
 
 MAX_DEFAULT_TOP = 30
 TOP_LEVEL_RANGE = (4, 15)  # top-level sizes a reader can take in at a glance; the data picks one of them
@@ -40,6 +41,7 @@ TOP_LEVEL_RANGE = (4, 15)  # top-level sizes a reader can take in at a glance; t
 # benchmarks/top_level.py.
 SILHOUETTE_TOLERANCE = 0.10
 SILHOUETTE_MAX_MARGIN = 0.05
+GROUPING_RESTARTS = 20  # k-means restarts when grouping centroids into parents
 
 
 def level_sizes(n_base: int, n_top: int, n_levels: int) -> list[int]:
@@ -70,6 +72,20 @@ def level_sizes(n_base: int, n_top: int, n_levels: int) -> list[int]:
     return sizes
 
 
+def top_level_range(n_base: int) -> tuple[int, int]:
+    """Candidate top-level sizes for ``n_base`` base clusters: from ``round(sqrt(n_base))`` (at least 4) to 15.
+
+    The floor grows with the data as Clio's levels do: a few hundred conversations (about 25 base clusters) get at
+    least 5 top clusters, a few thousand (45) at least 7, so broad categories are not merged because one grouping's
+    silhouette happens to peak low (on BBC News dev articles it rarely bites: ``benchmarks/top_level.py``).
+
+    >>> top_level_range(20), top_level_range(24), top_level_range(45), top_level_range(1000)
+    ((4, 15), (5, 15), (7, 15), (15, 15))
+    """
+    low, high = TOP_LEVEL_RANGE
+    return min(max(low, round(math.sqrt(max(n_base, 0)))), high), high
+
+
 def default_n_top(n_base: int) -> int:
     """Top-level size by rule, for the LLM hierarchy when none is given (the offline :class:`CentroidHierarchy`
     chooses from the data with :func:`choose_n_top`): about the square root of ``n_base``, at least 2, at most 30.
@@ -87,12 +103,13 @@ def default_n_top(n_base: int) -> int:
 class CentroidHierarchy(BaseEstimator):
     """Group base clusters into ``n_levels`` levels (the base included) by weighted k-means of centroids.
 
-    ``n_top`` is the top level's size; ``None`` chooses it from the data (:func:`choose_n_top`: 4 to 15 groups,
-    the largest near the best silhouette). Learned: ``parents_`` (``parents_[l][i]`` = index at level ``l + 1`` of
-    the parent of node ``i`` at level ``l``); ``centroids_`` and ``sizes_`` per level, base first;
-    ``level_sizes_`` (nodes per level); ``top_scores_`` (candidate top size -> silhouette; empty when ``n_top`` was
-    given or nothing was to choose). Every parent has at least one child (parents are re-indexed 0..n-1 in order of first child). With too few base
-    clusters the hierarchy has fewer levels (``len(centroids_)``), down to the base alone.
+    ``n_top`` is the top level's size; ``None`` chooses it from the data (:func:`choose_n_top`: about
+    ``sqrt(n_base)``, at least 4, to 15 groups, the largest near the best silhouette). Learned: ``parents_``
+    (``parents_[l][i]`` = index at level ``l + 1`` of the parent of node ``i`` at level ``l``); ``centroids_`` and
+    ``sizes_`` per level, base first; ``level_sizes_`` (nodes per level); ``top_scores_`` (candidate top size ->
+    silhouette; empty when ``n_top`` was given or nothing was to choose). Every parent has at least one child
+    (parents are re-indexed 0..n-1 in order of first child). With too few base clusters the hierarchy has fewer
+    levels (``len(centroids_)``), down to the base alone.
 
     >>> tree = CentroidHierarchy(n_levels=3, n_top=2).fit(np.eye(6), [1, 2, 3, 4, 5, 6])
     >>> tree.level_sizes_, int(tree.sizes_[-1].sum())
@@ -106,7 +123,7 @@ class CentroidHierarchy(BaseEstimator):
 
     def fingerprint(self) -> dict[str, object]:
         """Parameters plus the top-size rule's version: runs cached under an older rule are rebuilt."""
-        return {**self.get_params(deep=False), "top_level_rule": "silhouette-4-15/2"}
+        return {**self.get_params(deep=False), "top_level_rule": "silhouette-sqrt-15/4"}
 
     def fit(self, centroids: np.ndarray, sizes: Sequence[int], labels: Mapping[int, object] | None = None, *,
             embedder: object = None, backend: object = None) -> "CentroidHierarchy":
@@ -169,7 +186,9 @@ def weighted_kmeans_groups(points: np.ndarray, weights: np.ndarray, n_groups: in
     if sample_weight is not None:  # a zero-size child still needs a parent: give it a tiny weight
         sample_weight = np.maximum(sample_weight, sample_weight[sample_weight > 0].min() * 1e-6)
     n_distinct = len(np.unique(points.round(10), axis=0))  # duplicates cannot fill more groups
-    model = KMeans(n_clusters=min(n_groups, n_distinct), n_init=4, random_state=random_state)
+    # many restarts: groupings of a few dozen centroids have many poor local optima (and they are cheap); on BBC News
+    # dev articles 20 instead of 4 raised top-level accuracy from 0.84 to 0.88 (benchmarks/top_level.py)
+    model = KMeans(n_clusters=min(n_groups, n_distinct), n_init=GROUPING_RESTARTS, random_state=random_state)
     labels = model.fit_predict(points, sample_weight=sample_weight)
     _, first_seen = np.unique(labels, return_index=True)
     order = np.argsort(first_seen)  # old label ids by first child
@@ -178,9 +197,10 @@ def weighted_kmeans_groups(points: np.ndarray, weights: np.ndarray, n_groups: in
     return remap[labels]
 
 
-def choose_n_top(centroids: np.ndarray, sizes: Sequence[int], *, k_range: tuple[int, int] = TOP_LEVEL_RANGE,
+def choose_n_top(centroids: np.ndarray, sizes: Sequence[int], *, k_range: tuple[int, int] | None = None,
                  random_state: int = 0) -> int:
-    """The top level's size for these base clusters: the largest k in ``k_range`` (4 to 15) whose weighted
+    """The top level's size for these base clusters: the largest k in ``k_range`` (default
+    :func:`top_level_range`: ``round(sqrt(n_base))``, at least 4, to 15) whose weighted
     k-means grouping of the L2-normalised centroids has a silhouette (cosine distance) within 10% of
     the best (``SILHOUETTE_TOLERANCE``; at most 0.05, so a sharp peak of well-separated groups is kept): among
     near-equal groupings the finer one, since merging two true categories costs a reader more than splitting one.
@@ -200,10 +220,14 @@ def choose_n_top(centroids: np.ndarray, sizes: Sequence[int], *, k_range: tuple[
                          k_range, random_state)[0]
 
 
-def choose_n_top_with_scores(points: np.ndarray, weights: np.ndarray, group, k_range: tuple[int, int] = TOP_LEVEL_RANGE,
-                  random_state: int = 0) -> tuple[int, dict[int, float]]:
-    """``(k, {candidate k: silhouette})`` for normalised ``points``, grouped by ``group(points, weights, k)``."""
+def choose_n_top_with_scores(points: np.ndarray, weights: np.ndarray, group,
+                             k_range: tuple[int, int] | None = None,
+                             random_state: int = 0) -> tuple[int, dict[int, float]]:
+    """``(k, {candidate k: silhouette})`` for normalised ``points``, grouped by ``group(points, weights, k)``;
+    ``k_range`` defaults to :func:`top_level_range` of the number of points."""
     from sklearn.metrics import silhouette_score
+
+    k_range = top_level_range(len(points)) if k_range is None else k_range
 
     n_distinct = len(np.unique(points.round(10), axis=0))
     if n_distinct <= 2:

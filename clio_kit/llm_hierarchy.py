@@ -51,9 +51,9 @@ class LLMHierarchy(BaseEstimator):
 
     Parameters: ``backend`` (an LLM backend; else the one given to ``fit``), ``embedder`` (embeds cluster names;
     else the one given to ``fit``), ``n_levels``, ``n_top`` (top-level size; default chosen from the data by
-    :func:`~clio_kit.hierarchy.choose_n_top`, 4 to 15, as offline), ``neighbourhood_size`` (clusters per proposal
-    request, on average), ``n_contrastive`` (nearest outside clusters shown with each neighbourhood),
-    ``random_state`` (k-means and the per-child shuffles).
+    :func:`~clio_kit.hierarchy.choose_n_top`, about sqrt(n_base) to 15, as offline), ``neighbourhood_size``
+    (clusters per proposal request, on average), ``n_contrastive`` (nearest outside clusters shown with each
+    neighbourhood), ``random_state`` (k-means and the per-child shuffles).
 
     Learned, as :class:`~clio_kit.hierarchy.CentroidHierarchy`: ``parents_``, ``centroids_``, ``sizes_``,
     ``level_sizes_`` and ``ancestors(level)``; plus ``labels_`` (per level above the base,

@@ -455,6 +455,8 @@ def privacy_tables(summary: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     labels = {"min_users": "distinct users per shown cell (at least)",
               "min_conversations": "conversations per shown cell (at least)",
               "min_audit_score": "audit score of a shown cluster's name (1-5, at least)",
+              "dominance_users": "largest users counted by the dominance rule",
+              "dominance_share": "share of a shown cluster's conversations its largest users hold (at most)",
               "min_phrase_users": ("distinct users behind each key phrase of an offline name and each "
                                    "4-word sequence of an LLM-written one (at least)")}
     thresholds = pd.DataFrame([(labels.get(k, k), v) for k, v in summary.get("thresholds", {}).items()],

@@ -17,6 +17,7 @@ from clio_kit.cluster import (
     LanguageCentering,
     class_tfidf_words,
     default_n_clusters,
+    neighbour_means,
 )
 from clio_kit.evaluation import (
     clustering_scores,
@@ -86,6 +87,41 @@ def test_kmeans_default_k_and_duplicates_and_minibatch() -> None:
     assert reconstruction_accuracy(minibatch.labels_, topics) > 0.9
     with pytest.raises(ValueError):
         KMeansClusterer().fit(np.empty((0, 4)))
+
+
+def _noisy_topics(seed: int, noise: float = 2.5, n: int = 600, n_topics: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    topics = rng.normal(size=(n_topics, 48))
+    topic_of = rng.integers(0, n_topics, n)
+    X = topics[topic_of] + rng.normal(size=(n, 48)) * noise
+    return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32), topic_of
+
+
+def test_neighbour_means_give_purer_base_clusters_and_centres_of_the_rows_given() -> None:
+    plain, smoothed = [], []
+    for seed in range(3):
+        X, topics = _noisy_topics(seed)
+        plain.append(reconstruction_accuracy(KMeansClusterer(n_neighbors=0).fit(X).labels_, topics))
+        model = KMeansClusterer().fit(X)  # default: 10 neighbours
+        smoothed.append(reconstruction_accuracy(model.labels_, topics))
+        first = model.labels_ == 0
+        np.testing.assert_allclose(model.cluster_centers_[0], X[first].mean(axis=0), atol=1e-5)
+    assert np.mean(smoothed) > np.mean(plain) + 0.05, (plain, smoothed)
+
+
+def test_neighbour_means_within_cells_cluster_like_exact_neighbours() -> None:
+    X, topics = _noisy_topics(0, n=3000)
+    exact, cells = neighbour_means(X, 10), neighbour_means(X, 10, cell_rows=800)
+    assert np.allclose(np.linalg.norm(cells, axis=1), 1.0, atol=1e-5)
+    scores = [reconstruction_accuracy(KMeansClusterer(n_neighbors=0).fit(Z).labels_, topics)
+              for Z in (X, exact, cells)]
+    assert scores[2] > scores[0] + 0.03 and scores[2] > scores[1] - 0.03, scores
+
+
+def test_neighbours_never_exceed_half_a_cluster() -> None:
+    X = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)  # 10 neighbours would merge all
+    assert KMeansClusterer(n_clusters=2).fit(X).labels_.tolist() == [1, 1, 0, 0]
+    assert neighbour_means(X, 0).shape == X.shape
 
 
 # -- LanguageCentering ------------------------------------------------------------------------------------------

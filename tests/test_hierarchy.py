@@ -174,14 +174,28 @@ def test_top_level_size_recovers_well_separated_groups(n_groups: int) -> None:
         assert tree.top_scores_ and max(tree.top_scores_, key=tree.top_scores_.get) == n_groups
 
 
-def test_chosen_top_size_stays_within_4_to_15() -> None:
-    # 2 groups (fewer than a reader's 4), 30 groups (more than 15) and structureless noise
+def test_chosen_top_size_stays_within_sqrt_n_base_to_15() -> None:
+    # 2 groups (fewer than a reader's 4), 30 groups (more than 15) and structureless noise; 40 and 60 base clusters
+    from clio_kit.hierarchy import top_level_range
+
     cases = [_sphere_groups(2, per_group=20)[:2], _sphere_groups(30, per_group=2, seed=1)[:2],
              (np.random.default_rng(2).normal(size=(60, 16)), np.ones(60))]
-    for points, sizes in cases:
+    for (points, sizes), low in zip(cases, (6, 8, 8)):
         tree = CentroidHierarchy(n_levels=3).fit(points, sizes)
-        assert 4 <= tree.level_sizes_[-1] <= 15
-        assert set(tree.top_scores_) == set(range(4, 16))
+        assert top_level_range(len(points)) == (low, 15)
+        assert low <= tree.level_sizes_[-1] <= 15
+        assert set(tree.top_scores_) == set(range(low, 16))
+
+
+def test_the_top_level_of_many_base_clusters_is_not_merged_below_sqrt_n_base() -> None:
+    """48 base clusters in 3 well-separated groups: the silhouette peaks at 3 (and the old 4-15 rule took 4), but so
+    few top clusters for a few thousand conversations merge what a reader needs apart: at least
+    round(sqrt(48)) = 7 groups, each inside one of the 3 (split, never merged)."""
+    points, sizes, group = _sphere_groups(3, per_group=16, seed=3)
+    tree = CentroidHierarchy(n_levels=2).fit(points, sizes)
+    assert 7 <= tree.level_sizes_[-1] <= 15 and min(tree.top_scores_) == 7
+    top = tree.ancestors(1)
+    assert all(len(set(group[top == t])) == 1 for t in set(top.tolist()))
 
 
 def test_few_base_clusters_shrink_the_range_and_a_given_n_top_wins() -> None:

@@ -59,13 +59,15 @@ def test_no_canary_reaches_any_gated_table(gated_run) -> None:  # noqa: ANN001
 def test_private_matter_and_campaign_are_not_visible_clusters(gated_run) -> None:  # noqa: ANN001
     assignments = pd.read_parquet(gated_run.path / "assignments.parquet")
     clusters = pd.read_parquet(gated_run.path / "clusters.parquet").set_index("cluster_id")
+    checked = 0
     for prefix in ("private-", "campaign-"):
-        rows = assignments[assignments["conversation_id"].str.startswith(prefix)]
-        for cid in rows["cluster_id"].unique():
-            members = assignments[assignments["cluster_id"] == cid]
-            share = members["conversation_id"].str.startswith(prefix).mean()
-            if share > 0.5:  # a cluster dominated by the planted group must be hidden
-                assert not clusters.loc[cid, "visible"], (prefix, cid)
+        planted = assignments["conversation_id"].str.startswith(prefix)
+        for column in ("cluster_id", "cluster_id_l1", "cluster_id_l2"):  # every level: parents can show it too
+            for cid in assignments.loc[planted, column].unique():
+                if planted[assignments[column] == cid].mean() > 0.5:  # dominated by the planted group: hidden
+                    assert not clusters.loc[cid, "visible"], (prefix, column, cid)
+                    checked += 1
+    assert checked >= 2  # each planted group fills at least one cluster
 
 
 def test_hidden_conversations_roll_up_and_are_reported(gated_run) -> None:  # noqa: ANN001
@@ -123,11 +125,13 @@ def test_rare_values_are_pooled_and_other_nodes_pass(gated_run) -> None:  # noqa
     assert walk(view.tree()) > 0
 
 
-def _tree(rows: list[tuple[int, int, int | None, int, int, int]]) -> pd.DataFrame:
-    """(cluster_id, level, parent_id, n_users, n_conversations, audit_score) rows as a cluster table."""
+def _tree(rows: list[tuple[int, int, int | None, int, int, int]], top_users_share: float = 0.1) -> pd.DataFrame:
+    """(cluster_id, level, parent_id, n_users, n_conversations, audit_score) rows as a cluster table, each
+    cluster's largest users holding ``top_users_share`` of it."""
     table = pd.DataFrame(rows, columns=["cluster_id", "level", "parent_id", "n_users", "n_conversations",
                                         "audit_score"])
     table["parent_id"] = table["parent_id"].astype("Int64")
+    table.insert(len(table.columns) - 1, "top_users_share", top_users_share)
     return table
 
 
@@ -175,3 +179,85 @@ def test_only_visible_children_collapse_into_their_parent() -> None:
                                         21: True, 12: False, 4: False}
     collapsed = "collapsed into its parent (its only visible child)"
     assert out.loc[2, "hidden_reason"] == out.loc[4, "hidden_reason"] == out.loc[12, "hidden_reason"] == collapsed
+
+
+class _Passed:
+    score, passed = 5, True
+
+
+def _gate(users: list[str], base: list[int], **privacy: object) -> tuple[pd.DataFrame, dict]:
+    """Base clusters 0 and 1 (``users``, ``base``) and 2 (20 single users) under one top cluster, gated with all
+    names passing the audit."""
+    from clio_kit.privacy.gate import apply_privacy_gate
+
+    users, base = users + [f"w{i}" for i in range(20)], base + [2] * 20
+    ancestors = np.stack([np.array(base), np.full(len(base), 3)], axis=1)
+    facets = pd.DataFrame({"conversation_id": [f"c{i}" for i in range(len(users))], "user_id": users})
+    clusters = pd.DataFrame({"cluster_id": [0, 1, 2, 3], "level": [0, 0, 0, 1], "parent_id": [3, 3, 3, None],
+                             "name": ["a", "b", "c", "top"], "description": [""] * 4, "keywords": [[]] * 4})
+    clusters["parent_id"] = clusters["parent_id"].astype("Int64")
+    config = PipelineConfig(min_users=5, min_conversations=10, **privacy).privacy
+    gated, _, summary = apply_privacy_gate(clusters, ancestors, facets, config,
+                                           lambda texts: [_Passed() for _ in texts])
+    return gated.set_index("cluster_id"), summary
+
+
+def test_a_cluster_few_users_dominate_is_hidden_however_many_users_it_has() -> None:
+    """The dominance rule. Cluster 0: 20 users with one conversation each and one user with 25 pass the user and
+    conversation thresholds, but that user holds 56% of it: hidden, the reason and the setting recorded. Cluster
+    1: two accounts with 12 conversations each among 16 single users (24 of 40, a campaign): hidden by the default
+    two-user rule, visible under a one-user rule (12 of 40). Cluster 1 with 10 of 40 from one user: visible."""
+    reason = "2 users hold more than 50% of its conversations"
+    users = [f"u{i}" for i in range(20)] + ["heavy"] * 25 + [f"v{i}" for i in range(16)] + ["x", "y"] * 12
+    base = [0] * 45 + [1] * 40
+    gated, summary = _gate(users, base)
+    assert gated.loc[0, "n_users"] == 21 and gated.loc[0, "top_users_share"] == pytest.approx(26 / 45)
+    assert gated["visible"].tolist() == [False, False, False, True]  # 2 collapses: its parent's only visible child
+    assert gated["hidden_reason"].tolist()[:2] == [reason] * 2
+    assert summary["thresholds"]["dominance_users"] == 2 and summary["thresholds"]["dominance_share"] == 0.5
+    assert summary["hidden_reasons"][reason] == 2
+
+    one_user, _ = _gate(users, base, dominance_users=1)
+    assert one_user["visible"].tolist() == [False, True, True, True]
+    assert one_user.loc[0, "hidden_reason"] == "one user holds more than 50% of its conversations"
+    off, _ = _gate(users, base, dominance_share=1.0)  # the rule, not something else, hid them
+    assert off["visible"].tolist() == [True, True, True, True]
+    spread = [f"u{i}" for i in range(20)] + ["heavy"] * 25 + [f"v{i}" for i in range(30)] + ["heavy"] * 10
+    assert _gate(spread, base)[0]["visible"].tolist() == [False, True, True, True]
+    for bad in ({"dominance_share": 0.0}, {"dominance_share": 1.5}, {"dominance_users": 0}):
+        with pytest.raises(ValueError, match="dominance_"):
+            PipelineConfig(**bad)
+
+
+def test_a_view_may_tighten_the_dominance_rule_but_never_loosen_it(gated_run) -> None:  # noqa: ANN001
+    for looser in ({"dominance_share": 0.9}, {"dominance_users": 1}):
+        with pytest.raises(ValueError, match="dominance rule"):
+            gated_run.view(PrivacyConfig(**THRESHOLDS, **looser))
+    assignments = pd.read_parquet(gated_run.path / "assignments.parquet")
+    strict = gated_run.view(PrivacyConfig(**THRESHOLDS, dominance_users=3, dominance_share=0.2))
+    shown = strict.clusters()
+    assert 0 < len(shown) < len(gated_run.view().clusters())
+    for row in shown.itertuples():
+        column = "cluster_id" if row.level == 0 else f"cluster_id_l{row.level}"
+        members = assignments.loc[assignments[column] == row.cluster_id, "user_id"]
+        assert members.value_counts(normalize=True).iloc[:3].sum() <= 0.2, row.cluster_id
+    assert strict.privacy_summary()["view_thresholds"]["dominance_share"] == 0.2
+
+
+def test_a_run_gated_before_the_dominance_rule_gets_it_in_the_view(gated_run, tmp_path: Path) -> None:  # noqa: ANN001
+    """A run whose gate never applied the rule (no top_users_share column, dominated clusters marked visible): the
+    view counts the largest users from the assignments and hides those clusters itself."""
+    import shutil
+
+    from clio_kit import open_run
+    from clio_kit.privacy.gate import dominance_reason
+
+    old = tmp_path / "old-run"
+    shutil.copytree(gated_run.path, old)
+    clusters = pd.read_parquet(old / "clusters.parquet")
+    dominated = clusters["hidden_reason"] == dominance_reason(PrivacyConfig(**THRESHOLDS))
+    assert dominated.any()
+    clusters.loc[dominated, ["visible", "hidden_reason"]] = [True, None]
+    clusters.drop(columns=["top_users_share"]).to_parquet(old / "clusters.parquet")
+    shown = set(open_run(old).view().clusters()["cluster_id"])
+    assert shown and not shown & set(clusters.loc[dominated, "cluster_id"])

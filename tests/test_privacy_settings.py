@@ -16,7 +16,7 @@ from clio_kit.privacy.user_ids import USER_COUNTS_UNAVAILABLE
 
 from .conftest import HashingEmbedder
 
-LOW = dict(min_users=2, min_conversations=3, min_phrase_users=2)
+LOW = dict(min_users=2, min_conversations=3, min_phrase_users=2, dominance_share=1.0)  # 12 users: 3 per topic
 TOPICS = ["sort a python list", "bake sourdough bread", "plan a trip to kyoto", "write a cover letter"]
 
 

@@ -25,7 +25,7 @@ import pytest
 import clio_kit
 from clio_kit.config import PipelineConfig
 from clio_kit.errors import ClioError, ConfigError, InputError
-from clio_kit.privacy.gate import cluster_visibility, gate_summary
+from clio_kit.privacy.gate import cluster_counts, cluster_visibility, dominance_reason, gate_summary
 from clio_kit.report import EXTERNAL_RESOURCE, OFFLINE_BANNER, ReportKernel, render_report
 
 from .canaries import CANARIES, canary_conversations, find_canaries
@@ -133,10 +133,7 @@ def build_run(path: Path, *, timestamps: bool = True, uses_llm: bool = False) ->
     ancestors = np.stack([assign["base"].to_numpy(), mid_of[assign["base"]],
                           [top_of[m] for m in mid_of[assign["base"]]]], axis=1).astype(np.int64)
 
-    counts = pd.concat([pd.DataFrame({"cluster_id": ancestors[:, lv], "user_id": assign["user_id"]})
-                        .groupby("cluster_id").agg(n_conversations=("user_id", "size"),
-                                                   n_users=("user_id", "nunique")) for lv in range(3)])
-    clusters = clusters.join(counts, on="cluster_id")
+    clusters = clusters.join(cluster_counts(ancestors, assign["user_id"].tolist()), on="cluster_id")
     clusters["share"] = clusters["n_conversations"] / len(assign)
     p = config.privacy
     clusters["audit_score"] = [2 if c == top_ids[3] else 5 for c in clusters["cluster_id"]]
@@ -217,9 +214,11 @@ def test_report_shows_visible_clusters_and_offline_banner(rendered, run_dir: Pat
         assert html.escape(name) in page or html.escape(name, quote=False) in page, name
     assert "Other (hidden by privacy thresholds)" in page
     reasons = view.privacy_summary()["hidden_reasons"]
-    assert "fewer than 5 users" in reasons  # the one-user private matter and the two-account campaign
+    # the one-user private matter and the two-account campaign: too few users, or too few users holding most of it
+    assert {"fewer than 5 users", dominance_reason(view.privacy)} & set(reasons), reasons
     for reason in reasons:  # why clusters were hidden
         assert reason in page
+    assert "its largest users hold (at most)" in page  # the dominance rule is among the thresholds shown
     manifest = view.manifest
     assert manifest["input"]["sha256"] in page and manifest["config_hash"] in page  # input and config hashes
     assert "chats.jsonl" in page and PRIVATE_DIR not in page  # only the input file's name

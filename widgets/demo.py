@@ -24,7 +24,7 @@ import pandas as pd
 
 from clio_kit.store import SCHEMA_VERSION, RunStore
 from clio_kit.config import PrivacyConfig
-from clio_kit.privacy.gate import cluster_visibility, gate_summary
+from clio_kit.privacy.gate import cluster_counts, cluster_visibility, gate_summary
 
 __all__ = ["THEMES", "make_demo_run"]
 
@@ -159,10 +159,8 @@ def _cluster_table(frame: pd.DataFrame, n_base: int, n_mid: int, n_top: int, mid
     clusters = pd.DataFrame(rows)
     clusters["parent_id"] = clusters["parent_id"].astype("Int64")
     clusters["keywords"] = [name.lower().split()[:3] for name in clusters["name"]]
-    counts = []
-    for level, column in enumerate(["cluster_id", "cluster_id_l1", "cluster_id_l2"]):
-        counts.append(frame.groupby(column).agg(n_conversations=("user_id", "size"), n_users=("user_id", "nunique")))
-    clusters = clusters.join(pd.concat(counts), on="cluster_id")
+    ids = frame[["cluster_id", "cluster_id_l1", "cluster_id_l2"]].to_numpy()
+    clusters = clusters.join(cluster_counts(ids, frame["user_id"].tolist()), on="cluster_id")
     clusters[["n_conversations", "n_users"]] = clusters[["n_conversations", "n_users"]].fillna(0).astype(int)
     clusters["share"] = clusters["n_conversations"] / len(frame)
     clusters["audit_score"] = rng.choice([4, 5], size=len(clusters))

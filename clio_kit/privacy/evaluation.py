@@ -123,11 +123,12 @@ def evaluate_privacy(data: str | os.PathLike[str] | None, out: str | os.PathLike
     assignments = store.read_table(store.ASSIGNMENTS)
     visible_ids = set(visible["cluster_id"])
     groups = {}
+    levels = [c for c in assignments.columns if c == "cluster_id" or c.startswith("cluster_id_l")]
     for group, prefix in (("private matter", "private-"), ("campaign", "campaign-")):
-        members = assignments[assignments["conversation_id"].str.startswith(prefix)]
-        dominated = [cid for cid in members["cluster_id"].unique()
-                     if (assignments.loc[assignments["cluster_id"] == cid, "conversation_id"]
-                         .str.startswith(prefix).mean()) > 0.5]
+        planted = assignments["conversation_id"].str.startswith(prefix)
+        # at every level: a planted group that fills a base cluster can fill its parents too
+        dominated = [cid for column in levels for cid in assignments.loc[planted, column].unique()
+                     if planted[assignments[column] == cid].mean() > 0.5]
         groups[group] = any(cid in visible_ids for cid in dominated)
     from .attacks import attack_view
 

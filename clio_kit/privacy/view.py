@@ -28,7 +28,7 @@ from ..config import PrivacyConfig
 from ..store import RunStore
 from . import monitoring
 from ..errors import ConfigError, NotFoundError
-from .gate import passes_thresholds
+from .gate import cluster_counts, dominated, passes_thresholds
 from .suppression import SuppressedTable, pool_rare_values, suppress_levels, suppress_table
 
 __all__ = ["PrivacyView", "OTHER_LABEL", "SUPPRESSED_LABEL"]
@@ -57,12 +57,25 @@ class PrivacyView:
             self._all_clusters["n_users"], self._all_clusters["n_conversations"], self.privacy)
         if "audit_score" in self._all_clusters:  # a view's stricter audit score hides more names
             visible &= self._all_clusters["audit_score"] >= self.privacy.min_audit_score
+        visible &= ~dominated(self._top_users_shares(run_privacy), self.privacy)
         self._visible = self._all_clusters[self._all_clusters["cluster_id"].isin(
             self._protect_remainders(set(self._all_clusters.loc[visible, "cluster_id"])))].copy()
         self._tables: dict[tuple[Any, ...], Any] = {}
         self._visible["mean_concern"] = self._mean_concern(self._visible)  # aggregate over visible clusters only
         self.privacy_report: dict[str, Any] = store.read_json(store.PRIVACY)
         self.user_ids = self._user_id_coverage()
+
+    def _top_users_shares(self, run_privacy: PrivacyConfig) -> pd.Series:
+        """Each cluster's share of conversations held by its ``dominance_users`` largest users, under this view's
+        setting: as the gate recorded it, or counted from the assignments (a view counting more users than the
+        run, or a run made before the gate recorded it)."""
+        if ("top_users_share" in self._all_clusters
+                and self.privacy.dominance_users == run_privacy.dominance_users):
+            return self._all_clusters["top_users_share"].fillna(0.0)
+        columns = [self._cluster_column_of(level) for level in sorted(self._all_clusters["level"].unique())]
+        counted = cluster_counts(self._assignments[columns].to_numpy(), self._assignments["user_id"].tolist(),
+                                 self.privacy.dominance_users)
+        return self._all_clusters["cluster_id"].map(counted["top_users_share"]).fillna(0.0)
 
     def _user_id_coverage(self) -> dict[str, Any]:
         """Conversations without a user id (from privacy.json; older runs: the ingest counts), under this view's
@@ -459,7 +472,9 @@ class PrivacyView:
             report["hidden_conversation_share"] = levels[0]["hidden_conversation_share"]
         report["view_thresholds"] = {"min_users": self.privacy.min_users,
                                      "min_conversations": self.privacy.min_conversations,
-                                     "min_audit_score": self.privacy.min_audit_score}
+                                     "min_audit_score": self.privacy.min_audit_score,
+                                     "dominance_users": self.privacy.dominance_users,
+                                     "dominance_share": self.privacy.dominance_share}
         report["user_ids"] = dict(self.user_ids)
         report["user_counts_available"] = self.user_counts_available
         report["n_not_analysed"] = self.n_not_analysed
@@ -501,6 +516,10 @@ def _stricter_only(view: PrivacyConfig, run: PrivacyConfig) -> PrivacyConfig:
         if getattr(view, name) < getattr(run, name):
             raise ConfigError(f"a view's {name} ({getattr(view, name)}) cannot be lower than the run's "
                              f"({getattr(run, name)}); re-run with the lower setting")
+    if view.dominance_share > run.dominance_share or view.dominance_users < run.dominance_users:
+        raise ConfigError(f"a view's dominance rule ({view.dominance_users} users, {view.dominance_share}) cannot be "
+                         f"looser than the run's ({run.dominance_users} users, {run.dominance_share}): a lower "
+                         "dominance_share or more dominance_users only")
     if view.min_phrase_users > run.min_phrase_users:
         raise ConfigError(f"a view cannot raise min_phrase_users above the run's ({run.min_phrase_users}): names "
                          "were chosen when the run was made; re-run with the higher setting")

@@ -12,11 +12,14 @@ Candidate groups come from three sources:
 - ``cluster``: the run's clusters (given ``clusters``: base labels, or one column per hierarchy level).
 
 A group is *concentrated* when it holds at least ``min_conversations`` conversations AND either at most
-``max_accounts`` accounts or one account with at least ``min_top_share`` of them. It is a *burst* when some window of
-``burst_window`` holds at least ``min_conversations`` of its conversations at ``burst_rate_ratio`` times (or more)
-the rate the group would have if spread evenly over the dataset's time span. Flagged groups are the concentrated
-ones (``require_burst=True`` also demands a burst); bursts sort first. Each flagged group carries its evidence:
-counts, the accounts' ids, the time span and burst window, and example conversation ids.
+``max_accounts`` accounts or one account with at least ``min_top_share`` of them. It is a *burst* when some window
+of ``burst_window`` holds at least ``min_conversations`` of its conversations at ``burst_rate_ratio`` times (or
+more) the rate the group would have if spread evenly over the dataset's time span. Flagged groups are the
+concentrated ones (``require_burst=True`` also demands a burst); a ``cluster`` group always needs a burst too: many
+conversations of one account on one topic, spread over weeks, are a heavy ordinary user (tests/data/campaign's
+teacher), not coordination, while repeated or near-duplicate texts from few accounts are suspicious at any pace.
+Bursts sort first. Each flagged group carries its evidence: counts, the accounts' ids, the time span and burst
+window, and example conversation ids.
 
 >>> import numpy as np, pandas as pd
 >>> frame = pd.DataFrame({"conversation_id": [f"c{i}" for i in range(14)],
@@ -168,7 +171,7 @@ class CoordinationDetector(BaseEstimator):
         concentrated = n >= self.min_conversations and (n_accounts <= self.max_accounts
                                                         or top_share >= self.min_top_share)
         burst = burst_n >= self.min_conversations and ratio >= self.burst_rate_ratio
-        flagged = concentrated and (burst or not self.require_burst)
+        flagged = concentrated and (burst or not (self.require_burst or kind == "cluster"))
         reasons = []
         if concentrated:
             reasons.append(f"{n} conversations from {n_accounts} account{'s' if n_accounts != 1 else ''} "
