@@ -211,12 +211,14 @@ def _extract_facets_forked(backend: Any, conversations: Sequence[Any], facets: S
     others (they inherit the conversations and the backend: nothing is pickled but their frames back). An offline
     backend's facets are per conversation, as on a Dask cluster, so the concatenated frame is the one-process frame.
     """
+    import gc
     import multiprocessing
 
     global _FORKED_JOB
     warm = backend.extract_facets(conversations[:1], facets, progress=False)  # imports and models loaded before fork
     bounds = np.linspace(1, len(conversations), n_shares + 1).round().astype(int)
     _FORKED_JOB = (backend, conversations, list(facets))
+    gc.freeze()  # the workers' garbage collector leaves the inherited objects alone: their pages stay shared
     try:
         with multiprocessing.get_context("fork").Pool(n_shares - 1) as pool:
             others = pool.map_async(_forked_share, list(zip(bounds[1:-1], bounds[2:])))
@@ -224,10 +226,14 @@ def _extract_facets_forked(backend: Any, conversations: Sequence[Any], facets: S
             frames = [warm, first, *others.get()]
     finally:
         _FORKED_JOB = None
+        gc.unfreeze()
     return concat_like_one_frame(frames)
 
 
 def _forked_share(bounds: tuple[int, int]) -> Any:
+    import gc
+
+    gc.disable()  # a short-lived worker: collecting would only copy the parent's pages
     backend, conversations, facets = _FORKED_JOB  # type: ignore[misc]
     return backend.extract_facets(conversations[bounds[0]:bounds[1]], facets, progress=False)
 
