@@ -9,8 +9,9 @@
 Cases (each in a fresh subprocess, so its peak RSS is its own; the 1-minute load average before it starts is
 recorded, and "machine busy" noted when other work was running):
 
-- ``sharegpt-N``: the offline pipeline + HTML report on N real ShareGPT conversations (fresh embedding cache),
-  per stage, next to the embedding model's own throughput on the same texts.
+- ``sharegpt-N``: the offline pipeline + HTML report on N real ShareGPT conversations (fresh embedding cache;
+  the report's kernel started before the data is read, as ``clio-kit demo`` does), per stage, next to the
+  embedding model's own throughput on the same texts, with the load average sampled during the case.
 - ``scale-CLUSTERER-N``: clustering + hierarchy (CentroidHierarchy) + base rates (top-level clusters x a language
   facet, lift with Wilson intervals) on N synthetic 384-d float32 embeddings, memory-mapped from an ``.npy``
   written beforehand by another process. ``minibatch`` = MiniBatchKMeansClusterer (float32 throughout),
