@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 DEMO_N ?= 2000
 
-.PHONY: demo test env browser clean bench bench-full
+.PHONY: demo test env browser clean bench bench-full vectors
 
 env: $(STAMP)
 
@@ -39,6 +39,10 @@ bench: $(STAMP)
 
 bench-full: $(STAMP)
 	$(PY) benchmarks/run.py --full
+
+# the shipped vectors of the fixed texts an offline run embeds (concern anchors, taxonomy topics): after editing them
+vectors: $(STAMP)
+	$(PY) -c "from clio_kit.backends.offline import write_fixed_vectors; print(write_fixed_vectors())"
 
 clean:
 	rm -rf $(VENV) runs

@@ -63,7 +63,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _cpu_seconds(children: bool = False) -> float:
+def cpu_seconds(children: bool = False) -> float:
     """User + system CPU seconds of this process (and, with ``children``, of its finished child processes)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     total = own.ru_utime + own.ru_stime
@@ -73,7 +73,7 @@ def _cpu_seconds(children: bool = False) -> float:
     return total
 
 
-class _LoadSampler:
+class LoadSampler:
     """The machine's 1-minute load average every ``every`` seconds while a case runs (other jobs share it)."""
 
     def __init__(self, every: float = 10.0) -> None:
@@ -176,15 +176,15 @@ def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
     data = generate(folder, n)
     stage_rss: dict[str, float] = {}
     stage_cpu: dict[str, float] = {}  # CPU seconds of this process per stage: unlike wall time, not inflated by load
-    last_cpu = [_cpu_seconds()]
+    last_cpu = [cpu_seconds()]
 
     def on_stage(event) -> None:  # noqa: ANN001
         stage_rss[event.stage] = _peak_rss_mb()
-        now = _cpu_seconds()
+        now = cpu_seconds()
         stage_cpu[event.stage], last_cpu[0] = now - last_cpu[0], now
 
     client = cluster = None
-    load = _LoadSampler()
+    load = LoadSampler()
     if dask_workers:
         from dask.distributed import Client, LocalCluster
 
@@ -206,7 +206,7 @@ def case_pipeline(folder: Path, n: int, dask_workers: int = 0) -> dict:
         t0 = time.perf_counter()
         render_report(run.path, work / "report.html", progress=False)
         report_seconds = time.perf_counter() - t0
-        stage_cpu["report"] = _cpu_seconds(children=True) - last_cpu[0]  # the notebook's kernel is a child
+        stage_cpu["report"] = cpu_seconds(children=True) - last_cpu[0]  # the notebook's kernel is a child
         manifest = run.manifest
         stages = {name: rec["seconds"] for name, rec in manifest["stages"].items()}
         labels = np.load(run.path / "base_labels.npy")

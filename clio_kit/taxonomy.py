@@ -129,8 +129,13 @@ class TaxonomyLabeler:
 def topic_vectors(embedder: Any, topics: Sequence[tuple[str, str]] = DEFAULT_TOPICS) -> np.ndarray:
     """The topics' embeddings ("label: description"), centred on their own mean and L2-normalised: sentence
     embeddings share a large common direction, which would otherwise make one generic topic win everything."""
-    vectors = np.asarray(embedder.embed([f"{label}: {text}" for label, text in topics]), dtype=np.float32)
+    vectors = np.asarray(embedder.embed(topic_texts(topics)), dtype=np.float32)
     return _unit(vectors - vectors.mean(axis=0))
+
+
+def topic_texts(topics: Sequence[tuple[str, str]] = DEFAULT_TOPICS) -> list[str]:
+    """What gets embedded for each topic: "label: description"."""
+    return [f"{label}: {text}" for label, text in topics]
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:

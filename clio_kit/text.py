@@ -67,6 +67,7 @@ _SPACES = re.compile(r"\s")
 #: CJK runs whose segmentation is remembered: janome is pure Python (~4 ms a text), and runs (phrases between
 #: punctuation) recur across a run's texts and across the naming of its levels
 _SEGMENTED_RUNS = 1 << 16
+_TOKENIZED_TEXTS = 1 << 14  # texts whose segments are kept (a run's base and parent names read the same)
 MAX_CHARS = 2000  # only the start of a text is tokenised: long pastes add noise and time, not topic
 _MAX_WORD_CHARS = 30  # longer "words" are hashes, base64 or glued text
 _BREAK = "\n"  # what removed text becomes
@@ -356,6 +357,12 @@ def tokenize_segments(text: str, language: str | None = None,
     """
     if not text:
         return []
+    return [list(segment) for segment in _segments(text, language, also_drop)]
+
+
+@lru_cache(maxsize=_TOKENIZED_TEXTS)
+def _segments(text: str, language: str | None, also_drop: frozenset[str]) -> tuple[tuple[str, ...], ...]:
+    """:func:`tokenize_segments`, kept for the last texts: naming reads a run's summaries once per level."""
     cleaned = _clean(text[:MAX_CHARS])
     code = _normalise_language(language) or guess_language(cleaned)
     japanese = code == "ja" or bool(_KANA.search(cleaned))
@@ -382,7 +389,7 @@ def tokenize_segments(text: str, language: str | None = None,
                 current.append(item)
         if current:
             segments.append(current)
-    return segments
+    return tuple(tuple(segment) for segment in segments)
 
 
 def is_dropped(word: str, drop: frozenset[str] | set[str]) -> bool:

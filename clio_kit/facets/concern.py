@@ -115,12 +115,16 @@ class ConcernScorer(BaseEstimator):
             raise ConfigError("ConcernScorer needs at least one concerning anchor")
         self.levels_ = np.array([float(level) for level, _, _ in self.anchors])
         self.labels_ = [label for _, label, _ in self.anchors]
-        concerning = [f"{label}: {description}" for _, label, description in self.anchors]
-        ordinary = [f"{label}: {description}" for label, description in self._benign()]
-        vectors = np.asarray(self.embedder.embed(concerning + ordinary), dtype=np.float32)
-        self.anchor_vectors_ = vectors[: len(concerning)]
-        self.benign_vectors_ = vectors[len(concerning):]
+        vectors = np.asarray(self.embedder.embed(self.anchor_texts()), dtype=np.float32)
+        self.anchor_vectors_ = vectors[: len(self.anchors)]
+        self.benign_vectors_ = vectors[len(self.anchors):]
         return self
+
+    def anchor_texts(self) -> list[str]:
+        """What :meth:`fit` embeds, in one call: the concerning anchors, then the ordinary uses ("label:
+        description"). The default ones' vectors ship with the package (:func:`clio_kit.embed.shipped_vectors`)."""
+        concerning = [f"{label}: {description}" for _, label, description in self.anchors]
+        return concerning + [f"{label}: {description}" for label, description in self._benign()]
 
     def predict(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (score 1-5 per row as float, margin: best concerning minus best ordinary similarity)."""

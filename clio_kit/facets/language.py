@@ -95,6 +95,7 @@ _IDENTIFIER = re.compile(
     r"|[A-Za-z_][A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+"  # dotted.names, file.ext
     r"|[a-z]+[A-Z][A-Za-z0-9]*"                            # camelCase
     r"|[A-Za-z_][A-Za-z0-9_]*\(\)")                          # call()
+_MAY_HOLD_IDENTIFIER = re.compile(r"_|\.[A-Za-z_]|[a-z][A-Z]|\(\)")  # what each _IDENTIFIER branch needs
 _CODE_START = re.compile(
     r"^\s*(?:def \w+\s*\(|class \w+\s*[:(]|import \w|from \S+ import |#include|#!|function\s*\w*\s*\(|"
     r"(?:const|let|var)\s+\w+\s*=|return\b.*;|(?:public|private|protected|static)\s+\w+.*[({;]|"
@@ -141,8 +142,10 @@ def strip_non_prose(text: str, limit: int = 8 * MAX_DETECT_CHARS) -> str:
         text = _EMAIL.sub(" ", text)
     if "<" in text:
         text = _TAG.sub(" ", text)
-    text = _IDENTIFIER.sub(" ", "\n".join(line for line in text.splitlines() if not _is_code_line(line)))
-    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    lines = (line for line in text.splitlines() if not _is_code_line(line))
+    # identifiers never span lines; a line without the characters one needs skips the (slow) search for them
+    prose = (_IDENTIFIER.sub(" ", line) if _MAY_HOLD_IDENTIFIER.search(line) else line for line in lines)
+    return "\n".join(" ".join(line.split()) for line in prose if line.strip())
 
 
 @dataclass(frozen=True)
