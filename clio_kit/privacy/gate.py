@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import PrivacyConfig
+from ..errors import ConfigError
 
 __all__ = ["apply_privacy_gate", "OPEN_TEXT_KINDS", "cluster_counts", "cluster_visibility", "collapsed_children",
            "dominance_reason", "dominated", "gate_summary", "passes_thresholds"]
@@ -139,7 +140,7 @@ def cluster_visibility(clusters: pd.DataFrame, privacy: PrivacyConfig,
         audit_ok = audit_ok & np.asarray(audit_passed, dtype=bool)
     enough = np.asarray(passes_thresholds(clusters["n_users"], clusters["n_conversations"], privacy), dtype=bool)
     if "top_users_share" not in clusters:
-        raise ValueError("cluster_visibility needs each cluster's top_users_share (see cluster_counts)")
+        raise ConfigError("cluster_visibility needs each cluster's top_users_share (see cluster_counts)")
     dominant = np.asarray(dominated(clusters["top_users_share"], privacy), dtype=bool)
     reasons = np.where(clusters["n_users"] < privacy.min_users, f"fewer than {privacy.min_users} users",
                        np.where(clusters["n_conversations"] < privacy.min_conversations,
