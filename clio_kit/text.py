@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import Any
 from . import scripts
 
-__all__ = ["tokenize", "tokenize_segments", "phrases", "guess_language", "stopwords", "run_stopwords", "is_dropped",
+__all__ = ["chinese_segmenter", "tokenize", "tokenize_segments", "phrases", "guess_language", "stopwords", "run_stopwords", "is_dropped",
            "script_languages", "word_sequences",
            "is_cjk",
            "SUPPORTED_LANGUAGES"]
@@ -262,6 +262,11 @@ def guess_language(text: str) -> str | None:
     if not counts:
         return None
     return max(counts, key=lambda code: (counts[code], code == "en"))
+
+
+def chinese_segmenter() -> Any:
+    """jieba, its dictionary loaded (about 0.5 s, once per process)."""
+    return _jieba()
 
 
 @lru_cache(maxsize=1)
